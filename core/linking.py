@@ -1,0 +1,276 @@
+"""The coarse-scale linking model θ = f(LST*, NDVI[, z]) (METHOD.md §4).
+
+Every candidate (half-window h, predictor set) is solved for all coarse cells
+at once: each weighted sum Σw·a·b of the normal equations is one 2-D
+correlation of a coarse image with the bisquare kernel, and the small p×p
+systems are solved stacked. There is no Python loop over cells.
+
+Coefficients live in one 7-term vector per cell, in the order of ``TERMS``,
+on standardized predictors; terms a candidate does not use are 0. A
+prediction is therefore linear in the coefficients, so interpolating
+coefficient fields between cells interpolates the cells' predictions.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+TERMS = ('const', 'lst', 'ndvi', 'elev', 'lst2', 'ndvi2', 'lst_ndvi')
+PREDICTOR_SETS = ('LST*, NDVI', 'LST*, NDVI, elevation')
+FALLBACK_LOCAL, FALLBACK_GLOBAL, FALLBACK_COARSE_VALUE, FALLBACK_NONE = 0, 1, 2, 3
+FALLBACK_NAMES = ('local window', 'global model', 'coarse value', 'no model')
+#: Minimum spatial standard deviation of LST* (K) and NDVI within a fit (METHOD.md §4.3).
+MIN_LST_SD_K = 0.5
+MIN_NDVI_SD = 0.02
+
+
+def term_indices(model, with_elevation):
+    """Indices into TERMS of a candidate model ('linear' or 'quadratic')."""
+    names = ['const', 'lst', 'ndvi']
+    if with_elevation:
+        names.append('elev')
+    if model == 'quadratic':
+        names += ['lst2', 'ndvi2', 'lst_ndvi']
+    return tuple(TERMS.index(name) for name in names)
+
+
+@dataclass(frozen=True)
+class Standardizer:
+    """Affine scaling of the predictors, x_std = (x − centre)/scale, for well-conditioned fits."""
+    lst_centre: float
+    lst_scale: float
+    ndvi_centre: float
+    ndvi_scale: float
+    elev_centre: float = 0.0
+    elev_scale: float = 1.0
+
+    @classmethod
+    def from_samples(cls, lst, ndvi, elev=None, min_max=False):
+        def centre_scale(values):
+            values = values[np.isfinite(values)]
+            if values.size == 0:
+                return 0.0, 1.0
+            if min_max:
+                low, high = float(values.min()), float(values.max())
+                return low, (high - low) or 1.0
+            return float(values.mean()), float(values.std()) or 1.0
+        lc, ls = centre_scale(np.asarray(lst, dtype=float))
+        nc, ns = centre_scale(np.asarray(ndvi, dtype=float))
+        ec, es = centre_scale(np.asarray(elev, dtype=float)) if elev is not None else (0.0, 1.0)
+        return cls(lc, ls, nc, ns, ec, es)
+
+    def terms(self, lst, ndvi, elev=None):
+        """All 7 terms (..., 7) of standardized predictors; the elevation term is 0 without a DEM."""
+        l = (np.asarray(lst, dtype=np.float64) - self.lst_centre) / self.lst_scale
+        n = (np.asarray(ndvi, dtype=np.float64) - self.ndvi_centre) / self.ndvi_scale
+        e = np.zeros_like(l) if elev is None else (np.asarray(elev, dtype=np.float64) - self.elev_centre) / self.elev_scale
+        return np.stack([np.ones_like(l), l, n, e, l * l, n * n, l * n], axis=-1)
+
+
+def predict(beta, terms):
+    """θ = Σ β_k·term_k over the last axis."""
+    return np.einsum('...k,...k->...', beta, terms)
+
+
+def bisquare_kernel(half_width):
+    """Weights (1 − (d/b)²)² with d the distance in cells and b = h + 1; 0 at d ≥ b."""
+    offsets = np.arange(-half_width, half_width + 1, dtype=float)
+    d = np.hypot(*np.meshgrid(offsets, offsets))
+    b = half_width + 1.0
+    return np.where(d < b, (1.0 - (d / b) ** 2) ** 2, 0.0)
+
+
+@dataclass
+class CoarseFit:
+    """Per coarse cell: coefficients (ny, nx, 7) and the diagnostics of METHOD.md §4.6."""
+    beta: np.ndarray
+    half_window: np.ndarray
+    predictor_set: np.ndarray
+    n: np.ndarray
+    r_squared: np.ndarray
+    fallback: np.ndarray
+    standardizer: Standardizer
+    model: str
+    global_beta: np.ndarray = None
+    global_predictor_set: int = -1
+    global_r_squared: float = float('nan')
+
+
+class _Candidate:
+    """The weighted normal equations of one predictor set, for every cell at once."""
+
+    def __init__(self, indices, weighted_sum, terms, response, mask, min_lst_sd, min_ndvi_sd, standardizer):
+        p = len(indices)
+        t = terms[..., list(indices)] * mask[..., None]
+        y = np.where(mask, response, 0.0)
+        self.p = p
+        self.indices = indices
+        self.sum_w = weighted_sum(mask.astype(float))
+        self.a = np.empty(self.sum_w.shape + (p, p))
+        for i in range(p):
+            for j in range(i, p):
+                self.a[..., i, j] = self.a[..., j, i] = weighted_sum(t[..., i] * terms[..., indices[j]])
+        self.b = np.stack([weighted_sum(t[..., i] * y) for i in range(p)], axis=-1)
+        self.syy = weighted_sum(y * y)
+        self.sy = weighted_sum(y)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            mean_l = self.a[..., 0, 1] / self.sum_w
+            mean_n = self.a[..., 0, 2] / self.sum_w
+            var_l = weighted_sum(t[..., 1] * terms[..., 1]) / self.sum_w - mean_l ** 2
+            var_n = weighted_sum(t[..., 2] * terms[..., 2]) / self.sum_w - mean_n ** 2
+        self.mean_l, self.mean_n = mean_l, mean_n
+        self.sd_ok = ((np.sqrt(np.maximum(var_l, 0)) * standardizer.lst_scale > min_lst_sd)
+                      & (np.sqrt(np.maximum(var_n, 0)) * standardizer.ndvi_scale > min_ndvi_sd))
+
+    def solve(self, n, usable):
+        """β (cells, p), RSS, R² and the physics check for the cells in ``usable``."""
+        p = self.p
+        ok = usable & (n >= max(3 * p, 10)) & self.sd_ok & (self.sum_w > 0)
+        beta = np.full(ok.shape + (p,), np.nan)
+        if ok.any():
+            a, b = self.a[ok], self.b[ok]
+            try:
+                solution = np.linalg.solve(a, b[..., None])[..., 0]
+            except np.linalg.LinAlgError:
+                solution = np.einsum('cij,cj->ci', np.linalg.pinv(a), b)
+            beta[ok] = solution
+        with np.errstate(invalid='ignore'):
+            rss = self.syy - 2.0 * np.einsum('...i,...i->...', beta, self.b) \
+                + np.einsum('...i,...ij,...j->...', beta, self.a, beta)
+            # Exact fits leave rounding noise: floor RSS so that ln(RSS) stays finite.
+            rss = np.maximum(rss, 1e-14 * np.maximum(self.syy, 1e-300))
+            tss = self.syy - self.sy ** 2 / self.sum_w
+            r_squared = np.where(tss > 0, 1.0 - rss / tss, np.nan)
+            # Wetter soil is cooler: ∂θ/∂LST* ≤ 0 at the window's mean predictors.
+            slope = beta[..., 1].copy()
+            if TERMS.index('lst2') in self.indices:
+                position = {term: i for i, term in enumerate(self.indices)}
+                slope += (2.0 * beta[..., position[TERMS.index('lst2')]] * self.mean_l
+                          + beta[..., position[TERMS.index('lst_ndvi')]] * self.mean_n)
+        ok &= np.all(np.isfinite(beta), axis=-1) & (slope <= 0.0)
+        return ok, beta, rss, r_squared
+
+
+def _aicc(n, rss, p):
+    """AICc of METHOD.md §4.4 (n samples, RSS the weighted residual sum, p coefficients)."""
+    with np.errstate(divide='ignore', invalid='ignore'):
+        return n * np.log(rss / n) + n * (n + p) / (n - p - 2.0)
+
+
+def _scatter(beta, indices):
+    full = np.zeros(beta.shape[:-1] + (len(TERMS),))
+    full[..., list(indices)] = beta
+    return full
+
+
+def fit_global(theta, terms, sample_mask, standardizer, model='linear', use_elevation=(False,),
+               min_lst_sd=MIN_LST_SD_K, min_ndvi_sd=MIN_NDVI_SD):
+    """One scene-wide fit (all sample cells, unit weights); the candidate with the lowest AICc.
+
+    Returns (beta (7,), predictor_set, n, r_squared); beta is None if no candidate is usable.
+    """
+    mask = sample_mask & np.isfinite(theta) & np.all(np.isfinite(terms), axis=-1)
+    flat_mask = mask.reshape(1, -1)
+    flat_terms = np.where(np.isfinite(terms), terms, 0.0).reshape(1, -1, terms.shape[-1])
+    flat_theta = np.where(mask, theta, 0.0).reshape(1, -1)
+    n = np.array([mask.sum()], dtype=float)
+
+    def total(values):
+        return values.sum(axis=-1)
+    best = (None, -1, int(n[0]), float('nan'))
+    best_aicc = np.inf
+    for set_index, with_elevation in enumerate(use_elevation):
+        indices = term_indices(model, with_elevation)
+        candidate = _Candidate(indices, total, flat_terms, flat_theta, flat_mask, min_lst_sd, min_ndvi_sd, standardizer)
+        ok, beta, rss, r_squared = candidate.solve(n, np.ones(1, dtype=bool))
+        if ok[0]:
+            aicc = _aicc(n, rss, len(indices))[0]
+            if aicc < best_aicc:
+                best_aicc = aicc
+                best = (_scatter(beta, indices)[0], int(with_elevation), int(n[0]), float(r_squared[0]))
+    return best
+
+
+def fit_adaptive_window(theta, terms, sample_mask, standardizer, model='linear', half_windows=range(2, 7),
+                        use_elevation=(False, True), min_lst_sd=MIN_LST_SD_K, min_ndvi_sd=MIN_NDVI_SD,
+                        progress=None):
+    """Local weighted fits in self-adaptive moving windows (METHOD.md §4).
+
+    theta (ny, nx): coarse soil moisture (m³/m³, NaN where missing).
+    terms (ny, nx, 7): ``Standardizer.terms`` of the cells' mean predictors.
+    sample_mask (ny, nx): cells allowed as samples (valid θ and enough valid fine pixels).
+    For each cell, the (h, predictor set) with the lowest AICc among the
+    candidates that pass the sample-size, spread and physics checks wins; ties
+    go to the smaller h and the smaller set. Cells with no candidate take the
+    global fit, else their own coarse value (fallback flags).
+    """
+    theta = np.asarray(theta, dtype=float)
+    mask = sample_mask & np.isfinite(theta) & np.all(np.isfinite(terms), axis=-1)
+    safe_terms = np.where(np.isfinite(terms), terms, 0.0)
+    shape = theta.shape
+    best_aicc = np.full(shape, np.inf)
+    beta = np.full(shape + (len(TERMS),), np.nan)
+    half_window = np.zeros(shape, dtype=np.int16)
+    predictor_set = np.full(shape, -1, dtype=np.int16)
+    n_used = np.zeros(shape, dtype=np.int32)
+    r_squared = np.full(shape, np.nan)
+    half_windows = list(half_windows)
+    for step, h in enumerate(half_windows):
+        if progress is not None:
+            progress.report(step / len(half_windows))
+        kernel = bisquare_kernel(h)
+
+        def weighted_sum(values, kernel=kernel):
+            return ndimage.correlate(values, kernel, mode='constant', cval=0.0)
+        n = ndimage.correlate(mask.astype(float), (kernel > 0).astype(float), mode='constant', cval=0.0)
+        n = np.rint(n)
+        for with_elevation in use_elevation:
+            indices = term_indices(model, with_elevation)
+            candidate = _Candidate(indices, weighted_sum, safe_terms, theta, mask, min_lst_sd, min_ndvi_sd,
+                                   standardizer)
+            ok, cand_beta, rss, cand_r2 = candidate.solve(n, np.ones(shape, dtype=bool))
+            aicc = np.where(ok, _aicc(n, rss, len(indices)), np.inf)
+            better = ok & (aicc < best_aicc)
+            best_aicc[better] = aicc[better]
+            beta[better] = _scatter(cand_beta[better], indices)
+            half_window[better] = h
+            predictor_set[better] = int(with_elevation)
+            n_used[better] = n[better]
+            r_squared[better] = cand_r2[better]
+    fallback = np.where(np.isfinite(best_aicc), FALLBACK_LOCAL, FALLBACK_NONE).astype(np.int8)
+    global_beta, global_set, global_n, global_r2 = fit_global(theta, terms, sample_mask, standardizer, model,
+                                                             use_elevation, min_lst_sd, min_ndvi_sd)
+    missing = fallback == FALLBACK_NONE
+    if global_beta is not None:
+        beta[missing] = global_beta
+        predictor_set[missing] = global_set
+        n_used[missing] = global_n
+        r_squared[missing] = global_r2
+        fallback[missing] = FALLBACK_GLOBAL
+    else:
+        own = missing & np.isfinite(theta)
+        beta[own] = 0.0
+        beta[own, 0] = theta[own]
+        fallback[own] = FALLBACK_COARSE_VALUE
+    return CoarseFit(beta, half_window, predictor_set, n_used, r_squared, fallback, standardizer, model,
+                     global_beta, global_set, global_r2)
+
+
+def global_coarse_fit(theta, terms, sample_mask, standardizer, model='linear', use_elevation=(False,),
+                      min_lst_sd=MIN_LST_SD_K, min_ndvi_sd=MIN_NDVI_SD):
+    """A CoarseFit whose every cell carries the one scene-wide model (comparison methods)."""
+    shape = np.shape(theta)
+    beta, predictor_set, n, r_squared = fit_global(theta, terms, sample_mask, standardizer, model, use_elevation,
+                                                   min_lst_sd, min_ndvi_sd)
+    fit = CoarseFit(np.full(shape + (len(TERMS),), np.nan), np.zeros(shape, dtype=np.int16),
+                    np.full(shape, predictor_set, dtype=np.int16), np.full(shape, n, dtype=np.int32),
+                    np.full(shape, r_squared), np.full(shape, FALLBACK_GLOBAL, dtype=np.int8), standardizer, model,
+                    beta, predictor_set, r_squared)
+    if beta is not None:
+        fit.beta[...] = beta
+    else:
+        own = np.isfinite(theta)
+        fit.beta[own] = 0.0
+        fit.beta[own, 0] = theta[own]
+        fit.fallback[:] = np.where(own, FALLBACK_COARSE_VALUE, FALLBACK_NONE)
+    return fit

@@ -1,0 +1,184 @@
+"""Terrain correction of LST (METHOD.md §3).
+
+Fit LST = a0 + a1·z + a2·cos i + a3·NDVI on the valid fine pixels (least
+squares with one pass of 3σ outlier trimming), then
+LST* = LST − a1·(z − z_ref) − a2·(cos i − cos θz).
+The normal equations are accumulated block by block, so the fit never needs
+the whole fine raster in memory.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import InputError
+
+MODES = ('illumination+lapse', 'illumination', 'fixed lapse rate', 'none')
+#: Environmental lapse rate used by the 'fixed lapse rate' mode (K per metre).
+FIXED_LAPSE_K_PER_M = -0.0065
+_MIN_PIXELS = 10
+
+
+def _design(mode, lst, ndvi, z, cos_i):
+    """Terms and response of the terrain model for one mode (1-D arrays of valid pixels)."""
+    one = np.ones_like(lst)
+    if mode == 'illumination+lapse':
+        return np.column_stack([one, z, cos_i, ndvi]), lst
+    if mode == 'illumination':
+        return np.column_stack([one, cos_i, ndvi]), lst
+    if mode == 'fixed lapse rate':
+        return np.column_stack([one, cos_i, ndvi]), lst - FIXED_LAPSE_K_PER_M * z
+    raise ValueError(mode)
+
+
+@dataclass
+class _NormalEquations:
+    size: int
+    xtx: np.ndarray = None
+    xty: np.ndarray = None
+    yty: float = 0.0
+    n: int = 0
+    sum_z: float = 0.0
+
+    def __post_init__(self):
+        self.xtx = np.zeros((self.size, self.size))
+        self.xty = np.zeros(self.size)
+
+    def add(self, x, y, z):
+        self.xtx += x.T @ x
+        self.xty += x.T @ y
+        self.yty += float(y @ y)
+        self.n += len(y)
+        self.sum_z += float(z.sum())
+
+    def solve(self):
+        """Least-squares coefficients; terms without variance (e.g. a flat DEM) get 0."""
+        mean = self.xtx[0] / self.n
+        variance = np.diag(self.xtx) / self.n - mean ** 2
+        keep = np.ones(self.size, dtype=bool)
+        keep[1:] = variance[1:] > 1e-12 * (1.0 + mean[1:] ** 2)
+        beta = np.zeros(self.size)
+        sub = np.ix_(keep, keep)
+        beta[keep] = np.linalg.lstsq(self.xtx[sub], self.xty[keep], rcond=None)[0]
+        rss = max(self.yty - 2.0 * beta @ self.xty + beta @ self.xtx @ beta, 0.0)
+        return beta, rss, keep
+
+
+@dataclass
+class TerrainCorrection:
+    """A fitted terrain model of LST and the correction it implies.
+
+    Units: lapse rate in K per metre (``lapse_rate_k_per_km`` for reports),
+    illumination coefficient in K per unit of cos i, NDVI coefficient in K.
+    """
+    mode: str = 'none'
+    intercept: float = 0.0
+    lapse_k_per_m: float = 0.0
+    illumination_k: float = 0.0
+    ndvi_k: float = 0.0
+    reference_elevation: float = 0.0
+    n_pixels: int = 0
+    n_trimmed: int = 0
+    r_squared: float = float('nan')
+    residual_sd: float = float('nan')
+    fitted_terms: tuple = field(default_factory=tuple)
+
+    @property
+    def lapse_rate_k_per_km(self):
+        return 1000.0 * self.lapse_k_per_m
+
+    def apply(self, lst, z, cos_i, cos_sun_zenith):
+        """LST* (K, float32: the precision of a written LST*, so that a two-step model
+        that writes LST* and downscales it gives exactly the same map)."""
+        if self.mode == 'none':
+            return np.asarray(lst, dtype=np.float32)
+        corrected = (np.asarray(lst, dtype=np.float64)
+                     - self.lapse_k_per_m * (z - self.reference_elevation)
+                     - self.illumination_k * (cos_i - cos_sun_zenith))
+        return corrected.astype(np.float32)
+
+    def describe(self):
+        if self.mode == 'none':
+            return 'No terrain correction.'
+        return ('Terrain correction ({}): lapse rate {:.2f} K/km{}, illumination coefficient {:.2f} K per unit '
+                'cos i, NDVI coefficient {:.2f} K, reference elevation {:.0f} m; fit on {} pixels ({} trimmed as '
+                'outliers), R² {:.3f}, residual sd {:.2f} K.').format(
+                    self.mode, self.lapse_rate_k_per_km, ' (fixed)' if self.mode == 'fixed lapse rate' else '',
+                    self.illumination_k, self.ndvi_k, self.reference_elevation, self.n_pixels, self.n_trimmed,
+                    self.r_squared, self.residual_sd)
+
+
+def _valid_pixels(mode, lst, ndvi, z, cos_i):
+    valid = np.isfinite(lst) & np.isfinite(ndvi) & np.isfinite(z) & np.isfinite(cos_i)
+    return lst[valid], ndvi[valid], z[valid], cos_i[valid]
+
+
+def fit_terrain_correction(read_blocks, mode='illumination+lapse', progress=None):
+    """Fit the terrain model of LST over all blocks.
+
+    ``read_blocks()`` returns a fresh iterator of (lst, ndvi, z, cos_i) arrays
+    (K, -, m, -), one per block; it is called twice (fit, then trimmed refit).
+    """
+    if mode not in MODES:
+        raise InputError('Unknown terrain correction mode {!r}; choose one of {}.'.format(mode, ', '.join(MODES)))
+    if mode == 'none':
+        return TerrainCorrection()
+    size = 4 if mode == 'illumination+lapse' else 3
+    first = _NormalEquations(size)
+    for lst, ndvi, z, cos_i in read_blocks(progress.sub(0.0, 0.5) if progress else None):
+        values = _valid_pixels(mode, lst, ndvi, z, cos_i)
+        x, y = _design(mode, *values)
+        first.add(x, y, values[2])
+    if first.n < _MIN_PIXELS:
+        raise InputError('Too few pixels ({}) have LST, NDVI and DEM values together for the terrain correction; '
+                         'check that the three rasters overlap and share valid data.'.format(first.n))
+    beta, rss, _ = first.solve()
+    sigma = np.sqrt(rss / max(first.n - size, 1))
+    trimmed = _NormalEquations(size)
+    sum_y = sum_y2 = 0.0
+    for lst, ndvi, z, cos_i in read_blocks(progress.sub(0.5, 1.0) if progress else None):
+        values = _valid_pixels(mode, lst, ndvi, z, cos_i)
+        x, y = _design(mode, *values)
+        inlier = np.abs(y - x @ beta) <= 3.0 * sigma if sigma > 0 else np.ones(len(y), dtype=bool)
+        trimmed.add(x[inlier], y[inlier], values[2][inlier])
+        sum_y += float(y[inlier].sum())
+        sum_y2 += float((y[inlier] ** 2).sum())
+    beta, rss, keep = trimmed.solve()
+    tss = sum_y2 - sum_y ** 2 / trimmed.n
+    names = ['intercept', 'elevation', 'illumination', 'ndvi'] if size == 4 else ['intercept', 'illumination', 'ndvi']
+    coefficients = dict(zip(names, beta))
+    return TerrainCorrection(
+        mode=mode, intercept=coefficients['intercept'],
+        lapse_k_per_m=coefficients.get('elevation', FIXED_LAPSE_K_PER_M if mode == 'fixed lapse rate' else 0.0),
+        illumination_k=coefficients['illumination'], ndvi_k=coefficients['ndvi'],
+        reference_elevation=trimmed.sum_z / trimmed.n, n_pixels=trimmed.n, n_trimmed=first.n - trimmed.n,
+        r_squared=1.0 - rss / tss if tss > 0 else float('nan'),
+        residual_sd=float(np.sqrt(rss / max(trimmed.n - size, 1))),
+        fitted_terms=tuple(name for name, kept in zip(names, keep) if kept))
+
+
+class CorrectionCheck:
+    """Accumulates corr(LST*, cos i) and the spatial sd of LST and LST* (METHOD.md §3 checks)."""
+
+    def __init__(self):
+        self.sums = np.zeros(8)
+
+    def add(self, lst, lst_star, cos_i):
+        valid = np.isfinite(lst) & np.isfinite(lst_star) & np.isfinite(cos_i)
+        a = np.asarray(lst, dtype=float)[valid]
+        b = np.asarray(lst_star, dtype=float)[valid]
+        c = np.asarray(cos_i, dtype=float)[valid]
+        # Shift by a constant to keep the sums well conditioned.
+        a, b = a - 280.0, b - 280.0
+        self.sums += [len(a), a.sum(), (a * a).sum(), b.sum(), (b * b).sum(), c.sum(), (c * c).sum(), (b * c).sum()]
+
+    def result(self):
+        n, sa, saa, sb, sbb, sc, scc, sbc = self.sums
+        if n < 3:
+            return {'lst_sd': float('nan'), 'lst_star_sd': float('nan'), 'corr_lst_star_cos_i': float('nan')}
+        var_a = saa / n - (sa / n) ** 2
+        var_b = sbb / n - (sb / n) ** 2
+        var_c = scc / n - (sc / n) ** 2
+        cov_bc = sbc / n - sb * sc / n ** 2
+        corr = cov_bc / np.sqrt(var_b * var_c) if var_b > 0 and var_c > 0 else float('nan')
+        return {'lst_sd': float(np.sqrt(max(var_a, 0))), 'lst_star_sd': float(np.sqrt(max(var_b, 0))),
+                'corr_lst_star_cos_i': float(corr)}

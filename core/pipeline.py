@@ -1,0 +1,760 @@
+"""The downscaling run: fine passes block by block, coarse fits in memory.
+
+``downscale()`` implements METHOD.md §1–§6 and the comparison methods of §8;
+``correct_lst_raster()`` writes LST* (§3) with the same scene reader and the
+same terrain fit, so a model "correct LST → downscale without terrain
+correction" gives the same map as the terrain-aware method run directly.
+
+Passes over the fine grid (each block by block under ``memory_mb``):
+terrain fit (two passes), aggregation to coarse cells, prediction (with the
+sums needed by the residual step), then the write pass (plus a few passes
+only when values must be clipped). When the whole scene fits in one block,
+every pass reuses the same arrays.
+"""
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Optional
+
+import numpy as np
+from osgeo import gdal
+
+from . import dispatch, linking, units
+from .alignment import CoarseIndexer, align_to_grid, cell_capacity, coarse_window_over, ground_pixel_size_m
+from .errors import InputError
+from .lst_correction import MODES as TERRAIN_MODES
+from .lst_correction import CorrectionCheck, TerrainCorrection, fit_terrain_correction
+from .progress import Progress, StageTimer
+from .raster_io import (OUTPUT_NODATA, SCRATCH_OPTIONS, GridSpec, RasterReader, RasterSource, RasterWriter, Window,
+                        read_array, row_windows)
+from .residual import BoundedConsistency, bilinear_nodes, interpolate, spread_matrix, zonal_sums
+from .terrain import SunGeometry, prepare_terrain
+
+METHODS = ('terrain-aware adaptive window', 'bilinear', 'global linear with residual correction',
+           'universal triangle', 'DISPATCH', 'adaptive window without terrain correction')
+(TERRAIN_AWARE, BILINEAR, GLOBAL_LINEAR, UNIVERSAL_TRIANGLE, DISPATCH,
+ ADAPTIVE_NO_TERRAIN) = range(len(METHODS))
+MODELS = ('linear', 'quadratic')
+#: Methods whose output keeps every coarse cell's value (METHOD.md §6).
+CONSISTENT_METHODS = (TERRAIN_AWARE, GLOBAL_LINEAR, DISPATCH, ADAPTIVE_NO_TERRAIN)
+
+QUALITY_LST_FILLED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK = 1, 2, 4
+QUALITY_CLIPPED, QUALITY_OUTSIDE_COARSE = 8, 16
+
+#: Working memory per fine pixel of a block, all temporary arrays together (bytes).
+BYTES_PER_FINE_PIXEL = 480
+#: Coarse cells must be at least this many times larger (in ground distance) than fine pixels.
+MIN_SCALE_RATIO = 2.0
+_CONSISTENCY_TOLERANCE = 1e-7
+_MAX_CLIP_PASSES = 40
+
+
+@dataclass
+class DownscaleOptions:
+    """Options of a run; defaults are METHOD.md's."""
+    method: int = TERRAIN_AWARE
+    model: str = 'linear'
+    min_half_window: int = 2
+    max_half_window: int = 6
+    min_valid_fraction: float = 0.5
+    sm_min: float = 0.0
+    sm_max: float = 0.6
+    terrain_mode: str = 'illumination+lapse'
+    sun: SunGeometry = field(default_factory=SunGeometry)
+    memory_mb: float = 512.0
+
+    def validate(self):
+        if self.method not in range(len(METHODS)):
+            raise InputError('Unknown method {}; choose 0–{}.'.format(self.method, len(METHODS) - 1))
+        if self.model not in MODELS:
+            raise InputError('Unknown linking model {!r}; choose linear or quadratic.'.format(self.model))
+        if not 1 <= self.min_half_window <= self.max_half_window <= 25:
+            raise InputError('The half-window sizes must satisfy 1 ≤ minimum ≤ maximum ≤ 25 coarse cells '
+                             '(got {} and {}).'.format(self.min_half_window, self.max_half_window))
+        if not 0.0 < self.min_valid_fraction <= 1.0:
+            raise InputError('The minimum valid fraction must be in (0, 1] (got {}).'.format(self.min_valid_fraction))
+        if not self.sm_min < self.sm_max:
+            raise InputError('The soil moisture bounds must satisfy minimum < maximum (got {} and {}).'.format(
+                self.sm_min, self.sm_max))
+        if self.terrain_mode not in TERRAIN_MODES:
+            raise InputError('Unknown terrain correction mode {!r}.'.format(self.terrain_mode))
+
+
+@dataclass
+class DownscaleInputs:
+    coarse_sm: RasterSource
+    lst: RasterSource
+    ndvi: Optional[RasterSource] = None
+    dem: Optional[RasterSource] = None
+
+
+@dataclass
+class DownscaleResult:
+    """What a run produced and measured; coarse arrays are on ``coarse_grid``."""
+    output: str
+    diagnostics: Optional[str]
+    method: int
+    fine_grid: GridSpec
+    coarse_grid: GridSpec
+    coarse: dict
+    fit: Optional[linking.CoarseFit]
+    terrain: TerrainCorrection
+    terrain_check: dict
+    consistency_max_error: float
+    n_consistent_cells: int
+    n_sample_cells: int
+    n_output_pixels: int
+    n_clipped_pixels: int
+    stage_seconds: dict
+    messages: list
+
+
+class _Block:
+    """The fine inputs of one window, flattened to 1-D arrays."""
+    __slots__ = ('window', 'lst', 'ndvi', 'z', 'cos_i', 'cos_sz', 'fcol', 'frow', 'zone')
+
+
+class FineScene:
+    """Reads aligned fine inputs and the coarse-cell mapping window by window.
+
+    The last window read is cached, so when the whole grid is one window all
+    passes share the same arrays.
+    """
+
+    def __init__(self, grid, lst, ndvi, terrain, indexer, memory_mb):
+        self.grid = grid
+        self.lst = RasterReader(lst)
+        self.ndvi = RasterReader(ndvi) if ndvi is not None else None
+        self.terrain = terrain
+        self.indexer = indexer
+        self.windows = row_windows(grid, BYTES_PER_FINE_PIXEL, memory_mb)
+        self._cached = None
+
+    @property
+    def single_block(self):
+        return len(self.windows) == 1
+
+    def read(self, window):
+        if self._cached is not None and self._cached.window == window:
+            return self._cached
+        block = _Block()
+        block.window = window
+        block.lst = self.lst.read(window).ravel()
+        block.ndvi = self.ndvi.read(window).ravel() if self.ndvi is not None else None
+        if self.terrain is not None:
+            z, cos_i, cos_sz = self.terrain.read(window)
+            block.z, block.cos_i, block.cos_sz = z.ravel(), cos_i.ravel(), cos_sz.ravel()
+        else:
+            block.z = block.cos_i = block.cos_sz = None
+        if self.indexer is not None:
+            fcol, frow = self.indexer.index(window)
+            block.fcol, block.frow = fcol.ravel(), frow.ravel()
+            block.zone = self.indexer.zone(block.fcol, block.frow)
+        self._cached = block
+        return block
+
+    def blocks(self, progress=None):
+        for index, window in enumerate(self.windows):
+            if progress is not None:
+                progress.report(index / len(self.windows))
+            yield self.read(window)
+        if progress is not None:
+            progress.report(1.0)
+
+    def terrain_blocks(self, progress=None):
+        for block in self.blocks(progress):
+            yield block.lst, block.ndvi, block.z, block.cos_i
+
+    def close(self):
+        self.lst.close()
+        if self.ndvi is not None:
+            self.ndvi.close()
+        if self.terrain is not None:
+            self.terrain.close()
+        self._cached = None
+
+
+def _check_fine_grid(grid):
+    if not grid.is_north_up:
+        raise InputError('The LST raster must be a north-up grid; warp it first (Raster ▸ Projections ▸ Warp).')
+
+
+def _needs(method, has_dem):
+    """(needs NDVI, uses terrain correction, uses elevation)."""
+    needs_ndvi = method != BILINEAR
+    terrain = method == TERRAIN_AWARE
+    elevation = method == TERRAIN_AWARE or (method == ADAPTIVE_NO_TERRAIN and has_dem)
+    return needs_ndvi, terrain, elevation
+
+
+def _open_scene(inputs, options, workdir, progress, timer, with_coarse=True):
+    """Checks and aligns the inputs; returns (scene, coarse grid window, θ_c, fine grid)."""
+    method = options.method
+    needs_ndvi, terrain_correction, uses_elevation = _needs(method, inputs.dem is not None)
+    if terrain_correction and inputs.dem is None:
+        raise InputError('The terrain-aware method (0) needs a DEM: give one, or choose method 5 (adaptive window '
+                         'without terrain correction).')
+    if needs_ndvi and inputs.ndvi is None:
+        raise InputError('The {} method needs an NDVI raster.'.format(METHODS[method]))
+    fine_grid = inputs.lst.grid()
+    _check_fine_grid(fine_grid)
+    coarse = None
+    if with_coarse:
+        coarse_full = inputs.coarse_sm.grid()
+        ratio = ground_pixel_size_m(coarse_full) / ground_pixel_size_m(fine_grid)
+        if ratio < MIN_SCALE_RATIO:
+            raise InputError(
+                'The coarse soil moisture grid ({:.0f} m) is not coarser than the LST grid ({:.0f} m): downscaling '
+                'needs coarse cells at least {:.0f}× larger than the fine pixels. Check that the inputs are not '
+                'swapped, or resample the LST to a finer grid.'.format(
+                    ground_pixel_size_m(coarse_full), ground_pixel_size_m(fine_grid), MIN_SCALE_RATIO))
+        window = coarse_window_over(fine_grid, coarse_full, margin=1)
+        if window is None:
+            raise InputError('The coarse soil moisture raster and the LST raster do not overlap. Check their CRSs '
+                             '(coarse: {}; LST: {}) and extents.'.format(coarse_full.describe(), fine_grid.describe()))
+        theta = read_array(inputs.coarse_sm, window)
+        valid_theta = theta[np.isfinite(theta)]
+        if valid_theta.size == 0:
+            raise InputError('The coarse soil moisture raster has no valid value over the LST extent (all nodata). '
+                             'Choose another date or check its nodata value.')
+        units.check_soil_moisture(valid_theta)
+        coarse = (coarse_full.subgrid(window), window, theta)
+        progress.info('Coarse grid: {} cells of {} over the fine grid ({} valid).'.format(
+            window.xsize * window.ysize, coarse_full.describe(), valid_theta.size))
+    units.check_lst_kelvin(units.sample_values(inputs.lst))
+    progress.info('Fine grid (from the LST): {}.'.format(fine_grid.describe()))
+    with timer('align'):
+        ndvi = None
+        if needs_ndvi:
+            units.check_ndvi(units.sample_values(inputs.ndvi))
+            ndvi = align_to_grid(inputs.ndvi, fine_grid, 'auto', workdir, progress.sub(0.0, 0.5), 'NDVI')
+        terrain = None
+        if terrain_correction or uses_elevation:
+            units.sample_values(inputs.dem)
+            terrain = prepare_terrain(inputs.dem, fine_grid, options.sun, workdir, options.memory_mb,
+                                      progress.sub(0.5, 1.0), need_illumination=terrain_correction)
+    indexer = CoarseIndexer(fine_grid, coarse[0]) if coarse is not None else None
+    scene = FineScene(fine_grid, inputs.lst, ndvi, terrain, indexer, options.memory_mb)
+    return scene, coarse, fine_grid
+
+
+def _terrain_fit(scene, options, progress, timer):
+    if options.method != TERRAIN_AWARE or options.terrain_mode == 'none':
+        return TerrainCorrection()
+    with timer('terrain correction'):
+        correction = fit_terrain_correction(scene.terrain_blocks, options.terrain_mode, progress)
+    progress.info(correction.describe())
+    return correction
+
+
+def physical_coefficients(beta, standardizer):
+    """Coefficients of θ = b0 + b1·LST + b2·NDVI + b3·z + b4·LST² + b5·NDVI² + b6·LST·NDVI (SI units)."""
+    s = standardizer
+    b = np.moveaxis(np.asarray(beta, dtype=float), -1, 0)
+    lc, ls, nc, ns, ec, es = s.lst_centre, s.lst_scale, s.ndvi_centre, s.ndvi_scale, s.elev_centre, s.elev_scale
+    out = np.empty_like(b)
+    out[4] = b[4] / ls ** 2
+    out[5] = b[5] / ns ** 2
+    out[6] = b[6] / (ls * ns)
+    out[1] = b[1] / ls - 2 * b[4] * lc / ls ** 2 - b[6] * nc / (ls * ns)
+    out[2] = b[2] / ns - 2 * b[5] * nc / ns ** 2 - b[6] * lc / (ls * ns)
+    out[3] = b[3] / es
+    out[0] = (b[0] - b[1] * lc / ls - b[2] * nc / ns - b[3] * ec / es + b[4] * lc ** 2 / ls ** 2
+              + b[5] * nc ** 2 / ns ** 2 + b[6] * lc * nc / (ls * ns))
+    return np.moveaxis(out, 0, -1)
+
+
+DIAGNOSTIC_BANDS = ('half_window', 'predictor_set', 'n_samples', 'r_squared', 'coef_const', 'coef_lst_K',
+                    'coef_ndvi', 'coef_elevation_m', 'coef_lst2', 'coef_ndvi2', 'coef_lst_ndvi', 'fallback',
+                    'quality')
+
+
+def downscale(inputs, output_path, options=None, diagnostics_path=None, progress=None):
+    """Downscale ``inputs.coarse_sm`` onto the LST grid and write a float32 GeoTIFF (m³/m³).
+
+    Returns a :class:`DownscaleResult`. Raises :class:`InputError` for bad
+    inputs and :class:`Cancelled` when cancelled; then nothing is written.
+    """
+    options = options or DownscaleOptions()
+    options.validate()
+    progress, messages = _recording(progress or Progress())
+    timer = StageTimer()
+    workdir = tempfile.mkdtemp(prefix='smdownscale_')
+    old_cache = gdal.GetCacheMax()
+    gdal.SetCacheMax(int(min(old_cache, max(64, options.memory_mb / 4) * 1024 * 1024)))
+    scene = None
+    try:
+        scene, coarse, fine_grid = _open_scene(inputs, options, workdir, progress.sub(0.0, 0.15), timer)
+        run = _Run(scene, coarse, options, progress.sub(0.15, 1.0), timer, messages, workdir)
+        return run.execute(output_path, diagnostics_path)
+    finally:
+        if scene is not None:
+            scene.close()
+        gdal.SetCacheMax(old_cache)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _recording(progress):
+    """A Progress that also keeps every log line (for reports and results)."""
+    messages = []
+    log = progress._log
+
+    def info(message):
+        messages.append(message)
+        if log is not None:
+            log(message)
+    return Progress(progress._set_percent, progress._is_canceled, info, progress.start, progress.end), messages
+
+
+class _Run:
+    """One downscaling run over an opened scene: the passes of the module docstring."""
+
+    def __init__(self, scene, coarse, options, progress, timer, messages, workdir):
+        self.scene = scene
+        self.fine_grid = scene.grid
+        self.coarse_grid, _, self.theta = coarse
+        self.options = options
+        self.method = options.method
+        self.progress = progress
+        self.timer = timer
+        self.messages = messages
+        self.workdir = workdir
+        self.shape = self.theta.shape
+        self.n_cells = self.theta.size
+        self.theta_flat = self.theta.ravel()
+        self.theta_valid = np.isfinite(self.theta_flat)
+        self.uses_elevation = _needs(self.method, scene.terrain is not None)[2]
+        self.residual_step = self.method in CONSISTENT_METHODS
+        self.correction = TerrainCorrection()
+        self.check = CorrectionCheck()
+        self.fit = None
+        self.extra = {}
+
+    def execute(self, output_path, diagnostics_path):
+        progress = self.progress
+        self.correction = _terrain_fit(self.scene, self.options, progress.sub(0.0, 0.15), self.timer)
+        self.aggregate(progress.sub(0.15, 0.3))
+        with self.timer('coarse fit'):
+            self.fit_coarse(progress.sub(0.3, 0.4))
+        if self.method == DISPATCH:
+            self.aggregate_see(progress.sub(0.4, 0.45))
+        self.predict_pass(progress.sub(0.45, 0.65))
+        return self.write(output_path, diagnostics_path, progress.sub(0.65, 1.0))
+
+    # -- fine passes -------------------------------------------------------------------------
+    def lst_star(self, block):
+        return self.correction.apply(block.lst, block.z, block.cos_i, block.cos_sz)
+
+    def output_mask(self, block, lst_star=None):
+        """Pixels that get a value: inside a coarse cell with θ_c and (except bilinear) valid predictors."""
+        zone = block.zone
+        own = (zone >= 0) & self.theta_valid[np.maximum(zone, 0)]
+        if self.method == BILINEAR:
+            return own
+        if lst_star is None:
+            lst_star = self.lst_star(block)
+        return own & _valid_predictors(block, lst_star, self.uses_elevation, self.method)
+
+    def aggregate(self, progress):
+        """Zonal means of the predictors and valid-pixel counts per coarse cell."""
+        n_cells = self.n_cells
+        sums = {name: np.zeros(n_cells) for name in ('lst', 'ndvi', 'elev')}
+        count_valid = np.zeros(n_cells)
+        samples = []
+        with self.timer('aggregate'):
+            for block in self.scene.blocks(progress):
+                lst_star = self.lst_star(block)
+                if self.method == TERRAIN_AWARE:
+                    self.check.add(block.lst, lst_star, block.cos_i)
+                valid = _valid_predictors(block, lst_star, self.uses_elevation, self.method)
+                zone = np.where(valid, block.zone, -1)
+                sums['lst'] += zonal_sums(zone, lst_star, n_cells)[0]
+                if block.ndvi is not None:
+                    sums['ndvi'] += zonal_sums(zone, block.ndvi, n_cells)[0]
+                if self.uses_elevation:
+                    sums['elev'] += zonal_sums(zone, block.z, n_cells)[0]
+                count_valid += np.bincount(zone[zone >= 0], minlength=n_cells)
+                if self.method == DISPATCH:
+                    samples.append(_subsample(block, lst_star, valid, self.fine_grid.n_pixels))
+        with np.errstate(invalid='ignore', divide='ignore'):
+            self.means = {name: (values / count_valid).reshape(self.shape) for name, values in sums.items()}
+        capacity = cell_capacity(self.coarse_grid, self.fine_grid)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            self.valid_fraction = np.where(capacity > 0, count_valid.reshape(self.shape) / capacity, 0.0)
+        self.sample_mask = (np.isfinite(self.theta) & (count_valid.reshape(self.shape) > 0)
+                            & (self.valid_fraction >= self.options.min_valid_fraction))
+        self.n_samples = int(self.sample_mask.sum())
+        # Cells whose pixels will carry a value, hence a residual (known before predicting).
+        self.residual_cells = self.theta_valid & (count_valid > 0)
+        self.samples = samples
+        self.progress.info('{} coarse cells have a soil moisture value and at least {:.0%} valid fine pixels.'.format(
+            self.n_samples, self.options.min_valid_fraction))
+        if not (count_valid > 0).any() and self.method != BILINEAR:
+            raise InputError('No fine pixel has valid LST and NDVI{} inside the coarse grid: check that the inputs '
+                             'overlap and are not all nodata.'.format(' and DEM' if self.uses_elevation else ''))
+
+    def fit_coarse(self, progress):
+        method, means = self.method, self.means
+        if method in (TERRAIN_AWARE, ADAPTIVE_NO_TERRAIN, GLOBAL_LINEAR, UNIVERSAL_TRIANGLE):
+            model = 'quadratic' if method == UNIVERSAL_TRIANGLE else (
+                'linear' if method == GLOBAL_LINEAR else self.options.model)
+            needed = max(3 * len(linking.term_indices(model, False)), 10)
+            if self.n_samples < needed:
+                raise InputError(
+                    'Only {} coarse cells have both a soil moisture value and at least {:.0%} valid fine pixels; the '
+                    'fit needs at least {}. Use a larger area or a date with fewer gaps, or lower the minimum valid '
+                    'fraction.'.format(self.n_samples, self.options.min_valid_fraction, needed))
+            elevation = means['elev'] if self.uses_elevation else None
+            mask = self.sample_mask
+            standardizer = linking.Standardizer.from_samples(
+                means['lst'][mask], means['ndvi'][mask], elevation[mask] if elevation is not None else None,
+                min_max=method == UNIVERSAL_TRIANGLE)
+            terms = standardizer.terms(means['lst'], means['ndvi'], elevation)
+            if method in (TERRAIN_AWARE, ADAPTIVE_NO_TERRAIN):
+                self.fit = linking.fit_adaptive_window(
+                    self.theta, terms, mask, standardizer, model,
+                    range(self.options.min_half_window, self.options.max_half_window + 1),
+                    (False, True) if self.uses_elevation else (False,), progress=progress)
+                _log_fit(self.fit, self.progress)
+            else:
+                self.fit = linking.global_coarse_fit(self.theta, terms, mask, standardizer, model)
+                if self.fit.global_beta is None:
+                    self.progress.info('Warning: the scene-wide fit failed (too little spread of LST or NDVI, or soil '
+                                       'moisture rising with LST); every cell keeps its coarse value, spread smoothly '
+                                       'by the residual step.')
+                else:
+                    self.progress.info('Scene-wide {} fit: R² {:.3f} on {} cells.'.format(
+                        model, self.fit.global_r_squared, self.n_samples))
+            self.beta_flat = self.fit.beta.reshape(self.n_cells, -1)
+            self.beta_valid = np.all(np.isfinite(self.fit.beta), axis=-1)
+        elif method == DISPATCH:
+            cover = np.concatenate([s[0] for s in self.samples])
+            lst = np.concatenate([s[1] for s in self.samples])
+            if cover.size < 10:
+                raise InputError('DISPATCH needs valid LST and NDVI pixels; too few were found.')
+            self.extra['trapezoid'] = dispatch.fit_trapezoid(cover, lst)
+            self.progress.info('DISPATCH trapezoid: {}.'.format(self.extra['trapezoid']))
+        self.samples = None
+
+    def aggregate_see(self, progress):
+        see_sum = np.zeros(self.n_cells)
+        see_count = np.zeros(self.n_cells)
+        with self.timer('aggregate'):
+            for block in self.scene.blocks(progress):
+                mask = self.output_mask(block)
+                see = dispatch.soil_evaporative_efficiency(block.lst, block.ndvi, self.extra['trapezoid'])
+                s, c = zonal_sums(np.where(mask, block.zone, -1), see, self.n_cells)
+                see_sum += s
+                see_count += c
+        with np.errstate(invalid='ignore', divide='ignore'):
+            self.extra['mean_see'] = see_sum / see_count
+
+    def predict(self, block):
+        """(θ̂ for every pixel of the block, NaN outside the output; output mask)."""
+        zone = block.zone
+        shape = self.shape
+        predicted = np.full(zone.shape, np.nan)
+        if self.method == BILINEAR:
+            mask = self.output_mask(block)
+            nodes, weights = bilinear_nodes(block.fcol[mask], block.frow[mask], shape, self.theta_valid.reshape(shape))
+            predicted[mask] = interpolate(self.theta_flat, nodes, weights)
+            return predicted, mask
+        lst_star = self.lst_star(block)
+        mask = self.output_mask(block, lst_star)
+        if self.method == DISPATCH:
+            see = dispatch.soil_evaporative_efficiency(block.lst[mask], block.ndvi[mask], self.extra['trapezoid'])
+            mean_see = self.extra['mean_see'][zone[mask]]
+            cell_theta = self.theta_flat[zone[mask]]
+            with np.errstate(invalid='ignore', divide='ignore'):
+                predicted[mask] = np.where(mean_see >= dispatch.MIN_MEAN_SEE, cell_theta * see / mean_see, cell_theta)
+            return predicted, mask
+        nodes, weights = bilinear_nodes(block.fcol[mask], block.frow[mask], shape, self.beta_valid)
+        beta = interpolate(self.beta_flat, nodes, weights)
+        terms = self.fit.standardizer.terms(lst_star[mask], block.ndvi[mask],
+                                            block.z[mask] if self.uses_elevation else None)
+        predicted[mask] = linking.predict(beta, terms)
+        return predicted, mask
+
+    def predict_pass(self, progress):
+        """Zonal sums of θ̂ and the spread matrix of the residual step (METHOD.md §6)."""
+        n_cells = self.n_cells
+        prediction_sum = np.zeros(n_cells)
+        self.output_count = np.zeros(n_cells)
+        spread = None
+        residual_nodes = self.residual_cells.reshape(self.shape)
+        with self.timer('predict'):
+            for block in self.scene.blocks(progress):
+                predicted, mask = self.predict(block)
+                zone = np.where(mask, block.zone, -1)
+                s, c = zonal_sums(zone, predicted, n_cells)
+                prediction_sum += s
+                self.output_count += c
+                if self.residual_step:
+                    nodes, weights = bilinear_nodes(block.fcol[mask], block.frow[mask], self.shape, residual_nodes)
+                    part = spread_matrix(zone[mask], nodes, weights, n_cells)
+                    spread = part if spread is None else spread + part
+        has_output = self.output_count > 0
+        self.residual = np.full(n_cells, np.nan)
+        self.remainder = np.zeros(n_cells)
+        if self.residual_step and has_output.any():
+            # r_c = θ_c − ⟨θ̂⟩_c; the remainder r_c − ⟨r_f⟩_c makes the cell means exact.
+            self.residual[has_output] = self.theta_flat[has_output] - prediction_sum[has_output] / self.output_count[
+                has_output]
+            interpolated_sum = spread @ np.where(np.isfinite(self.residual), self.residual, 0.0)
+            self.remainder[has_output] = (self.residual[has_output]
+                                          - interpolated_sum[has_output] / self.output_count[has_output])
+
+    def unclipped(self, block):
+        """θ0 = θ̂ + r_f + (r_c − ⟨r_f⟩_c), before the bounds are applied."""
+        predicted, mask = self.predict(block)
+        if not self.residual_step:
+            return predicted
+        nodes, weights = bilinear_nodes(block.fcol[mask], block.frow[mask], self.shape,
+                                        self.residual_cells.reshape(self.shape))
+        predicted[mask] += interpolate(self.residual, nodes, weights) + self.remainder[block.zone[mask]]
+        return predicted
+
+    def write(self, output_path, diagnostics_path, progress):
+        n_cells = self.n_cells
+        lower, upper = self.options.sm_min, self.options.sm_max
+        stored = {}
+        scratch = None
+        if not self.scene.single_block:
+            scratch = RasterWriter(os.path.join(self.workdir, 'unclipped.tif'), self.fine_grid, 1, gdal.GDT_Float64,
+                                   nodata=float('nan'), options=SCRATCH_OPTIONS)
+        cell_min = np.full(n_cells, np.inf)
+        cell_max = np.full(n_cells, -np.inf)
+        try:
+            with self.timer('residual'):
+                for block in self.scene.blocks(progress.sub(0.0, 0.4)):
+                    theta0 = self.unclipped(block)
+                    zone = np.where(np.isfinite(theta0), block.zone, -1)
+                    inside = zone >= 0
+                    np.minimum.at(cell_min, zone[inside], theta0[inside])
+                    np.maximum.at(cell_max, zone[inside], theta0[inside])
+                    if scratch is None:
+                        stored[block.window] = theta0
+                    else:
+                        scratch.write(block.window, theta0.reshape(block.window.ysize, block.window.xsize))
+
+            def theta0_blocks(step_progress):
+                for index, window in enumerate(self.scene.windows):
+                    step_progress.report(index / len(self.scene.windows))
+                    block = self.scene.read(window)
+                    values = stored[window] if scratch is None else scratch.read(window).ravel()
+                    yield block, values, np.where(np.isfinite(values), block.zone, -1)
+
+            self.consistency = BoundedConsistency(self.theta_flat, self.output_count, lower, upper, cell_min, cell_max)
+            if self.residual_step and ((cell_min < lower) | (cell_max > upper)).any():
+                self.redistribute_clipped(theta0_blocks, progress.sub(0.4, 0.6))
+            return self.final_pass(theta0_blocks, output_path, diagnostics_path, progress.sub(0.6, 1.0))
+        finally:
+            if scratch is not None:
+                scratch.abort()
+
+    def redistribute_clipped(self, theta0_blocks, progress):
+        """Find per-cell shifts so that clipping keeps every cell's mean (a few passes)."""
+        lower, upper = self.options.sm_min, self.options.sm_max
+        passes = 0
+        with self.timer('clip'):
+            for passes in range(1, _MAX_CLIP_PASSES + 1):
+                sums = np.zeros(self.n_cells)
+                free = np.zeros(self.n_cells)
+                for block, values, zone in theta0_blocks(progress.sub((passes - 1) / _MAX_CLIP_PASSES,
+                                                                      passes / _MAX_CLIP_PASSES)):
+                    clipped = self.consistency.clip(values, zone)
+                    s, f = BoundedConsistency.statistics(values, clipped, zone, self.n_cells, lower, upper)
+                    sums += s
+                    free += f
+                if self.consistency.update(sums, free) < _CONSISTENCY_TOLERANCE:
+                    break
+        self.progress.info('Values outside [{}, {}] m³/m³ were clipped and the clipped amount moved onto the other '
+                           'pixels of their cells ({} pass(es)).'.format(lower, upper, passes))
+
+    def final_pass(self, theta0_blocks, output_path, diagnostics_path, progress):
+        n_cells = self.n_cells
+        options = self.options
+        lower, upper = options.sm_min, options.sm_max
+        metadata = self.output_metadata()
+        final_sum = np.zeros(n_cells)
+        n_clipped = n_output = 0
+        cell_fields = _cell_fields(self.fit, self.theta) if diagnostics_path else None
+        diagnostics = None
+        with self.timer('write'):
+            with RasterWriter(output_path, self.fine_grid, 1, descriptions=['soil_moisture_m3_m3'],
+                              metadata=metadata) as writer:
+                if diagnostics_path:
+                    diagnostics = RasterWriter(diagnostics_path, self.fine_grid, len(DIAGNOSTIC_BANDS),
+                                               descriptions=list(DIAGNOSTIC_BANDS), metadata=metadata)
+                try:
+                    for block, values, zone in theta0_blocks(progress):
+                        shifted = values
+                        if self.residual_step:
+                            shifted = values + np.where(zone >= 0, self.consistency.delta[np.maximum(zone, 0)], 0.0)
+                        final = np.clip(shifted, lower, upper)
+                        clipped = np.isfinite(shifted) & ((shifted < lower) | (shifted > upper))
+                        n_clipped += int(clipped.sum())
+                        n_output += int(np.isfinite(final).sum())
+                        final_sum += zonal_sums(zone, final, n_cells)[0]
+                        window = block.window
+                        writer.write(window, final.reshape(window.ysize, window.xsize).astype(np.float32))
+                        if diagnostics is not None:
+                            _write_diagnostics(diagnostics, block, cell_fields, final, clipped, self.theta_flat)
+                    if diagnostics is not None:
+                        diagnostics.commit()
+                    writer.commit()
+                finally:
+                    if diagnostics is not None and not diagnostics.committed:
+                        diagnostics.abort()
+        with np.errstate(invalid='ignore', divide='ignore'):
+            final_mean = final_sum / self.output_count
+        checked = (self.output_count > 0) & self.consistency.feasible
+        errors = np.abs(final_mean - self.theta_flat)[checked]
+        max_error = float(errors.max()) if errors.size else 0.0
+        if self.method in CONSISTENT_METHODS:
+            self.progress.info('Value consistency: largest |cell mean − coarse value| over {} cells = {:.2e} '
+                               'm³/m³.'.format(int(checked.sum()), max_error))
+        coarse = {
+            'theta': self.theta, 'mean_lst': self.means['lst'], 'mean_ndvi': self.means['ndvi'],
+            'mean_elevation': self.means['elev'], 'valid_fraction': self.valid_fraction,
+            'sample_mask': self.sample_mask, 'downscaled_mean': final_mean.reshape(self.shape),
+            'output_pixels': self.output_count.reshape(self.shape),
+        }
+        return DownscaleResult(
+            output=output_path, diagnostics=diagnostics_path or None, method=self.method,
+            fine_grid=self.fine_grid, coarse_grid=self.coarse_grid, coarse=coarse, fit=self.fit,
+            terrain=self.correction, terrain_check=self.check.result(), consistency_max_error=max_error,
+            n_consistent_cells=int(checked.sum()), n_sample_cells=self.n_samples, n_output_pixels=n_output,
+            n_clipped_pixels=n_clipped, stage_seconds=dict(self.timer.seconds), messages=self.messages)
+
+    def output_metadata(self):
+        options, correction = self.options, self.correction
+        metadata = {
+            'METHOD': METHODS[self.method], 'METHOD_INDEX': self.method, 'MODEL': options.model,
+            'HALF_WINDOWS': '{}..{}'.format(options.min_half_window, options.max_half_window),
+            'MIN_VALID_FRACTION': options.min_valid_fraction,
+            'SM_RANGE': '{}..{}'.format(options.sm_min, options.sm_max),
+            'UNITS': 'm3/m3', 'SOFTWARE': 'QGIS plugin Soil Moisture Downscaling',
+        }
+        if correction.mode != 'none':
+            metadata.update({'TERRAIN_CORRECTION': correction.mode,
+                             'LAPSE_RATE_K_PER_KM': '{:.4f}'.format(correction.lapse_rate_k_per_km),
+                             'ILLUMINATION_COEFFICIENT_K': '{:.4f}'.format(correction.illumination_k)})
+        if options.sun.acquisition_date is not None:
+            metadata['ACQUISITION_DATE'] = options.sun.acquisition_date.isoformat()
+        return metadata
+
+
+def _valid_predictors(block, lst_star, uses_elevation, method):
+    valid = block.zone >= 0
+    if method == BILINEAR:
+        return valid
+    valid &= np.isfinite(lst_star)
+    if block.ndvi is not None:
+        valid &= np.isfinite(block.ndvi)
+    if uses_elevation:
+        valid &= np.isfinite(block.z)
+    return valid
+
+
+def _subsample(block, lst, valid, total_pixels, max_samples=2_000_000):
+    """A regular subsample of (fv, LST) for the DISPATCH trapezoid."""
+    step = max(1, int(total_pixels // max_samples))
+    index = np.flatnonzero(valid)[::step]
+    return dispatch.fractional_cover(block.ndvi[index]), np.asarray(lst, dtype=float)[index]
+
+
+def _log_fit(fit, progress):
+    own = fit.fallback == linking.FALLBACK_LOCAL
+    if not own.any():
+        progress.info('Adaptive window: no cell had enough samples for a local model; the global model is used.')
+        return
+    sizes, counts = np.unique(fit.half_window[own], return_counts=True)
+    share = ', '.join('h={}: {}'.format(s, c) for s, c in zip(sizes, counts))
+    progress.info('Adaptive window: {} cells with a local model ({}); {} chose elevation as a predictor; {} use the '
+                  'global model, {} their own coarse value.'.format(
+                      int(own.sum()), share, int((fit.predictor_set[own] == 1).sum()),
+                      int((fit.fallback == linking.FALLBACK_GLOBAL).sum()),
+                      int((fit.fallback == linking.FALLBACK_COARSE_VALUE).sum())))
+
+
+def _cell_fields(fit, theta):
+    """Per-cell diagnostic values (n_cells, bands − 1): all bands but quality."""
+    n_cells = theta.size
+    fields = np.full((n_cells, len(DIAGNOSTIC_BANDS) - 1), np.nan)
+    if fit is None:
+        return fields
+    fields[:, 0] = fit.half_window.ravel()
+    fields[:, 1] = fit.predictor_set.ravel()
+    fields[:, 2] = fit.n.ravel()
+    fields[:, 3] = fit.r_squared.ravel()
+    fields[:, 4:11] = physical_coefficients(fit.beta, fit.standardizer).reshape(n_cells, -1)
+    fields[:, 11] = fit.fallback.ravel()
+    return fields
+
+
+def _write_diagnostics(writer, block, cell_fields, final, clipped, theta_flat):
+    window = block.window
+    zone = block.zone
+    inside = zone >= 0
+    cell = np.maximum(zone, 0)
+    quality = np.zeros(zone.shape)
+    quality[~(inside & np.isfinite(theta_flat[cell]))] = QUALITY_OUTSIDE_COARSE
+    fallback = np.where(inside, cell_fields[cell, 11], np.nan)
+    quality[np.isin(fallback, (linking.FALLBACK_GLOBAL, linking.FALLBACK_COARSE_VALUE)) & np.isfinite(final)] += \
+        QUALITY_GLOBAL_FALLBACK
+    quality[clipped] += QUALITY_CLIPPED
+    for band in range(cell_fields.shape[1]):
+        values = np.where(inside, cell_fields[cell, band], np.nan)
+        writer.write(window, values.reshape(window.ysize, window.xsize).astype(np.float32), band=band + 1)
+    writer.write(window, quality.reshape(window.ysize, window.xsize).astype(np.float32), band=len(DIAGNOSTIC_BANDS))
+
+
+@dataclass
+class LstCorrectionResult:
+    output: str
+    correction: TerrainCorrection
+    check: dict
+    messages: list
+
+
+def correct_lst_raster(lst, ndvi, dem, output_path, mode='illumination+lapse', sun=None, memory_mb=512.0,
+                       progress=None):
+    """Write LST* (K, float32) on the LST grid: METHOD.md §3, the same fit as ``downscale``."""
+    progress, messages = _recording(progress or Progress())
+    info = progress.info
+    options = DownscaleOptions(method=TERRAIN_AWARE, terrain_mode=mode, sun=sun or SunGeometry(), memory_mb=memory_mb)
+    options.validate()
+    if mode == 'none':
+        raise InputError('Choose a terrain correction mode other than "none".')
+    if dem is None:
+        raise InputError('The terrain correction needs a DEM.')
+    workdir = tempfile.mkdtemp(prefix='smcorrect_')
+    timer = StageTimer()
+    scene = None
+    try:
+        scene, _, fine_grid = _open_scene(DownscaleInputs(None, lst, ndvi, dem), options, workdir,
+                                          progress.sub(0.0, 0.2), timer, with_coarse=False)
+        correction = _terrain_fit(scene, options, progress.sub(0.2, 0.6), timer)
+        check = CorrectionCheck()
+        metadata = {'TERRAIN_CORRECTION': mode, 'LAPSE_RATE_K_PER_KM': '{:.4f}'.format(correction.lapse_rate_k_per_km),
+                    'ILLUMINATION_COEFFICIENT_K': '{:.4f}'.format(correction.illumination_k),
+                    'REFERENCE_ELEVATION_M': '{:.1f}'.format(correction.reference_elevation), 'UNITS': 'K'}
+        with RasterWriter(output_path, fine_grid, 1, descriptions=['terrain_corrected_lst_K'],
+                          metadata=metadata) as writer:
+            for block in scene.blocks(progress.sub(0.6, 1.0)):
+                corrected = correction.apply(block.lst, block.z, block.cos_i, block.cos_sz)
+                check.add(block.lst, corrected, block.cos_i)
+                window = block.window
+                writer.write(window, corrected.reshape(window.ysize, window.xsize))
+            writer.commit()
+        result = check.result()
+        info('Check: spatial sd of LST {:.2f} K → LST* {:.2f} K; corr(LST*, cos i) = {:.3f}.'.format(
+            result['lst_sd'], result['lst_star_sd'], result['corr_lst_star_cos_i']))
+        return LstCorrectionResult(output_path, correction, result, messages)
+    finally:
+        if scene is not None:
+            scene.close()
+        shutil.rmtree(workdir, ignore_errors=True)

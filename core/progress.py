@@ -1,0 +1,76 @@
+"""Progress reporting and cancellation for long core operations.
+
+The core reports through a :class:`Progress` object so that it stays free of
+QGIS: the Processing algorithms wrap a ``QgsProcessingFeedback`` in one, tests
+and benchmarks use the silent default.
+"""
+import time
+
+from .errors import Cancelled
+
+
+class Progress:
+    """Maps the progress of one step onto a fraction [start, end] of the whole run.
+
+    ``report(fraction)`` takes 0..1 within this step. ``check()`` raises
+    :class:`Cancelled` once the user has asked to stop; every block loop calls it.
+    """
+
+    def __init__(self, set_percent=None, is_canceled=None, log=None, start=0.0, end=1.0):
+        self._set_percent = set_percent
+        self._is_canceled = is_canceled
+        self._log = log
+        self.start = start
+        self.end = end
+
+    def report(self, fraction):
+        self.check()
+        if self._set_percent is not None:
+            fraction = min(max(float(fraction), 0.0), 1.0)
+            self._set_percent(100.0 * (self.start + fraction * (self.end - self.start)))
+
+    def check(self):
+        if self._is_canceled is not None and self._is_canceled():
+            raise Cancelled('Cancelled by the user; no output was written.')
+
+    def canceled(self):
+        return self._is_canceled is not None and bool(self._is_canceled())
+
+    def info(self, message):
+        if self._log is not None:
+            self._log(message)
+
+    def sub(self, start, end):
+        """A child covering [start, end] of this step (fractions of this step)."""
+        span = self.end - self.start
+        return Progress(self._set_percent, self._is_canceled, self._log,
+                        self.start + start * span, self.start + end * span)
+
+    def gdal_callback(self):
+        """A GDAL progress callback that reports into this step and returns 0 to abort."""
+        def callback(complete, message, data):
+            if self.canceled():
+                return 0
+            if self._set_percent is not None:
+                self._set_percent(100.0 * (self.start + complete * (self.end - self.start)))
+            return 1
+        return callback
+
+
+class StageTimer:
+    """Wall-clock seconds per named stage, for reports and benchmarks."""
+
+    def __init__(self):
+        self.seconds = {}
+
+    def __call__(self, name):
+        timer = self
+
+        class _Stage:
+            def __enter__(self):
+                self.t0 = time.perf_counter()
+
+            def __exit__(self, *exc):
+                timer.seconds[name] = timer.seconds.get(name, 0.0) + time.perf_counter() - self.t0
+                return False
+        return _Stage()

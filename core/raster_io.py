@@ -1,0 +1,322 @@
+"""The one raster reader and writer of the plugin (GDAL only, no QGIS).
+
+Rasters are read block by block as float64 arrays with NaN for nodata, and
+written to a temporary file next to the destination that is moved into place
+only once complete, so an output exists completely or not at all.
+"""
+import math
+import os
+import uuid
+from collections import namedtuple
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+from osgeo import gdal, osr
+
+from .errors import InputError
+
+gdal.UseExceptions()
+osr.UseExceptions()
+
+#: Nodata value written into every floating-point output.
+OUTPUT_NODATA = -9999.0
+
+#: Creation options of the final GeoTIFF outputs (tiled, losslessly compressed).
+GTIFF_OPTIONS = ('TILED=YES', 'BLOCKXSIZE=256', 'BLOCKYSIZE=256', 'COMPRESS=DEFLATE',
+                 'PREDICTOR=2', 'ZLEVEL=1', 'BIGTIFF=IF_SAFER', 'NUM_THREADS=2')
+#: Creation options of scratch files that are read back and rewritten.
+SCRATCH_OPTIONS = ('TILED=YES', 'BLOCKXSIZE=256', 'BLOCKYSIZE=256', 'BIGTIFF=IF_SAFER')
+
+Window = namedtuple('Window', 'xoff yoff xsize ysize')
+
+
+def spatial_reference(wkt):
+    """osr.SpatialReference from WKT with x = easting/longitude axis order."""
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(wkt)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return srs
+
+
+def crs_label(wkt):
+    """A short name for a CRS in log lines, e.g. 'EPSG:32613'."""
+    srs = spatial_reference(wkt)
+    if srs.GetAuthorityCode(None) is None:
+        try:
+            srs.AutoIdentifyEPSG()
+        except RuntimeError:
+            pass
+    code = srs.GetAuthorityCode(None)
+    name = srs.GetAuthorityName(None)
+    if code and name:
+        return '{}:{}'.format(name, code)
+    return srs.GetName() or 'custom CRS'
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """A raster grid: size in pixels, GDAL geotransform and CRS (WKT)."""
+    width: int
+    height: int
+    geotransform: tuple
+    crs_wkt: str
+
+    @property
+    def pixel_width(self):
+        return abs(self.geotransform[1])
+
+    @property
+    def pixel_height(self):
+        return abs(self.geotransform[5])
+
+    @property
+    def n_pixels(self):
+        return self.width * self.height
+
+    @property
+    def is_north_up(self):
+        gt = self.geotransform
+        return gt[2] == 0 and gt[4] == 0 and gt[1] > 0 and gt[5] < 0
+
+    @property
+    def is_geographic(self):
+        return bool(spatial_reference(self.crs_wkt).IsGeographic())
+
+    @property
+    def bounds(self):
+        """(xmin, ymin, xmax, ymax) of a north-up grid."""
+        gt = self.geotransform
+        x0, x1 = gt[0], gt[0] + self.width * gt[1]
+        y0, y1 = gt[3], gt[3] + self.height * gt[5]
+        return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+    def srs(self):
+        return spatial_reference(self.crs_wkt)
+
+    def same_crs(self, other):
+        return bool(self.srs().IsSame(other.srs()))
+
+    def same_grid(self, other, tolerance=1e-6):
+        """True when both grids have the same CRS, size and pixel positions."""
+        if (self.width, self.height) != (other.width, other.height) or not self.same_crs(other):
+            return False
+        scale = max(self.pixel_width, self.pixel_height)
+        return all(abs(a - b) <= tolerance * scale for a, b in zip(self.geotransform, other.geotransform))
+
+    def full_window(self):
+        return Window(0, 0, self.width, self.height)
+
+    def subgrid(self, window):
+        """The grid of a window of this grid."""
+        gt = self.geotransform
+        x = gt[0] + window.xoff * gt[1] + window.yoff * gt[2]
+        y = gt[3] + window.xoff * gt[4] + window.yoff * gt[5]
+        return GridSpec(window.xsize, window.ysize, (x, gt[1], gt[2], y, gt[4], gt[5]), self.crs_wkt)
+
+    def pixel_centres(self, window):
+        """Map coordinates (x, y) of the pixel centres of a window, each (ysize, xsize)."""
+        gt = self.geotransform
+        cols = window.xoff + np.arange(window.xsize) + 0.5
+        rows = window.yoff + np.arange(window.ysize) + 0.5
+        c, r = np.meshgrid(cols, rows)
+        return gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5]
+
+    def describe(self):
+        unit = '°' if self.is_geographic else ' m'
+        return '{} × {} px of {:.6g}{} in {}'.format(self.width, self.height, self.pixel_width, unit,
+                                                     crs_label(self.crs_wkt))
+
+
+@dataclass(frozen=True)
+class RasterSource:
+    """One band of a raster file (or any GDAL data source string).
+
+    ``crs_wkt`` overrides the file's CRS, e.g. the CRS a user assigned to the
+    layer in QGIS; ``name`` is used in messages.
+    """
+    path: str
+    band: int = 1
+    crs_wkt: Optional[str] = None
+    name: str = 'raster'
+
+    def open(self):
+        try:
+            dataset = gdal.Open(str(self.path), gdal.GA_ReadOnly)
+        except RuntimeError as error:
+            raise InputError('The {} raster cannot be opened ({}): {}'.format(self.name, self.path, error))
+        if dataset is None:
+            raise InputError('The {} raster cannot be opened: {}'.format(self.name, self.path))
+        if not 1 <= self.band <= dataset.RasterCount:
+            raise InputError('The {} raster has {} band(s); band {} does not exist.'.format(
+                self.name, dataset.RasterCount, self.band))
+        return dataset
+
+    def grid(self):
+        dataset = self.open()
+        wkt = self.crs_wkt or dataset.GetProjection()
+        if not wkt:
+            raise InputError(
+                'The {} raster ({}) has no coordinate reference system. Assign one to the layer '
+                '(Layer Properties ▸ Source; EPSG:4326 for ESA CCI / C3S soil moisture files) '
+                'or import it with "Import soil moisture product".'.format(self.name, self.path))
+        gt = dataset.GetGeoTransform(can_return_null=True)
+        if gt is None:
+            raise InputError('The {} raster ({}) is not georeferenced: it has no geotransform.'.format(
+                self.name, self.path))
+        if gt[2] != 0 or gt[4] != 0:
+            raise InputError('The {} raster is rotated; warp it to a north-up grid first '
+                             '(Raster ▸ Projections ▸ Warp).'.format(self.name))
+        return GridSpec(dataset.RasterXSize, dataset.RasterYSize, tuple(gt), wkt)
+
+    def nodata(self):
+        return self.open().GetRasterBand(self.band).GetNoDataValue()
+
+
+class RasterReader:
+    """Reads windows of one band as float64 with NaN where the band has no data."""
+
+    def __init__(self, source):
+        self.source = source
+        self.dataset = source.open()
+        self.band = self.dataset.GetRasterBand(source.band)
+        self.nodata = self.band.GetNoDataValue()
+        self.scale = self.band.GetScale()
+        self.offset = self.band.GetOffset()
+
+    def read(self, window=None):
+        if window is None:
+            window = Window(0, 0, self.dataset.RasterXSize, self.dataset.RasterYSize)
+        values = self.band.ReadAsArray(int(window.xoff), int(window.yoff),
+                                       int(window.xsize), int(window.ysize)).astype(np.float64)
+        if self.nodata is not None and not math.isnan(self.nodata):
+            values[values == self.nodata] = np.nan
+        # Scale/offset stored in the file (e.g. packed NetCDF) give physical units.
+        if self.scale not in (None, 1.0) or self.offset not in (None, 0.0):
+            values = values * (self.scale or 1.0) + (self.offset or 0.0)
+        return values
+
+    def read_decimated(self, max_size):
+        """The whole band resampled (nearest) so that its longer side is at most max_size."""
+        width, height = self.dataset.RasterXSize, self.dataset.RasterYSize
+        factor = max(1.0, max(width, height) / float(max_size))
+        buf_x, buf_y = max(1, int(round(width / factor))), max(1, int(round(height / factor)))
+        values = self.band.ReadAsArray(0, 0, width, height, buf_xsize=buf_x, buf_ysize=buf_y).astype(np.float64)
+        if self.nodata is not None and not math.isnan(self.nodata):
+            values[values == self.nodata] = np.nan
+        if self.scale not in (None, 1.0) or self.offset not in (None, 0.0):
+            values = values * (self.scale or 1.0) + (self.offset or 0.0)
+        return values
+
+    def close(self):
+        self.band = None
+        self.dataset = None
+
+
+def read_array(source, window=None):
+    """Convenience: one window (default: all) of a source as float64 with NaN nodata."""
+    reader = RasterReader(source)
+    try:
+        return reader.read(window)
+    finally:
+        reader.close()
+
+
+def row_windows(grid, bytes_per_pixel, memory_mb, row_multiple=1):
+    """Full-width row strips whose working set fits in memory_mb.
+
+    bytes_per_pixel is the caller's estimate of the memory it needs per pixel
+    of a block (all its temporary arrays together).
+    """
+    budget = max(1.0, float(memory_mb)) * 1024 * 1024
+    rows = int(budget // max(1, bytes_per_pixel * grid.width))
+    rows = max(1, min(grid.height, rows))
+    if row_multiple > 1 and rows > row_multiple:
+        rows -= rows % row_multiple
+    return [Window(0, y, grid.width, min(rows, grid.height - y)) for y in range(0, grid.height, rows)]
+
+
+def _partial_path(path):
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(folder, '.{}.partial-{}.tif'.format(name, uuid.uuid4().hex[:8]))
+
+
+class RasterWriter:
+    """Writes a GeoTIFF block by block into a temporary file, then moves it into place.
+
+    Use as a context manager and call :meth:`commit` when every block is
+    written; leaving the block without commit (an error or a cancel) deletes
+    the temporary file, so no partial output is ever left at ``path``.
+    """
+
+    def __init__(self, path, grid, band_count=1, data_type=gdal.GDT_Float32, nodata=OUTPUT_NODATA,
+                 descriptions=None, metadata=None, options=GTIFF_OPTIONS, band_metadata=None):
+        self.path = str(path)
+        self.grid = grid
+        self.nodata = nodata
+        folder = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(folder, exist_ok=True)
+        self.partial_path = _partial_path(self.path)
+        driver = gdal.GetDriverByName('GTiff')
+        self.dataset = driver.Create(self.partial_path, grid.width, grid.height, band_count, data_type,
+                                     options=list(options))
+        self.dataset.SetGeoTransform(grid.geotransform)
+        self.dataset.SetProjection(grid.crs_wkt)
+        for index in range(1, band_count + 1):
+            band = self.dataset.GetRasterBand(index)
+            if nodata is not None:
+                band.SetNoDataValue(nodata)
+            if descriptions:
+                band.SetDescription(descriptions[index - 1])
+            if band_metadata and band_metadata[index - 1]:
+                band.SetMetadata({k: str(v) for k, v in band_metadata[index - 1].items()})
+        if metadata:
+            self.dataset.SetMetadata({k: str(v) for k, v in metadata.items()})
+        self.committed = False
+
+    def write(self, window, values, band=1):
+        """Write a (ysize, xsize) array; NaN becomes the nodata value."""
+        values = np.asarray(values)
+        if self.nodata is not None and values.dtype.kind == 'f':
+            values = np.where(np.isnan(values), self.nodata, values)
+        self.dataset.GetRasterBand(band).WriteArray(values, int(window.xoff), int(window.yoff))
+
+    def read(self, window, band=1):
+        """Read back a written window (float64, NaN for nodata), for multi-pass updates."""
+        values = self.dataset.GetRasterBand(band).ReadAsArray(
+            int(window.xoff), int(window.yoff), int(window.xsize), int(window.ysize)).astype(np.float64)
+        if self.nodata is not None:
+            values[values == self.nodata] = np.nan
+        return values
+
+    def commit(self):
+        self.dataset.FlushCache()
+        self.dataset = None
+        os.replace(self.partial_path, self.path)
+        self.committed = True
+        return self.path
+
+    def abort(self):
+        self.dataset = None
+        for candidate in (self.partial_path, self.partial_path + '.aux.xml'):
+            if os.path.exists(candidate):
+                os.remove(candidate)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if not self.committed:
+            self.abort()
+        return False
+
+
+def write_array(path, grid, arrays, nodata=OUTPUT_NODATA, data_type=gdal.GDT_Float32, descriptions=None,
+                metadata=None):
+    """Write whole arrays (one per band) at once; for small rasters and test scenes."""
+    if isinstance(arrays, np.ndarray) and arrays.ndim == 2:
+        arrays = [arrays]
+    with RasterWriter(path, grid, len(arrays), data_type, nodata, descriptions, metadata) as writer:
+        for index, values in enumerate(arrays, start=1):
+            writer.write(grid.full_window(), values, band=index)
+        return writer.commit()

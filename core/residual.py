@@ -1,0 +1,130 @@
+"""Coarse-to-fine interpolation, zonal means, residual correction and bounded
+value consistency (METHOD.md §5–§6)."""
+import numpy as np
+from scipy import sparse
+
+
+def bilinear_nodes(fcol, frow, grid_shape, valid_nodes=None):
+    """Bilinear interpolation from coarse cell centres in the coarse grid's index space.
+
+    fcol, frow: fractional coarse indices of fine pixels (1-D, cell (i, j) spans
+    [i, i+1) × [j, j+1), so its centre is at i + 0.5). Returns the flat indices
+    of the four surrounding cells (n, 4) and their weights (n, 4), renormalized
+    over the valid ones (``valid_nodes``, bool (ny, nx)); weights are all 0 where
+    no surrounding cell is valid. No block edges appear, since the weights
+    depend only on the position in the coarse grid.
+    """
+    ny, nx = grid_shape
+    u = np.asarray(fcol, dtype=np.float64) - 0.5
+    v = np.asarray(frow, dtype=np.float64) - 0.5
+    with np.errstate(invalid='ignore'):
+        i0 = np.floor(u)
+        j0 = np.floor(v)
+    finite = np.isfinite(i0) & np.isfinite(j0)
+    i0 = np.where(finite, i0, -10).astype(np.int64)
+    j0 = np.where(finite, j0, -10).astype(np.int64)
+    wx = np.where(finite, u - i0, 0.0)
+    wy = np.where(finite, v - j0, 0.0)
+    cols = np.stack([i0, i0 + 1, i0, i0 + 1], axis=-1)
+    rows = np.stack([j0, j0, j0 + 1, j0 + 1], axis=-1)
+    weights = np.stack([(1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy], axis=-1)
+    inside = (cols >= 0) & (cols < nx) & (rows >= 0) & (rows < ny)
+    nodes = np.where(inside, rows * nx + cols, 0)
+    if valid_nodes is not None:
+        inside &= np.asarray(valid_nodes).ravel()[nodes]
+    weights = np.where(inside, weights, 0.0)
+    total = weights.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        weights = np.where(total > 0, weights / total, 0.0)
+    return nodes, weights
+
+
+def interpolate(cell_values, nodes, weights):
+    """Σ w·value over the four nodes; NaN where no node is valid.
+
+    cell_values: (ncells,) or (ncells, k) flat coarse values (NaN allowed at nodes of weight 0).
+    """
+    values = np.asarray(cell_values, dtype=np.float64)[nodes]
+    values = np.where(np.isfinite(values), values, 0.0)
+    w = weights if values.ndim == 2 else weights[..., None]
+    result = (values * w).sum(axis=1)
+    empty = weights.sum(axis=-1) == 0
+    result[empty] = np.nan
+    return result
+
+
+def zonal_sums(zone, values, n_cells):
+    """Per-cell sum and count of the finite values of pixels with zone ≥ 0 (np.bincount)."""
+    zone = np.asarray(zone).ravel()
+    values = np.asarray(values, dtype=np.float64).ravel()
+    keep = (zone >= 0) & np.isfinite(values)
+    sums = np.bincount(zone[keep], weights=values[keep], minlength=n_cells)
+    counts = np.bincount(zone[keep], minlength=n_cells)
+    return sums, counts
+
+
+def spread_matrix(zone, nodes, weights, n_cells):
+    """Sparse M with M[c, j] = Σ over pixels of cell c of their interpolation weight on node j.
+
+    Then the zonal sum of an interpolated coarse field r is M @ r, which gives
+    the remainder r_c − ⟨r_f⟩_c without another pass over the fine pixels.
+    """
+    keep = zone >= 0
+    rows = np.repeat(zone[keep], 4)
+    return sparse.csr_matrix((weights[keep].ravel(), (rows, nodes[keep].ravel())), shape=(n_cells, n_cells))
+
+
+class BoundedConsistency:
+    """Per-cell shift δ_c so that the mean of clip(θ0 + δ_c, lo, hi) over the cell equals θ_c.
+
+    This is the fixed point of "clip, then move the clipped amount onto the
+    other pixels of the cell, repeat" (METHOD.md §6), solved by a safeguarded
+    Newton iteration, one pass over the fine pixels per iteration.
+    """
+
+    #: Coarse values this close outside a bound (e.g. float32 rounding of 0.6) count as on it.
+    BOUND_TOLERANCE = 1e-6
+
+    def __init__(self, target, n_pixels, lower, upper, cell_min, cell_max):
+        self.lower, self.upper = float(lower), float(upper)
+        target = np.asarray(target, dtype=np.float64)
+        self.n = np.asarray(n_pixels, dtype=np.float64)
+        self.delta = np.zeros_like(target)
+        with np.errstate(invalid='ignore'):
+            self.bracket_low = np.where(np.isfinite(cell_max), self.lower - cell_max, 0.0)
+            self.bracket_high = np.where(np.isfinite(cell_min), self.upper - cell_min, 0.0)
+        with np.errstate(invalid='ignore'):
+            self.feasible = ((self.n > 0) & (target >= self.lower - self.BOUND_TOLERANCE)
+                             & (target <= self.upper + self.BOUND_TOLERANCE))
+        self.target = np.clip(target, self.lower, self.upper)
+
+    def clip(self, theta0, zone):
+        """clip(θ0 + δ_zone) for pixels (zone ≥ 0)."""
+        shift = np.where(zone >= 0, self.delta[np.maximum(zone, 0)], 0.0)
+        return np.clip(theta0 + shift, self.lower, self.upper)
+
+    @staticmethod
+    def statistics(theta0, clipped, zone, n_cells, lower, upper):
+        """(Σ clipped θ, number of pixels strictly inside the bounds) per cell."""
+        sums, _ = zonal_sums(zone, clipped, n_cells)
+        inside = np.isfinite(clipped) & (clipped > lower) & (clipped < upper)
+        free = np.bincount(zone[inside & (zone >= 0)], minlength=n_cells)
+        return sums, free
+
+    def error(self, sums):
+        with np.errstate(invalid='ignore', divide='ignore'):
+            return np.where(self.feasible, sums / np.maximum(self.n, 1) - self.target, 0.0)
+
+    def update(self, sums, free):
+        """One safeguarded Newton step; returns the largest |cell mean − θ_c| before the step."""
+        error = self.error(sums)
+        too_high = error > 0
+        self.bracket_high = np.where(too_high, np.minimum(self.bracket_high, self.delta), self.bracket_high)
+        self.bracket_low = np.where(~too_high & (error < 0), np.maximum(self.bracket_low, self.delta),
+                                    self.bracket_low)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            newton = self.delta - error * self.n / np.maximum(free, 1)
+        outside = (newton <= self.bracket_low) | (newton >= self.bracket_high) | (free == 0)
+        step = np.where(outside, 0.5 * (self.bracket_low + self.bracket_high), newton)
+        self.delta = np.where(self.feasible & (error != 0), step, self.delta)
+        return float(np.max(np.abs(error))) if error.size else 0.0

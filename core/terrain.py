@@ -1,0 +1,236 @@
+"""Terrain factors from a DEM: slope, aspect, sun position and illumination (METHOD.md §2)."""
+import math
+import os
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional
+
+import numpy as np
+
+from .alignment import GridMapper, align_to_grid, choose_resampling
+from .errors import InputError
+from .raster_io import SCRATCH_OPTIONS, RasterReader, RasterSource, RasterWriter, Window, row_windows
+
+_EARTH_RADIUS_M = 6371008.8
+_WGS84_WKT = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
+              'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433],AUTHORITY["EPSG","4326"]]')
+
+
+def solar_position(day_of_year, solar_hour, latitude_deg):
+    """Sun zenith and azimuth (degrees; azimuth clockwise from north) from the NOAA equations.
+
+    ``solar_hour`` is local solar time in hours (MODIS Day_view_time; Terra's
+    day overpass is about 10.5), so longitude and the equation of time are not needed.
+    Arrays broadcast.
+    """
+    gamma = 2.0 * np.pi / 365.0 * (np.asarray(day_of_year, dtype=float) - 1.0 + (np.asarray(solar_hour) - 12.0) / 24.0)
+    declination = (0.006918 - 0.399912 * np.cos(gamma) + 0.070257 * np.sin(gamma)
+                   - 0.006758 * np.cos(2 * gamma) + 0.000907 * np.sin(2 * gamma)
+                   - 0.002697 * np.cos(3 * gamma) + 0.00148 * np.sin(3 * gamma))
+    hour_angle = np.radians(15.0 * (np.asarray(solar_hour, dtype=float) - 12.0))
+    latitude = np.radians(latitude_deg)
+    cos_zenith = (np.sin(latitude) * np.sin(declination)
+                  + np.cos(latitude) * np.cos(declination) * np.cos(hour_angle))
+    zenith = np.degrees(np.arccos(np.clip(cos_zenith, -1.0, 1.0)))
+    azimuth = np.degrees(np.arctan2(-np.sin(hour_angle),
+                                    np.tan(declination) * np.cos(latitude) - np.sin(latitude) * np.cos(hour_angle)))
+    return zenith, np.mod(azimuth, 360.0)
+
+
+@dataclass(frozen=True)
+class SunGeometry:
+    """The sun at the LST overpass: fixed angles, or a date and local solar time."""
+    zenith_deg: Optional[float] = None
+    azimuth_deg: Optional[float] = None
+    acquisition_date: Optional[date] = None
+    solar_hour: float = 10.5
+
+    @property
+    def fixed(self):
+        return self.zenith_deg is not None and self.azimuth_deg is not None
+
+    def validate(self):
+        if (self.zenith_deg is None) != (self.azimuth_deg is None):
+            raise InputError('Give both the sun zenith and the sun azimuth, or neither '
+                             '(then the acquisition date and overpass time are used).')
+        if self.fixed:
+            if not 0.0 <= self.zenith_deg < 90.0:
+                raise InputError('The sun zenith angle must be between 0 and 90 degrees (got {}).'.format(self.zenith_deg))
+            return
+        if self.acquisition_date is None:
+            raise InputError('The terrain correction needs the sun position: give the sun zenith and azimuth '
+                             '(degrees), or the acquisition date (and the overpass local solar time).')
+        if not 0.0 <= self.solar_hour <= 24.0:
+            raise InputError('The overpass local solar time must be between 0 and 24 hours (got {}).'.format(
+                self.solar_hour))
+
+    def angles(self, latitude_deg):
+        """(zenith, azimuth) in radians for an array of latitudes."""
+        if self.fixed:
+            shape = np.shape(latitude_deg)
+            return (np.full(shape, math.radians(self.zenith_deg)), np.full(shape, math.radians(self.azimuth_deg)))
+        day = self.acquisition_date.timetuple().tm_yday
+        zenith, azimuth = solar_position(day, self.solar_hour, latitude_deg)
+        return np.radians(zenith), np.radians(azimuth)
+
+    def describe(self):
+        if self.fixed:
+            return 'sun zenith {:.2f}°, azimuth {:.2f}°'.format(self.zenith_deg, self.azimuth_deg)
+        return 'sun position on {} at {:.2f} h local solar time'.format(self.acquisition_date.isoformat(), self.solar_hour)
+
+
+def slope_aspect(padded_elevation, dx, dy):
+    """Horn's 3×3 slope and aspect (radians) of the interior of a padded elevation array.
+
+    ``padded_elevation`` has one extra row/column on each side; ``dx`` (m) may be
+    an array with one value per interior row (geographic DEMs), ``dy`` a scalar.
+    Aspect is the direction the slope faces, clockwise from north.
+    """
+    z = padded_elevation
+    a, b, c = z[:-2, :-2], z[:-2, 1:-1], z[:-2, 2:]
+    d, f = z[1:-1, :-2], z[1:-1, 2:]
+    g, h, i = z[2:, :-2], z[2:, 1:-1], z[2:, 2:]
+    dx = np.asarray(dx, dtype=float)
+    if dx.ndim == 1:
+        dx = dx[:, None]
+    dz_east = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
+    dz_down = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * dy)   # towards increasing row = south
+    slope = np.arctan(np.hypot(dz_east, dz_down))
+    aspect = np.mod(np.arctan2(-dz_east, dz_down), 2.0 * np.pi)
+    return slope, aspect
+
+
+def illumination(slope, aspect, sun_zenith, sun_azimuth):
+    """cos i = cos s·cos θz + sin s·sin θz·cos(φ − A) (all radians)."""
+    return (np.cos(slope) * np.cos(sun_zenith)
+            + np.sin(slope) * np.sin(sun_zenith) * np.cos(sun_azimuth - aspect))
+
+
+class _DemWindowReader:
+    """Reads DEM windows with a one-pixel halo (edges replicated) and their latitudes."""
+
+    def __init__(self, source, grid, sun):
+        self.reader = RasterReader(source)
+        self.grid = grid
+        self.sun = sun
+        self.latitudes = None if (sun is None or (sun.fixed and not grid.is_geographic)) else \
+            GridMapper(grid, _WGS84_WKT)
+
+    def read(self, window):
+        y0 = max(0, window.yoff - 1)
+        y1 = min(self.grid.height, window.yoff + window.ysize + 1)
+        x0 = max(0, window.xoff - 1)
+        x1 = min(self.grid.width, window.xoff + window.xsize + 1)
+        z = self.reader.read(Window(x0, y0, x1 - x0, y1 - y0))
+        # Replicate the edge where the halo falls outside the raster.
+        pad_rows = (1 - (window.yoff - y0), window.yoff + window.ysize + 1 - y1)
+        pad_cols = (1 - (window.xoff - x0), window.xoff + window.xsize + 1 - x1)
+        return np.pad(z, (pad_rows, pad_cols), mode='edge')
+
+    def terrain(self, window):
+        """(elevation, cos i, cos θz) of a window."""
+        padded = self.read(window)
+        gt = self.grid.geotransform
+        lat = None
+        if self.latitudes is not None:
+            lat = self.latitudes.coords(window)[1]
+        if self.grid.is_geographic:
+            rows = window.yoff + np.arange(window.ysize) + 0.5
+            lat_rows = np.radians(gt[3] + rows * gt[5])
+            dx = _EARTH_RADIUS_M * np.cos(lat_rows) * math.radians(abs(gt[1]))
+            dy = _EARTH_RADIUS_M * math.radians(abs(gt[5]))
+        else:
+            unit = self.grid.srs().GetLinearUnits() or 1.0
+            dx, dy = abs(gt[1]) * unit, abs(gt[5]) * unit
+        slope, aspect = slope_aspect(padded, dx, dy)
+        if lat is None:
+            lat = np.zeros(slope.shape)
+        zenith, azimuth = self.sun.angles(lat)
+        return padded[1:-1, 1:-1], illumination(slope, aspect, zenith, azimuth), np.cos(zenith)
+
+    def close(self):
+        self.reader.close()
+
+
+class TerrainOnFineGrid:
+    """Terrain factors computed on the fly from a DEM that is already on the fine grid."""
+
+    def __init__(self, dem_source, grid, sun):
+        self.dem = _DemWindowReader(dem_source, grid, sun)
+
+    def read(self, window):
+        return self.dem.terrain(window)
+
+    def close(self):
+        self.dem.close()
+
+
+class TerrainFromBands:
+    """Terrain factors (elevation, cos i, cos θz) read from three rasters on the fine grid."""
+
+    def __init__(self, sources):
+        self.readers = [RasterReader(source) for source in sources]
+
+    def read(self, window):
+        return tuple(reader.read(window) for reader in self.readers)
+
+    def close(self):
+        for reader in self.readers:
+            reader.close()
+
+
+def elevation_only(dem_source):
+    """Elevation without illumination, for methods that use z only as a predictor."""
+    return _ElevationOnly(dem_source)
+
+
+class _ElevationOnly:
+    def __init__(self, source):
+        self.reader = RasterReader(source)
+
+    def read(self, window):
+        z = self.reader.read(window)
+        return z, np.full(z.shape, np.nan), np.full(z.shape, np.nan)
+
+    def close(self):
+        self.reader.close()
+
+
+def prepare_terrain(dem_source, fine_grid, sun, workdir, memory_mb, progress, need_illumination=True):
+    """A terrain reader on the fine grid for the DEM given in any CRS and resolution.
+
+    On the fine grid, terrain is computed per block. Otherwise slope, aspect and
+    illumination are computed on the DEM's own grid (so that a finer DEM gives the
+    true mean illumination of each fine pixel), written to a scratch file block by
+    block, and averaged (or interpolated) onto the fine grid (METHOD.md §2).
+    """
+    dem_grid = dem_source.grid()
+    if not need_illumination:
+        aligned = align_to_grid(dem_source, fine_grid, choose_resampling(dem_grid, fine_grid), workdir,
+                                progress, 'DEM')
+        return elevation_only(aligned)
+    sun.validate()
+    progress.info('Illumination: {}.'.format(sun.describe()))
+    if dem_grid.same_grid(fine_grid):
+        return TerrainOnFineGrid(dem_source, fine_grid, sun)
+    path = os.path.join(workdir, 'terrain_on_dem_grid.tif')
+    dem = _DemWindowReader(dem_source, dem_grid, sun)
+    windows = row_windows(dem_grid, 160, memory_mb)
+    compute = progress.sub(0.0, 0.5)
+    try:
+        with RasterWriter(path, dem_grid, 3, descriptions=['elevation', 'cos_i', 'cos_sun_zenith'],
+                          options=SCRATCH_OPTIONS, nodata=float('nan')) as writer:
+            for index, window in enumerate(windows):
+                compute.report(index / len(windows))
+                for band, values in enumerate(dem.terrain(window), start=1):
+                    writer.write(window, values.astype(np.float32), band=band)
+            writer.commit()
+    finally:
+        dem.close()
+    resampling = choose_resampling(dem_grid, fine_grid)
+    warp = progress.sub(0.5, 1.0)
+    sources = [align_to_grid(RasterSource(path, band, dem_grid.crs_wkt, name), fine_grid, resampling, workdir,
+                             warp.sub(k / 3.0, (k + 1) / 3.0), name)
+               for k, (band, name) in enumerate([(1, 'DEM elevation'), (2, 'DEM illumination'),
+                                                 (3, 'DEM sun zenith')])]
+    return TerrainFromBands(sources)

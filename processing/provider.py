@@ -1,0 +1,45 @@
+"""The Processing provider "Soil moisture downscaling" (id ``soilmoisture``)."""
+import os
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+from .algorithms.correct_lst import CorrectLstAlgorithm
+from .algorithms.downscale import DownscaleAlgorithm
+from .settings import register_settings, unregister_settings
+
+ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'icon.svg')
+
+
+class SoilMoistureProvider(QgsProcessingProvider):
+
+    def id(self):
+        return 'soilmoisture'
+
+    def name(self):
+        return 'Soil moisture downscaling'
+
+    def longName(self):  # noqa: N802
+        return 'Soil moisture downscaling (terrain-aware, self-adaptive window)'
+
+    def icon(self):
+        return QIcon(ICON_PATH)
+
+    def svgIconPath(self):  # noqa: N802
+        return ICON_PATH
+
+    def load(self):
+        register_settings(self.name(), self.icon())
+        self.refreshAlgorithms()
+        return True
+
+    def unload(self):
+        unregister_settings()
+
+    def loadAlgorithms(self):  # noqa: N802
+        for algorithm in (DownscaleAlgorithm(), CorrectLstAlgorithm()):
+            self.addAlgorithm(algorithm)
+
+    def supportedOutputRasterLayerExtensions(self):  # noqa: N802
+        # Outputs are written block by block by the plugin's GeoTIFF writer.
+        return ['tif']

@@ -1,0 +1,126 @@
+"""The HTML report of one downscaling run (maps, coarse-scale fit, window sizes, consistency)."""
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
+
+from ..core import linking
+from ..core.pipeline import CONSISTENT_METHODS, METHODS, physical_coefficients
+from ..core.raster_io import RasterReader, RasterSource
+from .html import HtmlReport, new_figure
+
+SOIL_MOISTURE_COLOURS = LinearSegmentedColormap.from_list(
+    'soil_moisture', ['#8c510a', '#d8b365', '#f6e8c3', '#80cdc1', '#2c7fb8', '#08306b'])
+SM_RANGE = (0.0, 0.5)
+
+
+def _map(report, values, title, caption, cmap=SOIL_MOISTURE_COLOURS, vmin=SM_RANGE[0], vmax=SM_RANGE[1],
+         label='m³/m³', discrete=False):
+    figure = new_figure(6.0, 4.5)
+    axes = figure.add_subplot(1, 1, 1)
+    image = axes.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=vmin, vmax=vmax, interpolation='nearest')
+    axes.set_title(title)
+    axes.set_xticks([])
+    axes.set_yticks([])
+    colorbar = figure.colorbar(image, ax=axes, shrink=0.85)
+    colorbar.set_label(label)
+    report.figure(figure, caption)
+
+
+def _fit_scatter(report, result):
+    coarse = result.coarse
+    theta = coarse['theta']
+    lst = coarse['mean_lst']
+    sample = coarse['sample_mask']
+    figure = new_figure(6.5, 4.5)
+    axes = figure.add_subplot(1, 1, 1)
+    points = axes.scatter(lst[sample], theta[sample], c=coarse['mean_ndvi'][sample], cmap='YlGn', s=14,
+                          edgecolors='#555555', linewidths=0.3, vmin=0, vmax=0.9, zorder=3)
+    figure.colorbar(points, ax=axes, shrink=0.85).set_label('cell mean NDVI')
+    fit = result.fit
+    if fit is not None and sample.any():
+        coefficients = physical_coefficients(fit.beta, fit.standardizer)
+        cells = np.flatnonzero(sample.ravel() & (fit.fallback.ravel() <= linking.FALLBACK_GLOBAL))
+        step = max(1, len(cells) // 60)
+        spread = np.nanstd(lst[sample]) * 0.25
+        for index in cells[::step]:
+            b = coefficients.reshape(-1, len(linking.TERMS))[index]
+            x0 = lst.ravel()[index]
+            n0 = coarse['mean_ndvi'].ravel()[index]
+            z0 = coarse['mean_elevation'].ravel()[index] if np.isfinite(coarse['mean_elevation'].ravel()[index]) else 0
+            xs = np.array([x0 - spread, x0 + spread])
+            ys = (b[0] + b[1] * xs + b[2] * n0 + b[3] * z0 + b[4] * xs ** 2 + b[5] * n0 ** 2 + b[6] * xs * n0)
+            axes.plot(xs, ys, color='#d95f02', linewidth=0.8, alpha=0.7, zorder=2)
+    axes.set_xlabel('cell mean LST* (K)' if result.terrain.mode != 'none' else 'cell mean LST (K)')
+    axes.set_ylabel('coarse soil moisture θ (m³/m³)')
+    axes.set_title('Coarse-scale relation and local fits (orange)')
+    report.figure(figure, 'Each dot is a coarse cell used in the calibration; orange segments are the local models '
+                          'of a sample of cells, drawn at the cell\'s own NDVI and elevation.')
+
+
+def _consistency(report, result):
+    coarse = result.coarse
+    theta = coarse['theta'].ravel()
+    downscaled = coarse['downscaled_mean'].ravel()
+    keep = np.isfinite(theta) & np.isfinite(downscaled)
+    figure = new_figure(5.0, 5.0)
+    axes = figure.add_subplot(1, 1, 1)
+    axes.scatter(theta[keep], downscaled[keep], s=10, color='#2c7fb8')
+    if keep.any():
+        low = min(theta[keep].min(), downscaled[keep].min())
+        high = max(theta[keep].max(), downscaled[keep].max())
+        axes.plot([low, high], [low, high], color='black', linewidth=0.8, label='1:1')
+        axes.legend(loc='upper left')
+    axes.set_xlabel('coarse value θ_c (m³/m³)')
+    axes.set_ylabel('mean of the downscaled pixels in the cell (m³/m³)')
+    axes.set_title('Value consistency: max error {:.1e} m³/m³'.format(result.consistency_max_error))
+    promise = ('This method keeps every coarse value: all dots lie on the 1:1 line.'
+               if result.method in CONSISTENT_METHODS else
+               'This method does not promise to keep the coarse values (comparison method).')
+    report.figure(figure, promise)
+
+
+def write_downscaling_report(path, result, inputs_description, parameters_description):
+    """Write the HTML report of a DownscaleResult; returns the path."""
+    report = HtmlReport('Soil moisture downscaling report')
+    report.paragraph('Method: {}. Output: {}.'.format(METHODS[result.method], result.output))
+    report.heading('Inputs and parameters')
+    report.table(inputs_description + parameters_description, header=['Item', 'Value'])
+    report.heading('Summary')
+    rows = [('Fine grid', result.fine_grid.describe()), ('Coarse cells over the scene', result.coarse_grid.describe()),
+            ('Cells used in the calibration', result.n_sample_cells),
+            ('Downscaled pixels', result.n_output_pixels), ('Pixels clipped to the bounds', result.n_clipped_pixels),
+            ('Largest |cell mean − coarse value| (m³/m³)', result.consistency_max_error)]
+    if result.terrain.mode != 'none':
+        rows += [('Terrain correction', result.terrain.mode),
+                 ('Fitted lapse rate (K/km)', result.terrain.lapse_rate_k_per_km),
+                 ('Illumination coefficient (K per unit cos i)', result.terrain.illumination_k),
+                 ('Spatial sd of LST → LST* (K)', '{:.2f} → {:.2f}'.format(result.terrain_check['lst_sd'],
+                                                                         result.terrain_check['lst_star_sd'])),
+                 ('corr(LST*, cos i)', result.terrain_check['corr_lst_star_cos_i'])]
+    rows += [('Time, {} (s)'.format(stage), seconds) for stage, seconds in result.stage_seconds.items()]
+    report.table(rows, header=['Quantity', 'Value'])
+    report.heading('Maps')
+    _map(report, result.coarse['theta'], 'Coarse soil moisture (input)', 'The coarse product over the scene.')
+    reader = RasterReader(RasterSource(result.output, name='output'))
+    try:
+        preview = reader.read_decimated(900)
+    finally:
+        reader.close()
+    _map(report, preview, 'Downscaled soil moisture', 'The output on the fine grid (decimated for display).')
+    report.heading('Coarse-scale calibration')
+    _fit_scatter(report, result)
+    if result.fit is not None:
+        half_window = result.fit.half_window.astype(float)
+        half_window[result.fit.fallback != linking.FALLBACK_LOCAL] = np.nan
+        _map(report, half_window, 'Chosen half-window h (cells)', 'Half-window of the local model chosen per cell '
+             '(blank: global model or own value). Window = (2h+1)² cells.', cmap='viridis',
+             vmin=np.nanmin(half_window) if np.isfinite(half_window).any() else 0,
+             vmax=np.nanmax(half_window) if np.isfinite(half_window).any() else 1, label='h (cells)')
+        predictor = result.fit.predictor_set.astype(float)
+        predictor[predictor < 0] = np.nan
+        _map(report, predictor, 'Chosen predictor set', '0 = LST*, NDVI; 1 = LST*, NDVI, elevation.',
+             cmap='coolwarm', vmin=0, vmax=1, label='set')
+    report.heading('Value consistency')
+    _consistency(report, result)
+    report.heading('Log')
+    report.preformatted(result.messages)
+    return report.write(path)

@@ -1,0 +1,63 @@
+"""Shared fixtures: the plugin imported under its folder name, a headless QGIS with
+Processing and the provider, and twin scenes on real terrain."""
+import os
+import sys
+
+import pytest
+
+os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen')
+os.environ.setdefault('XDG_RUNTIME_DIR', '/tmp/runtime-{}'.format(os.getuid()))
+os.makedirs(os.environ['XDG_RUNTIME_DIR'], mode=0o700, exist_ok=True)
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, 'tools'))
+import plugin_package  # noqa: E402
+
+plugin_package.ensure_importable()
+
+from soil_moisture_downscaling.benchmarks.twin_scene import (  # noqa: E402
+    COLORADO_DEM, FRONT_RANGE_DEM, TwinSettings, make_twin_scene)
+
+QGIS_PLUGINS = '/usr/share/qgis/python/plugins'
+
+
+@pytest.fixture(scope='session')
+def qgis_app(tmp_path_factory):
+    """A headless QgsApplication with Processing and the plugin's provider (once per session)."""
+    profile = tmp_path_factory.mktemp('qgis_profile')
+    os.environ['QGIS_CUSTOM_CONFIG_PATH'] = str(profile)
+    from qgis.core import QgsApplication
+    from qgis.testing import start_app
+    app = start_app()
+    if QGIS_PLUGINS not in sys.path:
+        sys.path.append(QGIS_PLUGINS)
+    from processing.core.Processing import Processing
+    Processing.initialize()
+    from soil_moisture_downscaling.processing.provider import SoilMoistureProvider
+    provider = SoilMoistureProvider()
+    assert QgsApplication.processingRegistry().addProvider(provider)
+    app._smd_provider = provider  # keep a reference for the session
+    yield app
+
+
+@pytest.fixture(scope='session')
+def terrain_scene(tmp_path_factory):
+    """Front Range, 250 m fine grid, 2.5 km coarse cells; strong lapse and illumination
+    effects in LST that soil moisture does not share."""
+    return make_twin_scene(FRONT_RANGE_DEM, str(tmp_path_factory.mktemp('terrain_scene')),
+                           TwinSettings(fine_resolution=250, coarse_factor=10, seed=11))
+
+
+@pytest.fixture(scope='session')
+def follow_scene(tmp_path_factory):
+    """As terrain_scene, but soil moisture rises with elevation and is lower on sunlit slopes."""
+    return make_twin_scene(FRONT_RANGE_DEM, str(tmp_path_factory.mktemp('follow_scene')),
+                           TwinSettings(fine_resolution=250, coarse_factor=10, seed=12, sm_follows_terrain=True))
+
+
+@pytest.fixture(scope='session')
+def colorado_scene(tmp_path_factory):
+    """All of Colorado at 1 km (UTM 13N) with the coarse product on the 0.25° ESA CCI grid (EPSG:4326)."""
+    return make_twin_scene(COLORADO_DEM, str(tmp_path_factory.mktemp('colorado_scene')),
+                           TwinSettings(fine_resolution=1000, coarse_crs='EPSG:4326', coarse_resolution=0.25,
+                                        coarse_origin=(-180.0, 90.0), seed=13))
