@@ -31,8 +31,23 @@ def qgis_app(tmp_path_factory):
     app = start_app()
     if QGIS_PLUGINS not in sys.path:
         sys.path.append(QGIS_PLUGINS)
+    # Dialogs ask iface for their parent window and canvas: give Processing a stand-in
+    # with a real main window and map canvas (qgis.testing.mocked needs the 'mock' package).
+    import qgis.utils
+    from unittest import mock
+    from qgis.gui import QgsMapCanvas
+    from qgis.PyQt.QtWidgets import QMainWindow
+    window = QMainWindow()
+    iface = mock.MagicMock()
+    iface.mainWindow.return_value = window
+    iface.mapCanvas.return_value = QgsMapCanvas(window)
+    iface.browserModel.return_value = None
+    iface.activeLayer.return_value = None
+    qgis.utils.iface = iface
     from processing.core.Processing import Processing
     Processing.initialize()
+    import processing.tools.general
+    processing.tools.general.iface = qgis.utils.iface
     from soil_moisture_downscaling.processing.provider import SoilMoistureProvider
     provider = SoilMoistureProvider()
     assert QgsApplication.processingRegistry().addProvider(provider)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install what the plugin's demo and tests need on Debian 12, only when missing.
+set -euo pipefail
+missing=()
+[ -x /usr/bin/qgis_process.bin ] || missing+=(qgis qgis-providers)
+/usr/bin/python3 -c 'import qgis.core' 2>/dev/null || missing+=(python3-qgis)
+/usr/bin/python3 -c 'from osgeo import gdal' 2>/dev/null || missing+=(python3-gdal gdal-bin)
+/usr/bin/python3 -c 'import scipy' 2>/dev/null || missing+=(python3-scipy)
+/usr/bin/python3 -c 'import matplotlib' 2>/dev/null || missing+=(python3-matplotlib)
+/usr/bin/python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
+command -v zip >/dev/null || missing+=(zip)
+command -v make >/dev/null || missing+=(make)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
+    "${missing[@]}" python3-qgis qgis-providers gdal-bin python3-gdal python3-scipy python3-matplotlib python3-pytest
+fi
