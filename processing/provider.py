@@ -8,6 +8,12 @@ from .algorithms.correct_lst import CorrectLstAlgorithm
 from .algorithms.downscale import DownscaleAlgorithm
 from .settings import register_settings, unregister_settings
 
+#: Every algorithm of the provider, in toolbox order.
+ALGORITHMS = (
+    DownscaleAlgorithm,
+    CorrectLstAlgorithm,
+)
+
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'icon.svg')
 
 
@@ -37,8 +43,8 @@ class SoilMoistureProvider(QgsProcessingProvider):
         unregister_settings()
 
     def loadAlgorithms(self):  # noqa: N802
-        for algorithm in (DownscaleAlgorithm(), CorrectLstAlgorithm()):
-            self.addAlgorithm(algorithm)
+        for algorithm_class in ALGORITHMS:
+            self.addAlgorithm(algorithm_class())
 
     def supportedOutputRasterLayerExtensions(self):  # noqa: N802
         # Outputs are written block by block by the plugin's GeoTIFF writer.

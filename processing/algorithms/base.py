@@ -7,6 +7,7 @@ from osgeo import gdal
 from qgis.core import (QgsCoordinateReferenceSystem, QgsProcessingAlgorithm, QgsProcessingException,
                        QgsProcessingParameterDateTime, QgsProcessingParameterDefinition, QgsProcessingParameterNumber)
 
+from ...core.dates import band_dates
 from ...core.errors import Cancelled, InputError
 from ...core.progress import Progress
 from ...core.raster_io import RasterSource, spatial_reference
@@ -141,17 +142,9 @@ def layer_crs_override(layer):
 
 
 def date_from_metadata(path):
-    """ACQUISITION_DATE (YYYY-MM-DD) from a raster's metadata, or None."""
+    """The acquisition date of a single-date raster from its metadata, or None."""
     try:
-        dataset = gdal.Open(path)
-    except RuntimeError:
+        dates = band_dates(path)
+    except InputError:
         return None
-    if dataset is None:
-        return None
-    text = dataset.GetMetadataItem('ACQUISITION_DATE') or dataset.GetRasterBand(1).GetMetadataItem('ACQUISITION_DATE')
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        return None
+    return dates[0] if len(dates) == 1 else None

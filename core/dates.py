@@ -1,0 +1,54 @@
+"""Dates of rasters and raster stacks: one convention for every file the plugin reads or writes.
+
+A single-date raster carries the dataset metadata item ``ACQUISITION_DATE=YYYY-MM-DD``.
+A stack (one band per date) carries, per band, the metadata item ``ACQUISITION_DATE`` and the
+band description ``YYYY-MM-DD``, and the dataset item ``ACQUISITION_DATES`` (comma-separated).
+Reading also accepts a bare ISO date as band description.
+"""
+from datetime import date
+
+from osgeo import gdal
+
+from .errors import InputError
+
+DATE_ITEM = 'ACQUISITION_DATE'
+DATES_ITEM = 'ACQUISITION_DATES'
+
+
+def parse_date(text):
+    """date from 'YYYY-MM-DD' (or an ISO datetime), None if it is not one."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(str(text).strip()[:10])
+    except ValueError:
+        return None
+
+
+def band_dates(path):
+    """One date (or None) per band of a raster, from the metadata convention above."""
+    try:
+        dataset = gdal.Open(str(path))
+    except RuntimeError as error:
+        raise InputError('Cannot open {}: {}'.format(path, error))
+    count = dataset.RasterCount
+    dates = []
+    for index in range(1, count + 1):
+        band = dataset.GetRasterBand(index)
+        dates.append(parse_date(band.GetMetadataItem(DATE_ITEM)) or parse_date(band.GetDescription()))
+    if not any(dates):
+        listed = [parse_date(t) for t in (dataset.GetMetadataItem(DATES_ITEM) or '').split(',') if t.strip()]
+        if len(listed) == count:
+            dates = listed
+        elif count == 1:
+            dates = [parse_date(dataset.GetMetadataItem(DATE_ITEM))]
+    return dates
+
+
+def stack_metadata(dates):
+    """(dataset metadata, per-band metadata, band descriptions) for a stack of these dates."""
+    texts = [d.isoformat() for d in dates]
+    dataset = {DATES_ITEM: ','.join(texts)}
+    if len(texts) == 1:
+        dataset[DATE_ITEM] = texts[0]
+    return dataset, [{DATE_ITEM: t} for t in texts], texts
