@@ -48,6 +48,7 @@ BYTES_PER_FINE_PIXEL = 480
 #: Coarse cells must be at least this many times larger (in ground distance) than fine pixels.
 MIN_SCALE_RATIO = 2.0
 _CONSISTENCY_TOLERANCE = 1e-7
+_CLIP_FLAG_TOLERANCE = 1e-9
 _MAX_CLIP_PASSES = 40
 
 
@@ -341,7 +342,9 @@ class _Run:
         if self.method == DISPATCH:
             self.aggregate_see(progress.sub(0.4, 0.45))
         self.predict_pass(progress.sub(0.45, 0.65))
-        return self.write(output_path, diagnostics_path, progress.sub(0.65, 1.0))
+        result = self.write(output_path, diagnostics_path, progress.sub(0.65, 1.0))
+        progress.report(1.0)
+        return result
 
     # -- fine passes -------------------------------------------------------------------------
     def lst_star(self, block):
@@ -594,7 +597,9 @@ class _Run:
                         if self.residual_step:
                             shifted = values + np.where(zone >= 0, self.consistency.delta[np.maximum(zone, 0)], 0.0)
                         final = np.clip(shifted, lower, upper)
-                        clipped = np.isfinite(shifted) & ((shifted < lower) | (shifted > upper))
+                        # A value on a bound up to rounding (e.g. DISPATCH's SEE = 0) is not "clipped".
+                        clipped = np.isfinite(shifted) & ((shifted < lower - _CLIP_FLAG_TOLERANCE)
+                                                          | (shifted > upper + _CLIP_FLAG_TOLERANCE))
                         n_clipped += int(clipped.sum())
                         n_output += int(np.isfinite(final).sum())
                         final_sum += zonal_sums(zone, final, n_cells)[0]
