@@ -49,6 +49,7 @@ class TwinSettings:
     solar_hour: float = 10.5
     seed: int = 1
     extent: tuple = None                # (xmin, ymin, xmax, ymax) in the fine CRS; default: the DEM's
+    keep_dem_gaps: bool = False         # True: DEM nodata (e.g. sea) stays a gap in every layer, edges not trimmed
 
 
 @dataclass
@@ -82,8 +83,8 @@ def fine_dem(dem_path, settings, folder):
     gt = dataset.GetGeoTransform()
     wkt = dataset.GetProjection()
     dataset = None
-    rows = np.flatnonzero(np.isfinite(z).mean(axis=1) > 0.95)
-    cols = np.flatnonzero(np.isfinite(z).mean(axis=0) > 0.95)
+    rows = np.flatnonzero(np.isfinite(z).mean(axis=1) > (0.0 if settings.keep_dem_gaps else 0.95))
+    cols = np.flatnonzero(np.isfinite(z).mean(axis=0) > (0.0 if settings.keep_dem_gaps else 0.95))
     z = z[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
     missing = ~np.isfinite(z)
     if missing.any():
@@ -93,6 +94,17 @@ def fine_dem(dem_path, settings, folder):
                     wkt)
     write_array(out, grid, z.astype(np.float32), nodata=float('nan'))
     return grid, z
+
+
+def dem_gaps(dem_path, grid):
+    """Where the DEM has no data on ``grid`` (bool (height, width)), e.g. sea in a land-only DEM."""
+    xmin, ymin, xmax, ymax = grid.bounds
+    dataset = gdal.Warp('', dem_path, format='MEM', dstSRS=grid.crs_wkt, outputBounds=(xmin, ymin, xmax, ymax),
+                        width=grid.width, height=grid.height, resampleAlg='average', outputType=gdal.GDT_Float32,
+                        dstNodata=float('nan'))
+    values = dataset.GetRasterBand(1).ReadAsArray()
+    dataset = None
+    return ~np.isfinite(values)
 
 
 def coarse_grid_for(fine_grid, settings):
@@ -133,6 +145,7 @@ def make_twin_scene(dem_path, folder, settings=None):
     os.makedirs(folder, exist_ok=True)
     rng = np.random.default_rng(settings.seed)
     grid, z = fine_dem(dem_path, settings, folder)
+    gaps = dem_gaps(dem_path, grid) if settings.keep_dem_gaps else None
     sun = SunGeometry(acquisition_date=settings.acquisition_date, solar_hour=settings.solar_hour)
     terrain = TerrainOnFineGrid(RasterSource(os.path.join(folder, 'dem.tif'), name='DEM'), grid, sun)
     _, cos_i, cos_sz = terrain.read(grid.full_window())
@@ -164,6 +177,12 @@ def make_twin_scene(dem_path, folder, settings=None):
            + settings.lapse_rate_k_per_km / 1000.0 * (z - z.mean())
            + settings.illumination_k * (cos_i - cos_sz)
            + 1.0 * _smooth_noise(rng, shape, 10.0 / max(pixel_km, 0.05)) + 0.8 * rng.standard_normal(shape))
+    if gaps is not None:
+        # No land surface where the DEM has none (e.g. sea): a gap in every layer, the DEM included.
+        theta, ndvi, lst = (np.where(gaps, np.nan, values) for values in (theta, ndvi, lst))
+        write_array(os.path.join(folder, 'dem.tif'), grid, np.where(gaps, np.nan, z).astype(np.float32),
+                    nodata=float('nan'))
+    clear_sky_lst = lst
     if settings.cloud_fraction > 0:
         clouds = _smooth_noise(rng, shape, 3.0 / max(pixel_km, 0.05))
         lst = np.where(clouds > np.quantile(clouds, 1.0 - settings.cloud_fraction), np.nan, lst)
@@ -182,6 +201,11 @@ def make_twin_scene(dem_path, folder, settings=None):
     write_array(paths['lst'], grid, lst.astype(np.float32), metadata=metadata, descriptions=['lst_K'])
     write_array(paths['ndvi'], grid, ndvi.astype(np.float32), metadata=metadata, descriptions=['ndvi'])
     write_array(paths['truth'], grid, theta.astype(np.float32), descriptions=['true_soil_moisture_m3_m3'])
+    if settings.cloud_fraction > 0:
+        # The LST under the clouds, hidden from the method: the reference for gap filling.
+        paths['clear_sky_lst'] = os.path.join(folder, 'clear_sky_lst.tif')
+        write_array(paths['clear_sky_lst'], grid, clear_sky_lst.astype(np.float32), metadata=metadata,
+                    descriptions=['clear_sky_lst_K'])
     write_array(paths['coarse_sm'], coarse_grid, coarse.astype(np.float32), metadata=metadata,
                 descriptions=['soil_moisture_m3_m3'])
     return TwinScene(folder, paths, grid, coarse_grid, settings, theta)

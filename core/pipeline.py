@@ -30,6 +30,7 @@ from .progress import Progress, StageTimer
 from .raster_io import (OUTPUT_NODATA, SCRATCH_OPTIONS, GridSpec, RasterReader, RasterSource, RasterWriter, Window,
                         read_array, row_windows)
 from .residual import BoundedConsistency, bilinear_nodes, interpolate, spread_matrix, zonal_sums
+from .gap_filling import SpatialLstFiller, fill_by_normalized_convolution
 from .terrain import SunGeometry, prepare_terrain
 
 METHODS = ('terrain-aware adaptive window', 'bilinear', 'global linear with residual correction',
@@ -65,6 +66,7 @@ class DownscaleOptions:
     terrain_mode: str = 'illumination+lapse'
     sun: SunGeometry = field(default_factory=SunGeometry)
     memory_mb: float = 512.0
+    fill_gaps: bool = True
 
     def validate(self):
         if self.method not in range(len(METHODS)):
@@ -108,13 +110,15 @@ class DownscaleResult:
     n_sample_cells: int
     n_output_pixels: int
     n_clipped_pixels: int
+    n_filled_pixels: int
+    n_filled_cells: int
     stage_seconds: dict
     messages: list
 
 
 class _Block:
     """The fine inputs of one window, flattened to 1-D arrays."""
-    __slots__ = ('window', 'lst', 'ndvi', 'z', 'cos_i', 'cos_sz', 'fcol', 'frow', 'zone')
+    __slots__ = ('window', 'lst', 'lst_clear', 'ndvi', 'filled', 'z', 'cos_i', 'cos_sz', 'fcol', 'frow', 'zone')
 
 
 class FineScene:
@@ -131,6 +135,13 @@ class FineScene:
         self.terrain = terrain
         self.indexer = indexer
         self.windows = row_windows(grid, BYTES_PER_FINE_PIXEL, memory_mb)
+        self.filler = None
+        self.progress = None
+        self._cached = None
+
+    def set_filler(self, filler):
+        """From now on, blocks come with LST and NDVI gaps filled (``block.filled`` marks them)."""
+        self.filler = filler
         self._cached = None
 
     @property
@@ -142,13 +153,17 @@ class FineScene:
             return self._cached
         block = _Block()
         block.window = window
-        block.lst = self.lst.read(window).ravel()
+        block.lst = block.lst_clear = self.lst.read(window).ravel()
         block.ndvi = self.ndvi.read(window).ravel() if self.ndvi is not None else None
         if self.terrain is not None:
             z, cos_i, cos_sz = self.terrain.read(window)
             block.z, block.cos_i, block.cos_sz = z.ravel(), cos_i.ravel(), cos_sz.ravel()
         else:
             block.z = block.cos_i = block.cos_sz = None
+        block.filled = None
+        if self.filler is not None:
+            block.lst, block.ndvi, block.filled = self.filler.fill(window, block.lst, block.ndvi, block.z,
+                                                                    block.cos_i)
         if self.indexer is not None:
             fcol, frow = self.indexer.index(window)
             block.fcol, block.frow = fcol.ravel(), frow.ravel()
@@ -165,8 +180,20 @@ class FineScene:
             progress.report(1.0)
 
     def terrain_blocks(self, progress=None):
+        """Blocks for fitting the terrain model: clear LST only, never filled values."""
         for block in self.blocks(progress):
-            yield block.lst, block.ndvi, block.z, block.cos_i
+            yield block.lst_clear, block.ndvi, block.z, block.cos_i
+
+    def raw_blocks(self):
+        """(window, lst, ndvi, z, cos_i) as read, for preparing a gap filler."""
+        for window in self.windows:
+            self.progress_check()
+            block = self.read(window)
+            yield window, block.lst_clear, block.ndvi, block.z, block.cos_i
+
+    def progress_check(self):
+        if self.progress is not None:
+            self.progress.check()
 
     def close(self):
         self.lst.close()
@@ -238,7 +265,25 @@ def _open_scene(inputs, options, workdir, progress, timer, with_coarse=True):
                                       progress.sub(0.5, 1.0), need_illumination=terrain_correction)
     indexer = CoarseIndexer(fine_grid, coarse[0]) if coarse is not None else None
     scene = FineScene(fine_grid, inputs.lst, ndvi, terrain, indexer, options.memory_mb)
+    scene.progress = progress
     return scene, coarse, fine_grid
+
+
+def _prepare_gap_filling(scene, options, gap_filler, progress, timer):
+    """Give the scene a gap filler when LST or NDVI has holes (METHOD.md §7)."""
+    if not options.fill_gaps or options.method == BILINEAR:
+        return
+    with timer('gap filling'):
+        missing_lst = missing_ndvi = 0
+        for _, lst, ndvi, _, _ in scene.raw_blocks():
+            missing_lst += int(np.isnan(lst).sum())
+            missing_ndvi += int(np.isnan(ndvi).sum()) if ndvi is not None else 0
+        if missing_lst == 0 and missing_ndvi == 0:
+            return
+        gap_filler = (gap_filler or SpatialLstFiller(scene.grid)).prepare(scene.raw_blocks)
+        progress.info('Gap filling: {} LST and {} NDVI pixels missing; LST filled with {}.'.format(
+            missing_lst, missing_ndvi, gap_filler.describe()))
+        scene.set_filler(gap_filler)
 
 
 def _terrain_fit(scene, options, progress, timer):
@@ -272,10 +317,12 @@ DIAGNOSTIC_BANDS = ('half_window', 'predictor_set', 'n_samples', 'r_squared', 'c
                     'quality')
 
 
-def downscale(inputs, output_path, options=None, diagnostics_path=None, progress=None):
+def downscale(inputs, output_path, options=None, diagnostics_path=None, progress=None, gap_filler=None):
     """Downscale ``inputs.coarse_sm`` onto the LST grid and write a float32 GeoTIFF (m³/m³).
 
-    Returns a :class:`DownscaleResult`. Raises :class:`InputError` for bad
+    With ``options.fill_gaps``, LST and NDVI gaps are filled first (spatially, or with
+    ``gap_filler``, an unprepared filler such as the temporal one of a series) and coarse cells
+    without a value but with fine data are estimated from the local model. Returns a :class:`DownscaleResult`. Raises :class:`InputError` for bad
     inputs and :class:`Cancelled` when cancelled; then nothing is written.
     """
     options = options or DownscaleOptions()
@@ -288,6 +335,7 @@ def downscale(inputs, output_path, options=None, diagnostics_path=None, progress
     scene = None
     try:
         scene, coarse, fine_grid = _open_scene(inputs, options, workdir, progress.sub(0.0, 0.15), timer)
+        _prepare_gap_filling(scene, options, gap_filler, progress.sub(0.15, 0.15), timer)
         run = _Run(scene, coarse, options, progress.sub(0.15, 1.0), timer, messages, workdir)
         return run.execute(output_path, diagnostics_path)
     finally:
@@ -332,6 +380,8 @@ class _Run:
         self.check = CorrectionCheck()
         self.fit = None
         self.extra = {}
+        self.coarse_filled = np.zeros(self.n_cells, dtype=bool)
+        self.n_filled_pixels = 0
 
     def execute(self, output_path, diagnostics_path):
         progress = self.progress
@@ -379,6 +429,8 @@ class _Run:
                 if self.uses_elevation:
                     sums['elev'] += zonal_sums(zone, block.z, n_cells)[0]
                 count_valid += np.bincount(zone[zone >= 0], minlength=n_cells)
+                if block.filled is not None:
+                    self.n_filled_pixels += int((block.filled & valid).sum())
                 if self.method == DISPATCH:
                     samples.append(_subsample(block, lst_star, valid, self.fine_grid.n_pixels))
         with np.errstate(invalid='ignore', divide='ignore'):
@@ -391,6 +443,7 @@ class _Run:
         self.n_samples = int(self.sample_mask.sum())
         # Cells whose pixels will carry a value, hence a residual (known before predicting).
         self.residual_cells = self.theta_valid & (count_valid > 0)
+        self.count_valid = count_valid
         self.samples = samples
         self.progress.info('{} coarse cells have a soil moisture value and at least {:.0%} valid fine pixels.'.format(
             self.n_samples, self.options.min_valid_fraction))
@@ -415,6 +468,7 @@ class _Run:
                 means['lst'][mask], means['ndvi'][mask], elevation[mask] if elevation is not None else None,
                 min_max=method == UNIVERSAL_TRIANGLE)
             terms = standardizer.terms(means['lst'], means['ndvi'], elevation)
+            self.cell_terms = terms
             if method in (TERRAIN_AWARE, ADAPTIVE_NO_TERRAIN):
                 self.fit = linking.fit_adaptive_window(
                     self.theta, terms, mask, standardizer, model,
@@ -440,6 +494,37 @@ class _Run:
             self.extra['trapezoid'] = dispatch.fit_trapezoid(cover, lst)
             self.progress.info('DISPATCH trapezoid: {}.'.format(self.extra['trapezoid']))
         self.samples = None
+        if self.options.fill_gaps and method != BILINEAR:
+            self.fill_coarse_gaps()
+
+    def fill_coarse_gaps(self):
+        """Estimate θ_c for cells without a value but with fine data (METHOD.md §7, quality bit 2).
+
+        Fitted methods use the cell's own model (its window holds its neighbours) on its
+        aggregated predictors; where there is no model, θ_c is interpolated from the neighbours.
+        """
+        gaps = ~self.theta_valid & (self.count_valid > 0)
+        if not gaps.any():
+            return
+        # Neighbours' values interpolated, replaced by the cell's own model where it has one.
+        estimate = fill_by_normalized_convolution(self.theta).ravel()
+        if self.fit is not None:
+            terms = self.cell_terms.reshape(self.n_cells, -1)
+            with np.errstate(invalid='ignore'):
+                modelled = linking.predict(self.beta_flat, terms)
+            has_model = np.isfinite(modelled) & (self.fit.fallback.ravel() != linking.FALLBACK_COARSE_VALUE)
+            estimate = np.where(has_model, modelled, estimate)
+        gaps &= np.isfinite(estimate)
+        if not gaps.any():
+            return
+        theta = self.theta_flat.copy()
+        theta[gaps] = np.clip(estimate[gaps], self.options.sm_min, self.options.sm_max)
+        self.coarse_filled = gaps
+        self.theta_flat = theta
+        self.theta_valid = np.isfinite(theta)
+        self.residual_cells = self.theta_valid & (self.count_valid > 0)
+        self.progress.info('Gap filling: {} coarse cells without a value were estimated from their local model '
+                           '(or their neighbours where there is none).'.format(int(gaps.sum())))
 
     def aggregate_see(self, progress):
         see_sum = np.zeros(self.n_cells)
@@ -606,7 +691,8 @@ class _Run:
                         window = block.window
                         writer.write(window, final.reshape(window.ysize, window.xsize).astype(np.float32))
                         if diagnostics is not None:
-                            _write_diagnostics(diagnostics, block, cell_fields, final, clipped, self.theta_flat)
+                            _write_diagnostics(diagnostics, block, cell_fields, final, clipped, self.theta_flat,
+                                               self.coarse_filled)
                     if diagnostics is not None:
                         diagnostics.commit()
                     writer.commit()
@@ -615,7 +701,8 @@ class _Run:
                         diagnostics.abort()
         with np.errstate(invalid='ignore', divide='ignore'):
             final_mean = final_sum / self.output_count
-        checked = (self.output_count > 0) & self.consistency.feasible
+        # Consistency is promised for the product's own values, not for estimated cells.
+        checked = (self.output_count > 0) & self.consistency.feasible & ~self.coarse_filled
         errors = np.abs(final_mean - self.theta_flat)[checked]
         max_error = float(errors.max()) if errors.size else 0.0
         if self.method in CONSISTENT_METHODS:
@@ -626,13 +713,16 @@ class _Run:
             'mean_elevation': self.means['elev'], 'valid_fraction': self.valid_fraction,
             'sample_mask': self.sample_mask, 'downscaled_mean': final_mean.reshape(self.shape),
             'output_pixels': self.output_count.reshape(self.shape),
+            'coarse_filled': self.coarse_filled.reshape(self.shape),
         }
         return DownscaleResult(
             output=output_path, diagnostics=diagnostics_path or None, method=self.method,
             fine_grid=self.fine_grid, coarse_grid=self.coarse_grid, coarse=coarse, fit=self.fit,
             terrain=self.correction, terrain_check=self.check.result(), consistency_max_error=max_error,
             n_consistent_cells=int(checked.sum()), n_sample_cells=self.n_samples, n_output_pixels=n_output,
-            n_clipped_pixels=n_clipped, stage_seconds=dict(self.timer.seconds), messages=self.messages)
+            n_clipped_pixels=n_clipped, n_filled_pixels=self.n_filled_pixels,
+            n_filled_cells=int(self.coarse_filled.sum()), stage_seconds=dict(self.timer.seconds),
+            messages=self.messages)
 
     def output_metadata(self):
         options, correction = self.options, self.correction
@@ -700,13 +790,17 @@ def _cell_fields(fit, theta):
     return fields
 
 
-def _write_diagnostics(writer, block, cell_fields, final, clipped, theta_flat):
+def _write_diagnostics(writer, block, cell_fields, final, clipped, theta_flat, coarse_filled):
     window = block.window
     zone = block.zone
     inside = zone >= 0
     cell = np.maximum(zone, 0)
     quality = np.zeros(zone.shape)
     quality[~(inside & np.isfinite(theta_flat[cell]))] = QUALITY_OUTSIDE_COARSE
+    written = np.isfinite(final)
+    if block.filled is not None:
+        quality[block.filled & written] += QUALITY_LST_FILLED
+    quality[inside & coarse_filled[cell] & written] += QUALITY_COARSE_FILLED
     fallback = np.where(inside, cell_fields[cell, 11], np.nan)
     quality[np.isin(fallback, (linking.FALLBACK_GLOBAL, linking.FALLBACK_COARSE_VALUE)) & np.isfinite(final)] += \
         QUALITY_GLOBAL_FALLBACK

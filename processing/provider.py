@@ -6,12 +6,16 @@ from qgis.PyQt.QtGui import QIcon
 
 from .algorithms.correct_lst import CorrectLstAlgorithm
 from .algorithms.downscale import DownscaleAlgorithm
+from .algorithms.downscale_series import DownscaleSeriesAlgorithm
+from .algorithms.fill_lst_gaps import FillLstGapsAlgorithm
 from .settings import register_settings, unregister_settings
 
 #: Every algorithm of the provider, in toolbox order.
 ALGORITHMS = (
     DownscaleAlgorithm,
     CorrectLstAlgorithm,
+    DownscaleSeriesAlgorithm,
+    FillLstGapsAlgorithm,
 )
 
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'icon.svg')

@@ -103,3 +103,130 @@ def style_on_load(context, output_path, style, name=None):
         if name:
             details.name = name
         details.setPostProcessor(LayerStyler.create(style, name))
+
+
+def set_fixed_date(layer, day):
+    """Make the layer active in the Temporal Controller on one day [day, day + 1)."""
+    from datetime import timedelta
+    from qgis.core import QgsDateTimeRange, QgsRasterLayerTemporalProperties
+    from qgis.PyQt.QtCore import QDate, QDateTime, QTime
+
+    def at_midnight(value):
+        return QDateTime(QDate(value.year, value.month, value.day), QTime(0, 0))
+    properties = layer.temporalProperties()
+    properties.setMode(QgsRasterLayerTemporalProperties.ModeFixedTemporalRange)
+    properties.setFixedTemporalRange(QgsDateTimeRange(at_midnight(day), at_midnight(day + timedelta(days=1)),
+                                                      True, False))
+    properties.setIsActive(True)
+
+
+class SeriesStyler(QgsProcessingLayerPostProcessorInterface):
+    """Styles a soil moisture series for the Temporal Controller.
+
+    QGIS 3.22 animates layers, not bands: a multi-band series (band per date) is
+    shown as one layer per date, each drawing its band on its day, in a group.
+    """
+
+    def __init__(self, dates, name):
+        super().__init__()
+        self.dates = list(dates)
+        self.name = name
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
+        if not isinstance(layer, QgsRasterLayer) or not layer.isValid():
+            return
+        project = context.project()
+        if layer.bandCount() == 1 or len(self.dates) == 1 or project is None:
+            apply_style(layer, 'soil_moisture')
+            if self.dates:
+                set_fixed_date(layer, self.dates[0])
+            return
+        root = project.layerTreeRoot()
+        group = root.insertGroup(0, '{} ({} dates)'.format(self.name, len(self.dates)))
+        for band, day in enumerate(self.dates, start=1):
+            target = layer if band == 1 else QgsRasterLayer(layer.source(), day.isoformat(), 'gdal')
+            target.setRenderer(pseudocolor_renderer(target, SOIL_MOISTURE_RAMP, band=band))
+            target.setName('{} {}'.format(self.name, day.isoformat()))
+            set_fixed_date(target, day)
+            if band > 1:
+                project.addMapLayer(target, False)
+            group.addLayer(target)
+        # The loaded layer now lives in the group; drop its original tree entry.
+        node = root.findLayer(layer.id())
+        if node is not None and node.parent() is root:
+            root.removeChildNode(node)
+
+    @classmethod
+    def create(cls, dates, name):
+        styler = cls(dates, name)
+        _ALIVE.add(styler)
+        return styler
+
+
+# -- station layers styled by R (validation against in-situ data) ------------------------------------------------
+
+#: Classes of Pearson R at stations: (lower, upper, colour, label). Stations without a value get NO_R_VALUE.
+CORRELATION_CLASSES = ((-1.0, 0.0, '#d73027', 'R < 0'), (0.0, 0.2, '#fc8d59', '0 – 0.2'),
+                       (0.2, 0.4, '#fee090', '0.2 – 0.4'), (0.4, 0.6, '#e0f3f8', '0.4 – 0.6'),
+                       (0.6, 0.8, '#91bfdb', '0.6 – 0.8'), (0.8, 1.0, '#4575b4', '0.8 – 1'))
+NO_R_VALUE = -9.0
+
+
+def correlation_renderer(field, no_value_label='too few pairs'):
+    """Graduated point renderer on the R field; stations without R (NULL) drawn as small grey points."""
+    from qgis.core import QgsGraduatedSymbolRenderer, QgsMarkerSymbol, QgsRendererRange
+
+    def marker(colour, size):
+        return QgsMarkerSymbol.createSimple({'name': 'circle', 'color': colour, 'outline_color': '#232323',
+                                             'outline_width': '0.3', 'size': size})
+    ranges = [QgsRendererRange(NO_R_VALUE - 1.0, -1.5, marker('#bdbdbd', '2.2'), no_value_label)]
+    ranges += [QgsRendererRange(low, high, marker(colour, '3.4'), label)
+               for low, high, colour, label in CORRELATION_CLASSES]
+    renderer = QgsGraduatedSymbolRenderer('coalesce("{}", {})'.format(field, NO_R_VALUE), ranges)
+    renderer.setMode(QgsGraduatedSymbolRenderer.Custom)
+    return renderer
+
+
+def write_vector_sidecar_style(vector_path, renderer, geometry='Point'):
+    """Write ``<name>.qml`` holding ``renderer`` next to a vector file; returns its path (None if not a file)."""
+    from qgis.core import QgsVectorLayer
+    path = str(vector_path).split('|')[0]
+    if not os.path.isfile(path):
+        return None
+    layer = QgsVectorLayer('{}?crs=EPSG:4326'.format(geometry), 'style', 'memory')
+    layer.setRenderer(renderer)
+    target = sidecar_path(path)
+    message, ok = layer.saveNamedStyle(target)
+    return target if ok else None
+
+
+class VectorStyler(QgsProcessingLayerPostProcessorInterface):
+    """Gives a vector layer loaded on completion a renderer (from a factory) and a name."""
+
+    def __init__(self, renderer_factory, name=None):
+        super().__init__()
+        self.renderer_factory = renderer_factory
+        self.name = name
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
+        from qgis.core import QgsVectorLayer
+        if isinstance(layer, QgsVectorLayer) and layer.isValid():
+            layer.setRenderer(self.renderer_factory())
+            layer.triggerRepaint()
+            if self.name:
+                layer.setName(self.name)
+
+    @classmethod
+    def create(cls, renderer_factory, name=None):
+        styler = cls(renderer_factory, name)
+        _ALIVE.add(styler)
+        return styler
+
+
+def style_vector_on_load(context, destination, renderer_factory, name=None):
+    """Ask Processing to style the vector output ``destination`` when it loads it on completion."""
+    if context.willLoadLayerOnCompletion(destination):
+        details = context.layerToLoadOnCompletionDetails(destination)
+        if name:
+            details.name = name
+        details.setPostProcessor(VectorStyler.create(renderer_factory, name))

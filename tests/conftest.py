@@ -76,3 +76,14 @@ def colorado_scene(tmp_path_factory):
     return make_twin_scene(COLORADO_DEM, str(tmp_path_factory.mktemp('colorado_scene')),
                            TwinSettings(fine_resolution=1000, coarse_crs='EPSG:4326', coarse_resolution=0.25,
                                         coarse_origin=(-180.0, 90.0), seed=13))
+
+
+@pytest.fixture(scope='session')
+def series30(tmp_path_factory):
+    """30 dates of twin scenes, one every 4 days (116 days: long enough for annual-cycle gap filling),
+    20 % clouds; returns (paths, dates)."""
+    from soil_moisture_downscaling.benchmarks.twin_series import make_twin_series
+    folder = tmp_path_factory.mktemp('series30')
+    paths, dates, _, _ = make_twin_series(FRONT_RANGE_DEM, str(folder), TwinSettings(
+        fine_resolution=500, coarse_factor=6, cloud_fraction=0.2, seed=40), n_dates=30, step_days=4)
+    return paths, dates

@@ -49,3 +49,18 @@ def test_qgis_process_reports_bad_input_without_traceback(tmp_path):
     assert 'needs a DEM' in completed.stderr + completed.stdout
     assert 'Traceback' not in completed.stderr + completed.stdout
     assert not (tmp_path / 'x.tif').exists()
+
+
+def test_qgis_process_downscales_a_30_date_series(series30, tmp_path):
+    paths, dates = series30
+    out = tmp_path / 'series.tif'
+    completed = qgis_process(['--json', 'run', 'soilmoisture:downscaleseries', '--',
+                              'COARSE_SM=' + paths['coarse_sm'], 'LST=' + paths['lst'], 'NDVI=' + paths['ndvi'],
+                              'DEM=' + paths['dem'], 'OUTPUT=' + str(out)], tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    results = json.loads(completed.stdout)['results']
+    assert results['N_DATES'] == 30
+    assert results['CONSISTENCY_MAX_ERROR'] < 1e-4
+    from soil_moisture_downscaling.core.dates import band_dates
+    assert band_dates(out) == dates
+    assert np.isfinite(read(out, band=30)).all()

@@ -100,7 +100,7 @@ def random_scene(tmp_path, seed, factor=8, with_nodata=False):
 def test_value_consistency_on_random_inputs(tmp_path, method, seed):
     grid, coarse_values, inputs = random_scene(tmp_path, seed, with_nodata=seed == 2)
     options = DownscaleOptions(method=method, sun=SunGeometry(35.0, 140.0), min_half_window=1, max_half_window=3,
-                               min_valid_fraction=0.3)
+                               min_valid_fraction=0.3, fill_gaps=False)
     downscale(inputs, str(tmp_path / 'out.tif'), options)
     out = read(tmp_path / 'out.tif')
     assert np.nanmin(out) >= 0.0 and np.nanmax(out) <= 0.6 + 1e-6  # float32 of 0.6
@@ -109,6 +109,24 @@ def test_value_consistency_on_random_inputs(tmp_path, method, seed):
     assert np.array_equal(np.isfinite(means), np.isfinite(coarse_values) & lst_cells), \
         'every cell with a value and some valid LST, and only those, gets pixels'
     assert np.nanmax(np.abs(means - coarse_values)) < 1e-4
+
+
+@pytest.mark.parametrize('method', pipeline.CONSISTENT_METHODS)
+def test_gap_filling_gives_a_seamless_consistent_map(tmp_path, method):
+    grid, coarse_values, inputs = random_scene(tmp_path, 2, with_nodata=True)
+    options = DownscaleOptions(method=method, sun=SunGeometry(35.0, 140.0), min_half_window=1, max_half_window=3,
+                               min_valid_fraction=0.3, fill_gaps=True)
+    result = downscale(inputs, str(tmp_path / 'out.tif'), options, diagnostics_path=str(tmp_path / 'diag.tif'))
+    out = read(tmp_path / 'out.tif')
+    assert np.isfinite(out).all(), 'no holes: cloud gaps and the missing coarse cell are filled'
+    quality = read(tmp_path / 'diag.tif', band=len(pipeline.DIAGNOSTIC_BANDS)).astype(int)
+    assert (quality[10:30, 20:45] & pipeline.QUALITY_LST_FILLED).all()
+    assert not (quality[40:, :] & pipeline.QUALITY_LST_FILLED).any()
+    assert (quality[24:32, 40:48] & pipeline.QUALITY_COARSE_FILLED).all()
+    assert result.n_filled_cells == 1
+    means = block_means(out, 8)
+    original = np.isfinite(coarse_values)
+    assert np.max(np.abs(means - coarse_values)[original]) < 1e-4
 
 
 def test_methods_without_consistency_promise_stay_in_bounds(tmp_path):
@@ -147,7 +165,8 @@ def test_nodata_and_nan_are_honoured(tmp_path):
     inputs = DownscaleInputs(write(tmp_path / 'c.tif', coarse, theta, nodata=-1.0),
                              write(tmp_path / 'l.tif', grid, lst, nodata=-9999.0),
                              write(tmp_path / 'n.tif', grid, ndvi))
-    result = downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(method=pipeline.ADAPTIVE_NO_TERRAIN),
+    result = downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(method=pipeline.ADAPTIVE_NO_TERRAIN,
+                                                                          fill_gaps=False),
                        diagnostics_path=str(tmp_path / 'diag.tif'))
     out = read(tmp_path / 'out.tif')
     from osgeo import gdal

@@ -1,5 +1,6 @@
 """soilmoisture:downscale — Downscale soil moisture."""
-from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterEnum, QgsProcessingParameterFileDestination,
+from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterBoolean, QgsProcessingParameterEnum,
+                       QgsProcessingParameterFileDestination,
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer)
 
@@ -31,6 +32,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     MIN_VALID_FRACTION = 'MIN_VALID_FRACTION'
     SM_MIN = 'SM_MIN'
     SM_MAX = 'SM_MAX'
+    FILL_GAPS = 'FILL_GAPS'
     OUTPUT = 'OUTPUT'
     DIAGNOSTICS = 'DIAGNOSTICS'
     REPORT = 'REPORT'
@@ -72,6 +74,23 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                            'Elevation in metres, any CRS and resolution. Needed by the terrain-aware method; the '
                            'adaptive window without terrain correction uses it as a candidate predictor.')
         self.add_sun_parameters()
+        self.add_method_parameters()
+        self.add_parameter(QgsProcessingParameterRasterDestination(self.OUTPUT, 'Downscaled soil moisture'),
+                           'Float32 GeoTIFF on the LST grid, m³/m³, nodata -9999.')
+        self.add_parameter(QgsProcessingParameterRasterDestination(self.DIAGNOSTICS, 'Diagnostics', optional=True,
+                                                                   createByDefault=False),
+                           'Multi-band raster on the LST grid: half_window, predictor_set, n_samples, r_squared, '
+                           'the model coefficients (SI units), fallback and quality bit flags.')
+        self.add_parameter(QgsProcessingParameterFileDestination(self.REPORT, 'Report', 'HTML files (*.html)',
+                                                                 optional=True, createByDefault=False),
+                           'HTML report with maps of the input and output, the coarse-scale fit, the window sizes '
+                           'and the value-consistency check.')
+        self.addOutput(QgsProcessingOutputNumber('CONSISTENCY_MAX_ERROR', 'Largest cell-mean error (m³/m³)'))
+        self.addOutput(QgsProcessingOutputNumber('LAPSE_RATE_K_PER_KM', 'Fitted lapse rate (K/km)'))
+        self.addOutput(QgsProcessingOutputNumber('ILLUMINATION_COEFFICIENT_K', 'Fitted illumination coefficient (K)'))
+
+    def add_method_parameters(self):
+        """METHOD … FILL_GAPS: shared with "Downscale a soil moisture series"."""
         self.add_parameter(QgsProcessingParameterEnum(self.METHOD, 'Method', options=list(METHOD_LABELS),
                                                       defaultValue=0),
                            'Downscaling method. The others are for comparison: bilinear is the floor every method '
@@ -104,27 +123,16 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                                                         QgsProcessingParameterNumber.Double, defaultValue=0.6,
                                                         minValue=0.0, maxValue=1.0),
                            'Downscaled values are kept below this bound (porosity).', advanced=True)
-        self.add_parameter(QgsProcessingParameterRasterDestination(self.OUTPUT, 'Downscaled soil moisture'),
-                           'Float32 GeoTIFF on the LST grid, m³/m³, nodata -9999.')
-        self.add_parameter(QgsProcessingParameterRasterDestination(self.DIAGNOSTICS, 'Diagnostics', optional=True,
-                                                                   createByDefault=False),
-                           'Multi-band raster on the LST grid: half_window, predictor_set, n_samples, r_squared, '
-                           'the model coefficients (SI units), fallback and quality bit flags.')
-        self.add_parameter(QgsProcessingParameterFileDestination(self.REPORT, 'Report', 'HTML files (*.html)',
-                                                                 optional=True, createByDefault=False),
-                           'HTML report with maps of the input and output, the coarse-scale fit, the window sizes '
-                           'and the value-consistency check.')
-        self.addOutput(QgsProcessingOutputNumber('CONSISTENCY_MAX_ERROR', 'Largest cell-mean error (m³/m³)'))
-        self.addOutput(QgsProcessingOutputNumber('LAPSE_RATE_K_PER_KM', 'Fitted lapse rate (K/km)'))
-        self.addOutput(QgsProcessingOutputNumber('ILLUMINATION_COEFFICIENT_K', 'Fitted illumination coefficient (K)'))
+        self.add_parameter(QgsProcessingParameterBoolean(self.FILL_GAPS, 'Fill gaps (seamless output)',
+                                                         defaultValue=True),
+                           'Fill cloud gaps in LST (terrain and NDVI model plus the interpolated residual) and holes '
+                           'in NDVI, and estimate coarse cells that have no value from their local model, so the map '
+                           'has no holes. Filled pixels are flagged in the diagnostics quality band (1 LST filled, '
+                           '2 coarse value filled).')
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        inputs = DownscaleInputs(
-            coarse_sm=self.raster_source(parameters, self.COARSE_SM, context, 'coarse soil moisture'),
-            lst=self.raster_source(parameters, self.LST, context, 'LST'),
-            ndvi=self.raster_source(parameters, self.NDVI, context, 'NDVI', required=False),
-            dem=self.raster_source(parameters, self.DEM, context, 'DEM', required=False))
-        options = DownscaleOptions(
+    def method_options(self, parameters, context, sun):
+        """DownscaleOptions from the parameters of add_method_parameters()."""
+        return DownscaleOptions(
             method=self.parameterAsEnum(parameters, self.METHOD, context),
             model=MODELS[self.parameterAsEnum(parameters, self.MODEL, context)],
             min_half_window=self.parameterAsInt(parameters, self.MIN_HALF_WINDOW, context),
@@ -132,8 +140,16 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
             min_valid_fraction=self.parameterAsDouble(parameters, self.MIN_VALID_FRACTION, context),
             sm_min=self.parameterAsDouble(parameters, self.SM_MIN, context),
             sm_max=self.parameterAsDouble(parameters, self.SM_MAX, context),
-            sun=self.sun_geometry(parameters, context, inputs.lst),
-            memory_mb=self.memory_mb())
+            sun=sun, memory_mb=self.memory_mb(),
+            fill_gaps=self.parameterAsBoolean(parameters, self.FILL_GAPS, context))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        inputs = DownscaleInputs(
+            coarse_sm=self.raster_source(parameters, self.COARSE_SM, context, 'coarse soil moisture'),
+            lst=self.raster_source(parameters, self.LST, context, 'LST'),
+            ndvi=self.raster_source(parameters, self.NDVI, context, 'NDVI', required=False),
+            dem=self.raster_source(parameters, self.DEM, context, 'DEM', required=False))
+        options = self.method_options(parameters, context, self.sun_geometry(parameters, context, inputs.lst))
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         diagnostics = self.parameterAsOutputLayer(parameters, self.DIAGNOSTICS, context) or None
         report = self.parameterAsFileOutput(parameters, self.REPORT, context) or None
@@ -171,5 +187,6 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                 ('Half-windows (cells)', '{}–{}'.format(options.min_half_window, options.max_half_window)),
                 ('Minimum valid fraction', options.min_valid_fraction),
                 ('Soil moisture bounds (m³/m³)', '{}–{}'.format(options.sm_min, options.sm_max)),
+                ('Fill gaps', 'yes' if options.fill_gaps else 'no'),
                 ('Sun', options.sun.describe() if (options.sun.fixed or options.sun.acquisition_date) else '(none)'),
                 ('Memory budget (MB)', options.memory_mb)]

@@ -1,0 +1,94 @@
+"""Gap filling on a twin scene with a planted cloud mask (METHOD.md §7)."""
+import numpy as np
+import pytest
+from helpers import read
+
+from soil_moisture_downscaling.benchmarks.twin_scene import FRONT_RANGE_DEM, TwinSettings, make_twin_scene
+from soil_moisture_downscaling.core import pipeline
+from soil_moisture_downscaling.core.gap_filling import annual_cycle, fill_by_normalized_convolution, fit_annual_cycle
+from soil_moisture_downscaling.core.metrics import agreement
+from soil_moisture_downscaling.core.pipeline import DownscaleInputs, DownscaleOptions, downscale
+from soil_moisture_downscaling.core.raster_io import RasterSource
+from soil_moisture_downscaling.core.terrain import SunGeometry
+
+
+@pytest.fixture(scope='module')
+def cloudy_scene(tmp_path_factory):
+    return make_twin_scene(FRONT_RANGE_DEM, str(tmp_path_factory.mktemp('cloudy')),
+                           TwinSettings(fine_resolution=250, coarse_factor=10, seed=21, cloud_fraction=0.3))
+
+
+def test_cloudy_scene_is_downscaled_without_holes_and_keeps_cell_values(cloudy_scene, tmp_path):
+    inputs = DownscaleInputs(*(RasterSource(cloudy_scene.paths[k], name=k) for k in ('coarse_sm', 'lst', 'ndvi', 'dem')))
+    lst = read(cloudy_scene.paths['lst'])
+    clouds = np.isnan(lst)
+    assert 0.25 < clouds.mean() < 0.35
+    options = DownscaleOptions(sun=SunGeometry(acquisition_date=cloudy_scene.settings.acquisition_date))
+    result = downscale(inputs, str(tmp_path / 'sm.tif'), options, diagnostics_path=str(tmp_path / 'diag.tif'))
+    out = read(tmp_path / 'sm.tif')
+    coarse_has_data = np.isfinite(read(cloudy_scene.paths['truth']))  # the product covers the whole scene
+    assert np.isfinite(out[coarse_has_data]).all(), 'no holes where the coarse product has data'
+    assert result.consistency_max_error < 1e-4
+    quality = read(tmp_path / 'diag.tif', band=len(pipeline.DIAGNOSTIC_BANDS)).astype(int)
+    assert np.array_equal((quality & pipeline.QUALITY_LST_FILLED) > 0, clouds)
+    truth = cloudy_scene.truth
+    under = agreement(out[clouds], truth[clouds])
+    clear = agreement(out[~clouds], truth[~clouds])
+    bilinear = downscale(inputs, str(tmp_path / 'bl.tif'), DownscaleOptions(method=pipeline.BILINEAR))
+    reference = agreement(read(tmp_path / 'bl.tif')[clouds], truth[clouds])
+    print('\nubRMSE under clouds {:.4f}, clear {:.4f}; bilinear under clouds {:.4f}'.format(
+        under['ubrmse'], clear['ubrmse'], reference['ubrmse']))
+    assert under['ubrmse'] < reference['ubrmse'] * 1.05, 'filled pixels are not worse than bilinear'
+
+
+def test_filled_lst_is_close_to_the_hidden_clear_sky_lst(cloudy_scene, tmp_path):
+    from soil_moisture_downscaling.core.gap_filling import SpatialLstFiller
+    from soil_moisture_downscaling.core.terrain import TerrainOnFineGrid
+    grid = cloudy_scene.fine_grid
+    window = grid.full_window()
+    lst = read(cloudy_scene.paths['lst']).ravel()
+    ndvi = read(cloudy_scene.paths['ndvi']).ravel()
+    z, cos_i, _ = TerrainOnFineGrid(RasterSource(cloudy_scene.paths['dem']), grid,
+                                    SunGeometry(acquisition_date=cloudy_scene.settings.acquisition_date)).read(window)
+    z, cos_i = z.ravel(), cos_i.ravel()
+
+    def blocks():
+        yield window, lst, ndvi, z, cos_i
+    filler = SpatialLstFiller(grid).prepare(blocks)
+    filled, _, mask = filler.fill(window, lst, ndvi, z, cos_i)
+    hidden = read(cloudy_scene.paths['clear_sky_lst']).ravel()
+    clouds = np.isnan(lst)
+    assert np.array_equal(mask, clouds) and np.isfinite(filled).all()
+    assert np.array_equal(filled[~clouds], lst[~clouds]), 'clear pixels are untouched'
+    error = filled[clouds] - hidden[clouds]
+    rmse = float(np.sqrt(np.mean(error ** 2)))
+    spread = float(np.std(hidden[clouds]))
+    print('\nfilled LST under clouds: RMSE {:.2f} K, bias {:.2f} K, against a spread of {:.2f} K'.format(
+        rmse, error.mean(), spread))
+    assert rmse < 0.6 * spread
+    assert abs(error.mean()) < 1.0
+
+
+def test_normalized_convolution_fills_holes_from_neighbours():
+    values = np.full((9, 9), 2.0)
+    values[3:6, 3:6] = np.nan
+    filled = fill_by_normalized_convolution(values)
+    np.testing.assert_allclose(filled, 2.0)
+    ramp = np.tile(np.arange(9.0), (9, 1))
+    ramp[:, 4] = np.nan
+    filled = fill_by_normalized_convolution(ramp)
+    np.testing.assert_allclose(filled[:, 4], 4.0, atol=0.2)
+
+
+def test_annual_cycle_is_recovered_from_clear_days():
+    from datetime import date, timedelta
+    dates = [date(2021, 1, 1) + timedelta(days=7 * k) for k in range(52)]
+    angle = np.array([2 * np.pi * (d.timetuple().tm_yday - 1) / 365.25 for d in dates])
+    truth = np.array([[290.0, 10.0, -12.0], [280.0, 3.0, 5.0]])
+    series = truth[:, 0] + np.outer(np.sin(angle), truth[:, 1]) + np.outer(np.cos(angle), truth[:, 2])
+    rng = np.random.default_rng(0)
+    cloudy = series.copy()
+    cloudy[rng.random(cloudy.shape) < 0.5] = np.nan
+    coefficients = fit_annual_cycle(cloudy, dates)
+    np.testing.assert_allclose(coefficients, truth, atol=1e-9)
+    np.testing.assert_allclose(annual_cycle(coefficients, dates[10]), series[10], atol=1e-9)

@@ -1,0 +1,102 @@
+"""Series: many dates in one call, gap filling in time, dated outputs, Temporal Controller."""
+import os
+from datetime import date
+
+import numpy as np
+import pytest
+from helpers import read
+
+from soil_moisture_downscaling.core.dates import band_dates
+from soil_moisture_downscaling.core.errors import InputError
+from soil_moisture_downscaling.core.pipeline import DownscaleOptions
+from soil_moisture_downscaling.core.raster_io import RasterSource
+from soil_moisture_downscaling.core.series import SeriesInputs, downscale_series, match_dates, parse_date_list
+
+def test_series_downscales_every_date_seamlessly_and_consistently(series30, tmp_path):
+    paths, dates = series30
+    inputs = SeriesInputs(paths['coarse_sm'], paths['lst'], paths['ndvi'], RasterSource(paths['dem']))
+    result = downscale_series(inputs, str(tmp_path / 'series.tif'), DownscaleOptions())
+    assert result.dates == dates and not result.skipped
+    assert band_dates(tmp_path / 'series.tif') == dates
+    assert any('annual LST cycle' in m for m in result.messages)
+    assert result.consistency_max_error < 1e-4
+    truth = read(paths['truth'], band=7)
+    out = read(tmp_path / 'series.tif', band=7)
+    lst = read(paths['lst'], band=7)
+    assert np.isnan(lst).mean() > 0.15
+    assert np.isfinite(out).all(), 'no holes under the clouds'
+    error = out - truth
+    print('\ndate 7 ubRMSE {:.4f} under clouds, {:.4f} clear'.format(np.std(error[np.isnan(lst)]),
+                                                                    np.std(error[~np.isnan(lst)])))
+
+
+def test_one_file_per_date(series30, tmp_path):
+    paths, dates = series30
+    inputs = SeriesInputs(paths['coarse_sm'], paths['lst'], paths['ndvi'], RasterSource(paths['dem']))
+    short = DownscaleOptions(method=1)
+    result = downscale_series(inputs, str(tmp_path / 'folder'), short, per_date_files=True)
+    names = sorted(os.listdir(tmp_path / 'folder'))
+    assert names == ['soil_moisture_{}.tif'.format(d.isoformat()) for d in dates]
+    assert band_dates(result.outputs[3]) == [dates[3]]
+
+
+def test_dates_that_do_not_match_are_refused():
+    with pytest.raises(InputError, match='do not match'):
+        match_dates([date(2021, 7, 1), date(2021, 7, 2)], [date(2021, 7, 1), date(2021, 7, 3)])
+    with pytest.raises(InputError, match='no date in common'):
+        match_dates([date(2021, 7, 1)], [date(2022, 7, 1)])
+    with pytest.raises(InputError, match='YYYY-MM-DD'):
+        parse_date_list('2021-07-01, 1st of July')
+
+
+def test_series_without_dates_asks_for_them(tmp_path):
+    from helpers import aligned_coarse_grid, fine_grid, write
+    grid = fine_grid(40, 40)
+    write(tmp_path / 'c.tif', aligned_coarse_grid(grid, 10), np.full((4, 4), 0.2))
+    write(tmp_path / 'l.tif', grid, np.full((40, 40), 300.0))
+    with pytest.raises(InputError, match='does not say the date'):
+        downscale_series(SeriesInputs(str(tmp_path / 'c.tif'), str(tmp_path / 'l.tif')), str(tmp_path / 'o.tif'))
+
+
+def test_series_algorithm_sets_temporal_properties_when_loaded(qgis_app, series30, tmp_path):
+    import processing
+    from qgis.core import QgsProject, QgsRasterLayerTemporalProperties
+    paths, dates = series30
+    QgsProject.instance().removeAllMapLayers()
+    processing.runAndLoadResults('soilmoisture:downscaleseries', {
+        'COARSE_SM': paths['coarse_sm'], 'LST': paths['lst'], 'NDVI': paths['ndvi'], 'DEM': paths['dem'],
+        'METHOD': 5, 'OUTPUT': str(tmp_path / 'series.tif')})
+    layers = [l for l in QgsProject.instance().mapLayers().values() if l.source() == str(tmp_path / 'series.tif')]
+    assert len(layers) == len(dates)
+    shown = {}
+    for layer in layers:
+        properties = layer.temporalProperties()
+        assert properties.isActive()
+        assert properties.mode() == QgsRasterLayerTemporalProperties.ModeFixedTemporalRange
+        begin = properties.fixedTemporalRange().begin().date()
+        shown[date(begin.year(), begin.month(), begin.day())] = layer.renderer().band()
+    assert shown == {day: band for band, day in enumerate(dates, start=1)}
+    QgsProject.instance().removeAllMapLayers()
+
+
+def test_fill_lst_gaps_algorithm_single_date_and_stack(qgis_app, series30, tmp_path):
+    import processing
+    paths, dates = series30
+    from soil_moisture_downscaling.core.raster_io import GridSpec  # noqa: F401
+    # A single date: spatial model.
+    from osgeo import gdal
+    gdal.Translate(str(tmp_path / 'one.tif'), paths['lst'], bandList=[5])
+    single = processing.run('soilmoisture:filllstgaps', {
+        'LST': str(tmp_path / 'one.tif'), 'NDVI': paths['ndvi'], 'DEM': paths['dem'],
+        'ACQUISITION_DATE': dates[4].isoformat(), 'OUTPUT': str(tmp_path / 'one_filled.tif'),
+        'FILLED_MASK': str(tmp_path / 'one_mask.tif')})
+    before = read(tmp_path / 'one.tif')
+    after = read(single['OUTPUT'])
+    assert single['N_FILLED'] == np.isnan(before).sum() and single['N_MISSING'] == 0
+    assert np.array_equal(after[~np.isnan(before)], before[~np.isnan(before)])
+    assert np.array_equal(read(single['FILLED_MASK']) == 1, np.isnan(before))
+    # The stack: the annual cycle.
+    stack = processing.run('soilmoisture:filllstgaps', {'LST': paths['lst'], 'OUTPUT': str(tmp_path / 'all.tif')})
+    filled = read(stack['OUTPUT'], band=12)
+    assert np.isfinite(filled).all()
+    assert band_dates(stack['OUTPUT']) == dates
