@@ -26,6 +26,7 @@ from .alignment import CoarseIndexer, align_to_grid, cell_capacity, coarse_windo
 from .errors import InputError
 from .lst_correction import MODES as TERRAIN_MODES
 from .lst_correction import CorrectionCheck, TerrainCorrection, fit_terrain_correction
+from .noise import NuggetEstimate
 from .progress import Progress, StageTimer
 from .raster_io import (OUTPUT_NODATA, SCRATCH_OPTIONS, GridSpec, RasterReader, RasterSource, RasterWriter, Window,
                         read_array, row_windows)
@@ -67,6 +68,7 @@ class DownscaleOptions:
     sun: SunGeometry = field(default_factory=SunGeometry)
     memory_mb: float = 512.0
     fill_gaps: bool = True
+    noise_filter: bool = True
 
     def validate(self):
         if self.method not in range(len(METHODS)):
@@ -382,6 +384,9 @@ class _Run:
         self.extra = {}
         self.coarse_filled = np.zeros(self.n_cells, dtype=bool)
         self.n_filled_pixels = 0
+        # The noise filter belongs to the plugin's own methods; comparison methods stay as published.
+        self.noise_filtered = options.noise_filter and self.method in (TERRAIN_AWARE, ADAPTIVE_NO_TERRAIN)
+        self.signal_fraction = {'lst': 1.0, 'ndvi': 1.0}
 
     def execute(self, output_path, diagnostics_path):
         progress = self.progress
@@ -416,6 +421,8 @@ class _Run:
         sums = {name: np.zeros(n_cells) for name in ('lst', 'ndvi', 'elev')}
         count_valid = np.zeros(n_cells)
         samples = []
+        noise = ({'lst': NuggetEstimate(n_cells), 'ndvi': NuggetEstimate(n_cells)}
+                 if self.noise_filtered else None)
         with self.timer('aggregate'):
             for block in self.scene.blocks(progress):
                 lst_star = self.lst_star(block)
@@ -423,6 +430,12 @@ class _Run:
                     self.check.add(block.lst, lst_star, block.cos_i)
                 valid = _valid_predictors(block, lst_star, self.uses_elevation, self.method)
                 zone = np.where(valid, block.zone, -1)
+                if noise is not None:
+                    # Filled pixels carry no sensor noise: the nugget is estimated on observed ones.
+                    observed = valid if block.filled is None else valid & ~block.filled
+                    shape = (block.window.ysize, block.window.xsize)
+                    for name, values in (('lst', lst_star), ('ndvi', block.ndvi)):
+                        noise[name].add(np.where(observed, values, np.nan).reshape(shape), zone.reshape(shape))
                 sums['lst'] += zonal_sums(zone, lst_star, n_cells)[0]
                 if block.ndvi is not None:
                     sums['ndvi'] += zonal_sums(zone, block.ndvi, n_cells)[0]
@@ -435,6 +448,15 @@ class _Run:
                     samples.append(_subsample(block, lst_star, valid, self.fine_grid.n_pixels))
         with np.errstate(invalid='ignore', divide='ignore'):
             self.means = {name: (values / count_valid).reshape(self.shape) for name, values in sums.items()}
+        if noise is not None:
+            self.signal_fraction = {}
+            for name, label, unit in (('lst', 'LST*' if self.correction.mode != 'none' else 'LST', 'K²'),
+                                      ('ndvi', 'NDVI', '')):
+                nugget, within, fraction = noise[name].result()
+                self.signal_fraction[name] = fraction
+                self.progress.info('Noise filter: {} pixel noise (nugget) {:.3g}{} against a within-cell variance of '
+                                   '{:.3g}{}: fine anomalies weighted {:.2f}.'.format(label, nugget, unit, within, unit,
+                                                                                    fraction))
         capacity = cell_capacity(self.coarse_grid, self.fine_grid)
         with np.errstate(invalid='ignore', divide='ignore'):
             self.valid_fraction = np.where(capacity > 0, count_valid.reshape(self.shape) / capacity, 0.0)
@@ -560,10 +582,30 @@ class _Run:
             return predicted, mask
         nodes, weights = bilinear_nodes(block.fcol[mask], block.frow[mask], shape, self.beta_valid)
         beta = interpolate(self.beta_flat, nodes, weights)
-        terms = self.fit.standardizer.terms(lst_star[mask], block.ndvi[mask],
-                                            block.z[mask] if self.uses_elevation else None)
+        lst, ndvi = lst_star[mask], block.ndvi[mask]
+        if self.noise_filtered:
+            lst, ndvi = self.denoise(block, mask, lst, ndvi)
+        terms = self.fit.standardizer.terms(lst, ndvi, block.z[mask] if self.uses_elevation else None)
         predicted[mask] = linking.predict(beta, terms)
         return predicted, mask
+
+    def denoise(self, block, mask, lst, ndvi):
+        """Weight the fine anomalies of LST* and NDVI around their smooth coarse background
+        by their signal fractions (core/noise.py); filled pixels are kept as they are."""
+        observed = np.ones(len(lst), dtype=bool) if block.filled is None else ~block.filled[mask]
+        result = []
+        for name, values in (('lst', lst), ('ndvi', ndvi)):
+            fraction = self.signal_fraction[name]
+            if fraction >= 1.0:
+                result.append(values)
+                continue
+            means = self.means[name].ravel()
+            nodes, weights = bilinear_nodes(block.fcol[mask], block.frow[mask], self.shape,
+                                            np.isfinite(means).reshape(self.shape))
+            background = interpolate(means, nodes, weights)
+            shrunk = background + fraction * (values - background)
+            result.append(np.where(observed & np.isfinite(background), shrunk, values))
+        return result
 
     def predict_pass(self, progress):
         """Zonal sums of θ̂ and the spread matrix of the residual step (METHOD.md §6)."""
