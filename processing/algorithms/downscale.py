@@ -33,6 +33,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     SM_MIN = 'SM_MIN'
     SM_MAX = 'SM_MAX'
     FILL_GAPS = 'FILL_GAPS'
+    NOISE_FILTER = 'NOISE_FILTER'
     OUTPUT = 'OUTPUT'
     DIAGNOSTICS = 'DIAGNOSTICS'
     REPORT = 'REPORT'
@@ -129,6 +130,13 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                            'in NDVI, and estimate coarse cells that have no value from their local model, so the map '
                            'has no holes. Filled pixels are flagged in the diagnostics quality band (1 LST filled, '
                            '2 coarse value filled).')
+        self.add_parameter(QgsProcessingParameterBoolean(self.NOISE_FILTER, 'Filter pixel noise of the predictors',
+                                                         defaultValue=True),
+                           'Methods 0 and 5: estimate the per-pixel (white) noise of LST and NDVI from their '
+                           'semivariogram and weight the fine-scale anomalies by their signal fraction before applying '
+                           'the coarse-scale model, so sensor noise does not become soil moisture noise. Off: the '
+                           'model is applied to the predictors as they are (as in the published method).',
+                           advanced=True)
 
     def method_options(self, parameters, context, sun):
         """DownscaleOptions from the parameters of add_method_parameters()."""
@@ -141,7 +149,8 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
             sm_min=self.parameterAsDouble(parameters, self.SM_MIN, context),
             sm_max=self.parameterAsDouble(parameters, self.SM_MAX, context),
             sun=sun, memory_mb=self.memory_mb(),
-            fill_gaps=self.parameterAsBoolean(parameters, self.FILL_GAPS, context))
+            fill_gaps=self.parameterAsBoolean(parameters, self.FILL_GAPS, context),
+            noise_filter=self.parameterAsBoolean(parameters, self.NOISE_FILTER, context))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         inputs = DownscaleInputs(
@@ -188,5 +197,6 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                 ('Minimum valid fraction', options.min_valid_fraction),
                 ('Soil moisture bounds (m³/m³)', '{}–{}'.format(options.sm_min, options.sm_max)),
                 ('Fill gaps', 'yes' if options.fill_gaps else 'no'),
+                ('Noise filter', 'yes' if options.noise_filter else 'no'),
                 ('Sun', options.sun.describe() if (options.sun.fixed or options.sun.acquisition_date) else '(none)'),
                 ('Memory budget (MB)', options.memory_mb)]
