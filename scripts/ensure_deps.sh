@@ -9,6 +9,7 @@ missing=()
 /usr/bin/python3 -c 'import matplotlib' 2>/dev/null || missing+=(python3-matplotlib)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
 command -v zip >/dev/null || missing+=(zip)
+command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
 command -v make >/dev/null || missing+=(make)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing: ${missing[*]}"
