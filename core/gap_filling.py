@@ -139,8 +139,7 @@ class SpatialLstFiller:
                 first = False
             if ndvi is not None:
                 self.ndvi_grid.add(window, ndvi)
-            ndvi_filled = ndvi
-            valid = np.isfinite(lst) & self._terms_valid(ndvi_filled, z, cos_i)
+            valid = np.isfinite(lst) & self._terms_valid(ndvi, z, cos_i)
             if valid.any():
                 x = self._design(self.terms, int(valid.sum()), *(v[valid] if v is not None else None
                                                                 for v in (ndvi, z, cos_i)))

@@ -107,7 +107,7 @@ class TerrainCorrection:
                     self.r_squared, self.residual_sd)
 
 
-def _valid_pixels(mode, lst, ndvi, z, cos_i):
+def _valid_pixels(lst, ndvi, z, cos_i):
     valid = np.isfinite(lst) & np.isfinite(ndvi) & np.isfinite(z) & np.isfinite(cos_i)
     return lst[valid], ndvi[valid], z[valid], cos_i[valid]
 
@@ -125,7 +125,7 @@ def fit_terrain_correction(read_blocks, mode='illumination+lapse', progress=None
     size = 4 if mode == 'illumination+lapse' else 3
     first = _NormalEquations(size)
     for lst, ndvi, z, cos_i in read_blocks(progress.sub(0.0, 0.5) if progress else None):
-        values = _valid_pixels(mode, lst, ndvi, z, cos_i)
+        values = _valid_pixels(lst, ndvi, z, cos_i)
         x, y = _design(mode, *values)
         first.add(x, y, values[2])
     if first.n < _MIN_PIXELS:
@@ -136,7 +136,7 @@ def fit_terrain_correction(read_blocks, mode='illumination+lapse', progress=None
     trimmed = _NormalEquations(size)
     sum_y = sum_y2 = 0.0
     for lst, ndvi, z, cos_i in read_blocks(progress.sub(0.5, 1.0) if progress else None):
-        values = _valid_pixels(mode, lst, ndvi, z, cos_i)
+        values = _valid_pixels(lst, ndvi, z, cos_i)
         x, y = _design(mode, *values)
         inlier = np.abs(y - x @ beta) <= 3.0 * sigma if sigma > 0 else np.ones(len(y), dtype=bool)
         trimmed.add(x[inlier], y[inlier], values[2][inlier])
