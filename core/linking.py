@@ -59,12 +59,15 @@ class Standardizer:
         ec, es = centre_scale(np.asarray(elev, dtype=float)) if elev is not None else (0.0, 1.0)
         return cls(lc, ls, nc, ns, ec, es)
 
-    def terms(self, lst, ndvi, elev=None):
-        """All 7 terms (..., 7) of standardized predictors; the elevation term is 0 without a DEM."""
+    def terms(self, lst, ndvi, elev=None, columns=None):
+        """The 7 terms (..., 7) of standardized predictors, or only ``columns`` (indices into
+        TERMS); the elevation term is 0 without a DEM."""
         l = (np.asarray(lst, dtype=np.float64) - self.lst_centre) / self.lst_scale
         n = (np.asarray(ndvi, dtype=np.float64) - self.ndvi_centre) / self.ndvi_scale
         e = np.zeros_like(l) if elev is None else (np.asarray(elev, dtype=np.float64) - self.elev_centre) / self.elev_scale
-        return np.stack([np.ones_like(l), l, n, e, l * l, n * n, l * n], axis=-1)
+        makers = (lambda: np.ones_like(l), lambda: l, lambda: n, lambda: e, lambda: l * l, lambda: n * n,
+                  lambda: l * n)
+        return np.stack([makers[k]() for k in (range(len(TERMS)) if columns is None else columns)], axis=-1)
 
 
 def predict(beta, terms):

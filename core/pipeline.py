@@ -30,7 +30,7 @@ from .noise import NuggetEstimate
 from .progress import Progress, StageTimer
 from .raster_io import (OUTPUT_NODATA, SCRATCH_OPTIONS, GridSpec, RasterReader, RasterSource, RasterWriter, Window,
                         read_array, row_windows)
-from .residual import BoundedConsistency, bilinear_nodes, interpolate, spread_matrix, zonal_sums
+from .residual import BilinearWeights, BoundedConsistency, SpreadSums, interpolate, zonal_sums
 from .gap_filling import SpatialLstFiller, fill_by_normalized_convolution
 from .terrain import SunGeometry, prepare_terrain
 
@@ -46,7 +46,7 @@ QUALITY_LST_FILLED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK = 1, 2, 4
 QUALITY_CLIPPED, QUALITY_OUTSIDE_COARSE = 8, 16
 
 #: Working memory per fine pixel of a block, all temporary arrays together (bytes).
-BYTES_PER_FINE_PIXEL = 480
+BYTES_PER_FINE_PIXEL = 700
 #: Coarse cells must be at least this many times larger (in ground distance) than fine pixels.
 MIN_SCALE_RATIO = 2.0
 _CONSISTENCY_TOLERANCE = 1e-7
@@ -66,7 +66,7 @@ class DownscaleOptions:
     sm_max: float = 0.6
     terrain_mode: str = 'illumination+lapse'
     sun: SunGeometry = field(default_factory=SunGeometry)
-    memory_mb: float = 512.0
+    memory_mb: float = 1024.0
     fill_gaps: bool = True
     noise_filter: bool = True
 
@@ -120,7 +120,8 @@ class DownscaleResult:
 
 class _Block:
     """The fine inputs of one window, flattened to 1-D arrays."""
-    __slots__ = ('window', 'lst', 'lst_clear', 'ndvi', 'filled', 'z', 'cos_i', 'cos_sz', 'fcol', 'frow', 'zone')
+    __slots__ = ('window', 'lst', 'lst_clear', 'ndvi', 'filled', 'z', 'cos_i', 'cos_sz', 'fcol', 'frow', 'zone',
+                 'has_inputs', 'cache')
 
 
 class FineScene:
@@ -150,28 +151,42 @@ class FineScene:
     def single_block(self):
         return len(self.windows) == 1
 
-    def read(self, window):
-        if self._cached is not None and self._cached.window == window:
-            return self._cached
+    def read(self, window, inputs=True):
+        """The block of a window; with ``inputs=False`` only its coarse-cell mapping (cheap)."""
+        cached = self._cached
+        if cached is not None and cached.window == window and (cached.has_inputs or not inputs):
+            return cached
         block = _Block()
         block.window = window
-        block.lst = block.lst_clear = self.lst.read(window).ravel()
-        block.ndvi = self.ndvi.read(window).ravel() if self.ndvi is not None else None
-        if self.terrain is not None:
-            z, cos_i, cos_sz = self.terrain.read(window)
-            block.z, block.cos_i, block.cos_sz = z.ravel(), cos_i.ravel(), cos_sz.ravel()
-        else:
-            block.z = block.cos_i = block.cos_sz = None
-        block.filled = None
-        if self.filler is not None:
-            block.lst, block.ndvi, block.filled = self.filler.fill(window, block.lst, block.ndvi, block.z,
-                                                                    block.cos_i)
+        block.has_inputs = inputs
+        block.cache = {}
+        block.lst = block.lst_clear = block.ndvi = block.filled = None
+        block.z = block.cos_i = block.cos_sz = None
+        if inputs:
+            block.lst = block.lst_clear = self.lst.read(window).ravel()
+            block.ndvi = self.ndvi.read(window).ravel() if self.ndvi is not None else None
+            if self.terrain is not None:
+                z, cos_i, cos_sz = self.terrain.read(window)
+                block.z, block.cos_i, block.cos_sz = z.ravel(), cos_i.ravel(), cos_sz.ravel()
+            if self.filler is not None:
+                block.lst, block.ndvi, block.filled = self.filler.fill(window, block.lst, block.ndvi, block.z,
+                                                                        block.cos_i)
         if self.indexer is not None:
             fcol, frow = self.indexer.index(window)
             block.fcol, block.frow = fcol.ravel(), frow.ravel()
             block.zone = self.indexer.zone(block.fcol, block.frow)
-        self._cached = block
+        if inputs or cached is None or cached.window != window:
+            self._cached = block
         return block
+
+    def bilinear(self, block, key, valid_nodes, subset):
+        """Normalized bilinear (nodes, weights) of ``subset`` pixels of a block, cached with the block."""
+        if key not in block.cache:
+            if 'bilinear' not in block.cache:
+                coarse = self.indexer.coarse_grid
+                block.cache['bilinear'] = BilinearWeights(block.fcol, block.frow, (coarse.height, coarse.width))
+            block.cache[key] = block.cache['bilinear'].normalized(valid_nodes, subset)
+        return block.cache[key]
 
     def blocks(self, progress=None):
         for index, window in enumerate(self.windows):
@@ -204,6 +219,32 @@ class FineScene:
         if self.terrain is not None:
             self.terrain.close()
         self._cached = None
+
+
+class PixelStore:
+    """One float64 value per fine pixel kept between passes (θ̂, then θ0): in memory when
+    the scene is a single block, else in an uncompressed scratch GeoTIFF."""
+
+    def __init__(self, scene, path):
+        self.memory = {}
+        self.writer = None
+        if not scene.single_block:
+            self.writer = RasterWriter(path, scene.grid, 1, gdal.GDT_Float64, nodata=float('nan'),
+                                       options=SCRATCH_OPTIONS)
+
+    def put(self, window, values):
+        if self.writer is None:
+            self.memory[window] = values
+        else:
+            self.writer.write(window, np.reshape(values, (window.ysize, window.xsize)))
+
+    def get(self, window):
+        return self.memory[window] if self.writer is None else self.writer.read(window).ravel()
+
+    def close(self):
+        self.memory = {}
+        if self.writer is not None:
+            self.writer.abort()
 
 
 def _check_fine_grid(grid):
@@ -333,7 +374,8 @@ def downscale(inputs, output_path, options=None, diagnostics_path=None, progress
     timer = StageTimer()
     workdir = tempfile.mkdtemp(prefix='smdownscale_')
     old_cache = gdal.GetCacheMax()
-    gdal.SetCacheMax(int(min(old_cache, max(64, options.memory_mb / 4) * 1024 * 1024)))
+    # GDAL's block cache counts against the budget too (an eighth of it).
+    gdal.SetCacheMax(int(min(old_cache, max(16, options.memory_mb / 8) * 1024 * 1024)))
     scene = None
     try:
         scene, coarse, fine_grid = _open_scene(inputs, options, workdir, progress.sub(0.0, 0.15), timer)
@@ -396,8 +438,12 @@ class _Run:
             self.fit_coarse(progress.sub(0.3, 0.4))
         if self.method == DISPATCH:
             self.aggregate_see(progress.sub(0.4, 0.45))
-        self.predict_pass(progress.sub(0.45, 0.65))
-        result = self.write(output_path, diagnostics_path, progress.sub(0.65, 1.0))
+        self.store = PixelStore(self.scene, os.path.join(self.workdir, 'pixels.tif'))
+        try:
+            self.predict_pass(progress.sub(0.45, 0.65))
+            result = self.write(output_path, diagnostics_path, progress.sub(0.65, 1.0))
+        finally:
+            self.store.close()
         progress.report(1.0)
         return result
 
@@ -564,11 +610,10 @@ class _Run:
     def predict(self, block):
         """(θ̂ for every pixel of the block, NaN outside the output; output mask)."""
         zone = block.zone
-        shape = self.shape
         predicted = np.full(zone.shape, np.nan)
         if self.method == BILINEAR:
             mask = self.output_mask(block)
-            nodes, weights = bilinear_nodes(block.fcol[mask], block.frow[mask], shape, self.theta_valid.reshape(shape))
+            nodes, weights = self.scene.bilinear(block, 'theta', self.theta_valid, mask)
             predicted[mask] = interpolate(self.theta_flat, nodes, weights)
             return predicted, mask
         lst_star = self.lst_star(block)
@@ -580,13 +625,16 @@ class _Run:
             with np.errstate(invalid='ignore', divide='ignore'):
                 predicted[mask] = np.where(mean_see >= dispatch.MIN_MEAN_SEE, cell_theta * see / mean_see, cell_theta)
             return predicted, mask
-        nodes, weights = bilinear_nodes(block.fcol[mask], block.frow[mask], shape, self.beta_valid)
-        beta = interpolate(self.beta_flat, nodes, weights)
+        nodes, weights = self.scene.bilinear(block, 'beta', self.beta_valid, mask)
+        # Only the terms some cell uses (3–4 of 7 for a linear model) are interpolated and applied.
+        columns = self.used_terms
+        beta = interpolate(self.beta_flat[:, columns], nodes, weights)
         lst, ndvi = lst_star[mask], block.ndvi[mask]
         if self.noise_filtered:
             lst, ndvi = self.denoise(block, mask, lst, ndvi)
-        terms = self.fit.standardizer.terms(lst, ndvi, block.z[mask] if self.uses_elevation else None)
-        predicted[mask] = linking.predict(beta, terms)
+        terms = self.fit.standardizer.terms(lst, ndvi, block.z[mask] if self.uses_elevation else None,
+                                            columns=columns)
+        predicted[mask] = np.einsum('ij,ij->i', beta, terms)
         return predicted, mask
 
     def denoise(self, block, mask, lst, ndvi):
@@ -600,31 +648,34 @@ class _Run:
                 result.append(values)
                 continue
             means = self.means[name].ravel()
-            nodes, weights = bilinear_nodes(block.fcol[mask], block.frow[mask], self.shape,
-                                            np.isfinite(means).reshape(self.shape))
+            nodes, weights = self.scene.bilinear(block, 'means', self.means_valid, mask)
             background = interpolate(means, nodes, weights)
             shrunk = background + fraction * (values - background)
             result.append(np.where(observed & np.isfinite(background), shrunk, values))
         return result
 
     def predict_pass(self, progress):
-        """Zonal sums of θ̂ and the spread matrix of the residual step (METHOD.md §6)."""
+        """θ̂ of every pixel (kept for the write pass), its zonal sums, and the spread
+        matrix of the residual step (METHOD.md §6)."""
         n_cells = self.n_cells
         prediction_sum = np.zeros(n_cells)
         self.output_count = np.zeros(n_cells)
-        spread = None
-        residual_nodes = self.residual_cells.reshape(self.shape)
+        spread = SpreadSums(self.shape)
+        if self.fit is not None:
+            self.used_terms = np.flatnonzero(np.any(np.nan_to_num(self.beta_flat) != 0, axis=0) |
+                                             (np.arange(self.beta_flat.shape[1]) == 0))
+        self.means_valid = np.isfinite(self.means['lst']).ravel() & np.isfinite(self.means['ndvi']).ravel()
         with self.timer('predict'):
             for block in self.scene.blocks(progress):
                 predicted, mask = self.predict(block)
+                self.store.put(block.window, predicted)
                 zone = np.where(mask, block.zone, -1)
                 s, c = zonal_sums(zone, predicted, n_cells)
                 prediction_sum += s
                 self.output_count += c
                 if self.residual_step:
-                    nodes, weights = bilinear_nodes(block.fcol[mask], block.frow[mask], self.shape, residual_nodes)
-                    part = spread_matrix(zone[mask], nodes, weights, n_cells)
-                    spread = part if spread is None else spread + part
+                    nodes, weights = self.scene.bilinear(block, 'residual', self.residual_cells, mask)
+                    spread.add(zone[mask], nodes, weights)
         has_output = self.output_count > 0
         self.residual = np.full(n_cells, np.nan)
         self.remainder = np.zeros(n_cells)
@@ -632,57 +683,48 @@ class _Run:
             # r_c = θ_c − ⟨θ̂⟩_c; the remainder r_c − ⟨r_f⟩_c makes the cell means exact.
             self.residual[has_output] = self.theta_flat[has_output] - prediction_sum[has_output] / self.output_count[
                 has_output]
-            interpolated_sum = spread @ np.where(np.isfinite(self.residual), self.residual, 0.0)
+            interpolated_sum = spread.zonal_sum_of_interpolated(self.residual)
             self.remainder[has_output] = (self.residual[has_output]
                                           - interpolated_sum[has_output] / self.output_count[has_output])
 
-    def unclipped(self, block):
+    def unclipped(self, block, predicted):
         """θ0 = θ̂ + r_f + (r_c − ⟨r_f⟩_c), before the bounds are applied."""
-        predicted, mask = self.predict(block)
         if not self.residual_step:
             return predicted
-        nodes, weights = bilinear_nodes(block.fcol[mask], block.frow[mask], self.shape,
-                                        self.residual_cells.reshape(self.shape))
+        mask = np.isfinite(predicted)
+        nodes, weights = self.scene.bilinear(block, 'residual', self.residual_cells, mask)
+        predicted = predicted.copy()
         predicted[mask] += interpolate(self.residual, nodes, weights) + self.remainder[block.zone[mask]]
         return predicted
 
     def write(self, output_path, diagnostics_path, progress):
         n_cells = self.n_cells
         lower, upper = self.options.sm_min, self.options.sm_max
-        stored = {}
-        scratch = None
-        if not self.scene.single_block:
-            scratch = RasterWriter(os.path.join(self.workdir, 'unclipped.tif'), self.fine_grid, 1, gdal.GDT_Float64,
-                                   nodata=float('nan'), options=SCRATCH_OPTIONS)
-        cell_min = np.full(n_cells, np.inf)
-        cell_max = np.full(n_cells, -np.inf)
-        try:
-            with self.timer('residual'):
-                for block in self.scene.blocks(progress.sub(0.0, 0.4)):
-                    theta0 = self.unclipped(block)
-                    zone = np.where(np.isfinite(theta0), block.zone, -1)
-                    inside = zone >= 0
-                    np.minimum.at(cell_min, zone[inside], theta0[inside])
-                    np.maximum.at(cell_max, zone[inside], theta0[inside])
-                    if scratch is None:
-                        stored[block.window] = theta0
-                    else:
-                        scratch.write(block.window, theta0.reshape(block.window.ysize, block.window.xsize))
+        low, high = np.inf, -np.inf
+        windows = self.scene.windows
+        with self.timer('residual'):
+            # θ̂ comes from the store, so only the cheap coarse-cell mapping is recomputed.
+            for index, window in enumerate(windows):
+                progress.sub(0.0, 0.4).report(index / len(windows))
+                block = self.scene.read(window, inputs=False)
+                theta0 = self.unclipped(block, self.store.get(window))
+                if np.isfinite(theta0).any():
+                    low, high = min(low, np.nanmin(theta0)), max(high, np.nanmax(theta0))
+                self.store.put(window, theta0)
 
-            def theta0_blocks(step_progress):
-                for index, window in enumerate(self.scene.windows):
-                    step_progress.report(index / len(self.scene.windows))
-                    block = self.scene.read(window)
-                    values = stored[window] if scratch is None else scratch.read(window).ravel()
-                    yield block, values, np.where(np.isfinite(values), block.zone, -1)
+        def theta0_blocks(step_progress, inputs=False):
+            for index, window in enumerate(windows):
+                step_progress.report(index / len(windows))
+                block = self.scene.read(window, inputs=inputs)
+                values = self.store.get(window)
+                yield block, values, np.where(np.isfinite(values), block.zone, -1)
 
-            self.consistency = BoundedConsistency(self.theta_flat, self.output_count, lower, upper, cell_min, cell_max)
-            if self.residual_step and ((cell_min < lower) | (cell_max > upper)).any():
-                self.redistribute_clipped(theta0_blocks, progress.sub(0.4, 0.6))
-            return self.final_pass(theta0_blocks, output_path, diagnostics_path, progress.sub(0.6, 1.0))
-        finally:
-            if scratch is not None:
-                scratch.abort()
+        # The scene's extremes bracket every cell's shift (a cell's own would be tighter, but cost a pass).
+        self.consistency = BoundedConsistency(self.theta_flat, self.output_count, lower, upper,
+                                              np.full(n_cells, low), np.full(n_cells, high))
+        if self.residual_step and (low < lower or high > upper):
+            self.redistribute_clipped(theta0_blocks, progress.sub(0.4, 0.6))
+        return self.final_pass(theta0_blocks, output_path, diagnostics_path, progress.sub(0.6, 1.0))
 
     def redistribute_clipped(self, theta0_blocks, progress):
         """Find per-cell shifts so that clipping keeps every cell's mean (a few passes)."""
@@ -719,7 +761,9 @@ class _Run:
                     diagnostics = RasterWriter(diagnostics_path, self.fine_grid, len(DIAGNOSTIC_BANDS),
                                                descriptions=list(DIAGNOSTIC_BANDS), metadata=metadata)
                 try:
-                    for block, values, zone in theta0_blocks(progress):
+                    # Diagnostics flag filled pixels: then the inputs (and the filler) are read again.
+                    with_inputs = diagnostics is not None and self.scene.filler is not None
+                    for block, values, zone in theta0_blocks(progress, with_inputs):
                         shifted = values
                         if self.residual_step:
                             shifted = values + np.where(zone >= 0, self.consistency.delta[np.maximum(zone, 0)], 0.0)
@@ -861,7 +905,7 @@ class LstCorrectionResult:
     messages: list
 
 
-def correct_lst_raster(lst, ndvi, dem, output_path, mode='illumination+lapse', sun=None, memory_mb=512.0,
+def correct_lst_raster(lst, ndvi, dem, output_path, mode='illumination+lapse', sun=None, memory_mb=1024.0,
                        progress=None):
     """Write LST* (K, float32) on the LST grid: METHOD.md §3, the same fit as ``downscale``."""
     progress, messages = _recording(progress or Progress())

@@ -1,55 +1,70 @@
 """Coarse-to-fine interpolation, zonal means, residual correction and bounded
 value consistency (METHOD.md §5–§6)."""
 import numpy as np
-from scipy import sparse
 
 
-def bilinear_nodes(fcol, frow, grid_shape, valid_nodes=None):
+class BilinearWeights:
     """Bilinear interpolation from coarse cell centres in the coarse grid's index space.
 
     fcol, frow: fractional coarse indices of fine pixels (1-D, cell (i, j) spans
-    [i, i+1) × [j, j+1), so its centre is at i + 0.5). Returns the flat indices
-    of the four surrounding cells (n, 4) and their weights (n, 4), renormalized
-    over the valid ones (``valid_nodes``, bool (ny, nx)); weights are all 0 where
-    no surrounding cell is valid. No block edges appear, since the weights
-    depend only on the position in the coarse grid.
+    [i, i+1) × [j, j+1), so its centre is at i + 0.5). The four surrounding cells
+    and their raw weights are computed once; :meth:`normalized` renormalizes them
+    over the cells that have a value (a mask), for a subset of the pixels. No block
+    edges appear, since the weights depend only on the position in the coarse grid.
     """
-    ny, nx = grid_shape
-    u = np.asarray(fcol, dtype=np.float64) - 0.5
-    v = np.asarray(frow, dtype=np.float64) - 0.5
-    with np.errstate(invalid='ignore'):
-        i0 = np.floor(u)
-        j0 = np.floor(v)
-    finite = np.isfinite(i0) & np.isfinite(j0)
-    i0 = np.where(finite, i0, -10).astype(np.int64)
-    j0 = np.where(finite, j0, -10).astype(np.int64)
-    wx = np.where(finite, u - i0, 0.0)
-    wy = np.where(finite, v - j0, 0.0)
-    cols = np.stack([i0, i0 + 1, i0, i0 + 1], axis=-1)
-    rows = np.stack([j0, j0, j0 + 1, j0 + 1], axis=-1)
-    weights = np.stack([(1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy], axis=-1)
-    inside = (cols >= 0) & (cols < nx) & (rows >= 0) & (rows < ny)
-    nodes = np.where(inside, rows * nx + cols, 0)
-    if valid_nodes is not None:
-        inside &= np.asarray(valid_nodes).ravel()[nodes]
-    weights = np.where(inside, weights, 0.0)
-    total = weights.sum(axis=-1, keepdims=True)
-    with np.errstate(invalid='ignore', divide='ignore'):
-        weights = np.where(total > 0, weights / total, 0.0)
-    return nodes, weights
+
+    def __init__(self, fcol, frow, grid_shape):
+        ny, nx = grid_shape
+        u = np.asarray(fcol, dtype=np.float64) - 0.5
+        v = np.asarray(frow, dtype=np.float64) - 0.5
+        with np.errstate(invalid='ignore'):
+            i0 = np.floor(u)
+            j0 = np.floor(v)
+        finite = np.isfinite(i0) & np.isfinite(j0)
+        i0 = np.where(finite, i0, -10).astype(np.int64)
+        j0 = np.where(finite, j0, -10).astype(np.int64)
+        wx = np.where(finite, u - i0, 0.0)
+        wy = np.where(finite, v - j0, 0.0)
+        cols = np.stack([i0, i0 + 1, i0, i0 + 1], axis=-1)
+        rows = np.stack([j0, j0, j0 + 1, j0 + 1], axis=-1)
+        inside = (cols >= 0) & (cols < nx) & (rows >= 0) & (rows < ny)
+        self.nodes = np.where(inside, rows * nx + cols, 0).astype(np.int32 if ny * nx < 2 ** 31 else np.int64)
+        weights = np.stack([(1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy], axis=-1)
+        self.weights = np.where(inside, weights, 0.0)
+
+    def normalized(self, valid_nodes=None, subset=None):
+        """(nodes, weights) of the pixels in ``subset`` (bool or None = all), weights renormalized
+        over the nodes where ``valid_nodes`` (bool, flat or 2-D) is true; all 0 where none is."""
+        nodes = self.nodes if subset is None else self.nodes[subset]
+        weights = self.weights if subset is None else self.weights[subset]
+        if valid_nodes is not None and not np.all(valid_nodes):
+            weights = weights * np.asarray(valid_nodes).ravel()[nodes]
+        total = weights.sum(axis=-1, keepdims=True)
+        if np.all(np.abs(total - 1.0) < 1e-12):   # every node valid: nothing to renormalize
+            return nodes, weights
+        with np.errstate(invalid='ignore', divide='ignore'):
+            weights = np.where(total > 0, weights / total, 0.0)
+        return nodes, weights
+
+
+def bilinear_nodes(fcol, frow, grid_shape, valid_nodes=None):
+    """(nodes (n, 4), weights (n, 4)) of :class:`BilinearWeights`, renormalized over ``valid_nodes``."""
+    return BilinearWeights(fcol, frow, grid_shape).normalized(valid_nodes)
 
 
 def interpolate(cell_values, nodes, weights):
     """Σ w·value over the four nodes; NaN where no node is valid.
 
     cell_values: (ncells,) or (ncells, k) flat coarse values (NaN allowed at nodes of weight 0).
+    One gather per node keeps the temporary arrays at (n, k).
     """
-    values = np.asarray(cell_values, dtype=np.float64)[nodes]
+    values = np.asarray(cell_values, dtype=np.float64)
     values = np.where(np.isfinite(values), values, 0.0)
-    w = weights if values.ndim == 2 else weights[..., None]
-    result = (values * w).sum(axis=1)
-    empty = weights.sum(axis=-1) == 0
-    result[empty] = np.nan
+    result = np.zeros((nodes.shape[0],) + values.shape[1:])
+    for k in range(nodes.shape[1]):
+        w = weights[:, k] if values.ndim == 1 else weights[:, k, None]
+        result += w * values[nodes[:, k]]
+    result[weights.sum(axis=-1) == 0] = np.nan
     return result
 
 
@@ -63,15 +78,38 @@ def zonal_sums(zone, values, n_cells):
     return sums, counts
 
 
-def spread_matrix(zone, nodes, weights, n_cells):
-    """Sparse M with M[c, j] = Σ over pixels of cell c of their interpolation weight on node j.
+class SpreadSums:
+    """M[c, k] = Σ over the pixels of cell c of their interpolation weight on the neighbour k
+    of c (k over the 3×3 neighbourhood, which holds every bilinear node of c's pixels).
 
-    Then the zonal sum of an interpolated coarse field r is M @ r, which gives
-    the remainder r_c − ⟨r_f⟩_c without another pass over the fine pixels.
+    Then the zonal sum of an interpolated coarse field r is Σ_k M[c, k]·r[c + offset_k]: the
+    remainder r_c − ⟨r_f⟩_c needs no second pass over the fine pixels. Accumulated with
+    np.bincount, block by block.
     """
-    keep = zone >= 0
-    rows = np.repeat(zone[keep], 4)
-    return sparse.csr_matrix((weights[keep].ravel(), (rows, nodes[keep].ravel())), shape=(n_cells, n_cells))
+
+    def __init__(self, grid_shape):
+        self.ny, self.nx = grid_shape
+        self.sums = np.zeros(self.ny * self.nx * 9)
+
+    def add(self, zone, nodes, weights):
+        keep = zone >= 0
+        cells = zone[keep][:, None]
+        nodes, weights = nodes[keep], weights[keep]
+        offset = (nodes // self.nx - cells // self.nx + 1) * 3 + (nodes % self.nx - cells % self.nx + 1)
+        used = weights > 0
+        self.sums += np.bincount((cells * 9 + offset)[used], weights=weights[used], minlength=self.sums.size)
+
+    def zonal_sum_of_interpolated(self, field):
+        """Σ over each cell's pixels of the bilinear interpolation of ``field`` (flat, NaN → 0)."""
+        values = np.where(np.isfinite(field), field, 0.0).reshape(self.ny, self.nx)
+        padded = np.pad(values, 1)
+        sums = self.sums.reshape(self.ny, self.nx, 9)
+        total = np.zeros((self.ny, self.nx))
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                neighbour = padded[1 + dr:1 + dr + self.ny, 1 + dc:1 + dc + self.nx]
+                total += sums[:, :, (dr + 1) * 3 + (dc + 1)] * neighbour
+        return total.ravel()
 
 
 class BoundedConsistency:

@@ -106,6 +106,24 @@ def illumination(slope, aspect, sun_zenith, sun_azimuth):
             + np.sin(slope) * np.sin(sun_zenith) * np.cos(sun_azimuth - aspect))
 
 
+def horn_gradients(padded_elevation, dx, dy):
+    """Horn's 3×3 elevation gradients (dz/d east, dz/d north) of the interior of a padded array."""
+    z = padded_elevation
+    dx = np.asarray(dx, dtype=float)
+    if dx.ndim == 1:
+        dx = dx[:, None]
+    east = ((z[:-2, 2:] + 2 * z[1:-1, 2:] + z[2:, 2:]) - (z[:-2, :-2] + 2 * z[1:-1, :-2] + z[2:, :-2])) / (8.0 * dx)
+    north = ((z[:-2, :-2] + 2 * z[:-2, 1:-1] + z[:-2, 2:]) - (z[2:, :-2] + 2 * z[2:, 1:-1] + z[2:, 2:])) / (8.0 * dy)
+    return east, north
+
+
+def illumination_from_gradients(dz_east, dz_north, sun_east, sun_north, sun_up):
+    """cos i as the dot product of the unit surface normal (−∂z/∂x, −∂z/∂y, 1)/‖·‖ and the
+    unit sun vector (sin θz sin φ, sin θz cos φ, cos θz): the same value as
+    :func:`illumination`, without slope and aspect angles (no trigonometry per pixel)."""
+    return (sun_up - dz_east * sun_east - dz_north * sun_north) / np.sqrt(1.0 + dz_east ** 2 + dz_north ** 2)
+
+
 class _DemWindowReader:
     """Reads DEM windows with a one-pixel halo (edges replicated) and their latitudes."""
 
@@ -142,11 +160,25 @@ class _DemWindowReader:
         else:
             unit = self.grid.srs().GetLinearUnits() or 1.0
             dx, dy = abs(gt[1]) * unit, abs(gt[5]) * unit
-        slope, aspect = slope_aspect(padded, dx, dy)
+        dz_east, dz_north = horn_gradients(padded, dx, dy)
         if lat is None:
-            lat = np.zeros(slope.shape)
-        zenith, azimuth = self.sun.angles(lat)
-        return padded[1:-1, 1:-1], illumination(slope, aspect, zenith, azimuth), np.cos(zenith)
+            lat = np.zeros(dz_east.shape)
+        sun_east, sun_north, sun_up = self.sun_vector(lat)
+        return (padded[1:-1, 1:-1], illumination_from_gradients(dz_east, dz_north, sun_east, sun_north, sun_up),
+                sun_up)
+
+    def sun_vector(self, latitude_deg):
+        """Unit sun vector (east, north, up) per pixel. The sun position depends on latitude
+        only (fixed date and local solar time), smoothly: it is evaluated on a table of
+        latitudes and interpolated, instead of per pixel."""
+        latitude_deg = np.asarray(latitude_deg, dtype=float)
+        low, high = np.nanmin(latitude_deg), np.nanmax(latitude_deg)
+        table = np.linspace(low, high, 257) if high > low else np.array([low])
+        zenith, azimuth = self.sun.angles(table)
+        components = (np.sin(zenith) * np.sin(azimuth), np.sin(zenith) * np.cos(azimuth), np.cos(zenith))
+        if len(table) == 1:
+            return tuple(np.full(latitude_deg.shape, c[0]) for c in components)
+        return tuple(np.interp(latitude_deg, table, c) for c in components)
 
     def close(self):
         self.reader.close()

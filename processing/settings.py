@@ -2,7 +2,7 @@
 from qgis.core import QgsSettings
 
 MEMORY_SETTING = 'SOILMOISTURE_MEMORY_MB'
-DEFAULT_MEMORY_MB = 512
+DEFAULT_MEMORY_MB = 1024
 
 
 def register_settings(group, icon):

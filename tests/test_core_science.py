@@ -216,6 +216,19 @@ def test_slope_aspect_and_illumination_of_planes():
     np.testing.assert_allclose(cos_i, 0.0, atol=1e-12)
 
 
+def test_illumination_from_gradients_equals_the_slope_aspect_formula():
+    from soil_moisture_downscaling.core.terrain import horn_gradients, illumination_from_gradients
+    rng = np.random.default_rng(2)
+    z = np.cumsum(np.cumsum(rng.normal(0, 5, (30, 40)), axis=0), axis=1)
+    slope, aspect = slope_aspect(z, 30.0, 30.0)
+    east, north = horn_gradients(z, 30.0, 30.0)
+    zenith, azimuth = np.radians(37.0), np.radians(131.0)
+    expected = illumination(slope, aspect, zenith, azimuth)
+    fused = illumination_from_gradients(east, north, np.sin(zenith) * np.sin(azimuth),
+                                        np.sin(zenith) * np.cos(azimuth), np.cos(zenith))
+    np.testing.assert_allclose(fused, expected, atol=1e-12)
+
+
 def test_terrain_correction_removes_planted_lapse_rate_and_illumination(terrain_scene, tmp_path):
     from soil_moisture_downscaling.core.pipeline import correct_lst_raster
     from soil_moisture_downscaling.core.terrain import TerrainOnFineGrid

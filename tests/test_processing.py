@@ -173,9 +173,9 @@ def test_cancelled_run_stops_and_leaves_no_output(qgis_app, terrain_scene, tmp_p
 def test_memory_budget_setting_is_registered_and_read(qgis_app):
     from processing.core.ProcessingConfig import ProcessingConfig
     from soil_moisture_downscaling.processing.settings import MEMORY_SETTING, memory_budget_mb
-    assert ProcessingConfig.getSetting(MEMORY_SETTING) == 512
+    assert ProcessingConfig.getSetting(MEMORY_SETTING) == 1024
     ProcessingConfig.setSettingValue(MEMORY_SETTING, 64)
     try:
         assert memory_budget_mb() == 64.0
     finally:
-        ProcessingConfig.setSettingValue(MEMORY_SETTING, 512)
+        ProcessingConfig.setSettingValue(MEMORY_SETTING, 1024)
