@@ -22,11 +22,12 @@ osr.UseExceptions()
 #: Nodata value written into every floating-point output.
 OUTPUT_NODATA = -9999.0
 
-#: Creation options of the final GeoTIFF outputs (tiled, losslessly compressed).
-GTIFF_OPTIONS = ('TILED=YES', 'BLOCKXSIZE=256', 'BLOCKYSIZE=256', 'COMPRESS=DEFLATE',
+#: Creation options of the final GeoTIFF outputs (tiled, losslessly compressed; band-interleaved so a
+#: band written alone never touches the others).
+GTIFF_OPTIONS = ('TILED=YES', 'BLOCKXSIZE=256', 'BLOCKYSIZE=256', 'INTERLEAVE=BAND', 'COMPRESS=DEFLATE',
                  'PREDICTOR=2', 'ZLEVEL=1', 'BIGTIFF=IF_SAFER', 'NUM_THREADS=2')
 #: Creation options of scratch files that are read back and rewritten.
-SCRATCH_OPTIONS = ('TILED=YES', 'BLOCKXSIZE=256', 'BLOCKYSIZE=256', 'BIGTIFF=IF_SAFER')
+SCRATCH_OPTIONS = ('TILED=YES', 'BLOCKXSIZE=256', 'BLOCKYSIZE=256', 'INTERLEAVE=BAND', 'BIGTIFF=IF_SAFER')
 
 Window = namedtuple('Window', 'xoff yoff xsize ysize')
 
