@@ -114,6 +114,7 @@ class DownscaleResult:
     n_clipped_pixels: int
     n_filled_pixels: int
     n_filled_cells: int
+    signal_fraction: dict
     stage_seconds: dict
     messages: list
 
@@ -807,7 +808,8 @@ class _Run:
             terrain=self.correction, terrain_check=self.check.result(), consistency_max_error=max_error,
             n_consistent_cells=int(checked.sum()), n_sample_cells=self.n_samples, n_output_pixels=n_output,
             n_clipped_pixels=n_clipped, n_filled_pixels=self.n_filled_pixels,
-            n_filled_cells=int(self.coarse_filled.sum()), stage_seconds=dict(self.timer.seconds),
+            n_filled_cells=int(self.coarse_filled.sum()), signal_fraction=dict(self.signal_fraction),
+            stage_seconds=dict(self.timer.seconds),
             messages=self.messages)
 
     def output_metadata(self):

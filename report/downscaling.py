@@ -88,7 +88,11 @@ def write_downscaling_report(path, result, inputs_description, parameters_descri
     rows = [('Fine grid', result.fine_grid.describe()), ('Coarse cells over the scene', result.coarse_grid.describe()),
             ('Cells used in the calibration', result.n_sample_cells),
             ('Downscaled pixels', result.n_output_pixels), ('Pixels clipped to the bounds', result.n_clipped_pixels),
-            ('Largest |cell mean − coarse value| (m³/m³)', result.consistency_max_error)]
+            ('Largest |cell mean − coarse value| (m³/m³)', result.consistency_max_error),
+            ('Fine pixels with LST/NDVI gaps filled', result.n_filled_pixels),
+            ('Coarse cells estimated (no product value)', result.n_filled_cells),
+            ('Noise filter: weight of fine LST / NDVI anomalies', '{:.2f} / {:.2f}'.format(
+                result.signal_fraction.get('lst', 1.0), result.signal_fraction.get('ndvi', 1.0)))]
     if result.terrain.mode != 'none':
         rows += [('Terrain correction', result.terrain.mode),
                  ('Fitted lapse rate (K/km)', result.terrain.lapse_rate_k_per_km),
