@@ -171,7 +171,8 @@ class RasterSource:
         return GridSpec(dataset.RasterXSize, dataset.RasterYSize, tuple(gt), wkt)
 
     def nodata(self):
-        return self.open().GetRasterBand(self.band).GetNoDataValue()
+        dataset = self.open()  # keep the dataset alive while its band is used (GDAL frees it otherwise)
+        return dataset.GetRasterBand(self.band).GetNoDataValue()
 
 
 class RasterReader:
