@@ -8,6 +8,10 @@ from .algorithms.correct_lst import CorrectLstAlgorithm
 from .algorithms.downscale import DownscaleAlgorithm
 from .algorithms.downscale_series import DownscaleSeriesAlgorithm
 from .algorithms.fill_lst_gaps import FillLstGapsAlgorithm
+from .algorithms.import_insitu import ImportInsituAlgorithm
+from .algorithms.import_modis import ImportModisAlgorithm
+from .algorithms.import_soil_moisture import ImportSoilMoistureAlgorithm
+from .algorithms.validate import ValidateAlgorithm
 from .settings import register_settings, unregister_settings
 
 #: Every algorithm of the provider, in toolbox order.
@@ -16,6 +20,10 @@ ALGORITHMS = (
     CorrectLstAlgorithm,
     DownscaleSeriesAlgorithm,
     FillLstGapsAlgorithm,
+    ImportModisAlgorithm,
+    ImportSoilMoistureAlgorithm,
+    ImportInsituAlgorithm,
+    ValidateAlgorithm,
 )
 
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'icon.svg')

@@ -183,7 +183,6 @@ def correlation_renderer(field, no_value_label='too few pairs'):
     ranges += [QgsRendererRange(low, high, marker(colour, '3.4'), label)
                for low, high, colour, label in CORRELATION_CLASSES]
     renderer = QgsGraduatedSymbolRenderer('coalesce("{}", {})'.format(field, NO_R_VALUE), ranges)
-    renderer.setMode(QgsGraduatedSymbolRenderer.Custom)
     return renderer
 
 

@@ -1,0 +1,417 @@
+"""ESA CCI and C3S soil moisture NetCDF files: identification, dates, flags, clipping and stacking.
+
+The Level-3 products (ESA CCI SM, and its operational continuation C3S SM)
+are global regular latitude/longitude grids of 0.25° (1440 × 720 cells,
+origin -180°, 90°). Variable ``sm`` is volumetric soil moisture in m³/m³
+(valid range 0–1, fill -9999); daily files also hold ``flag`` (0 = no
+inconsistency detected; anything else, including its fill 127, means the
+retrieval is not to be used). The files carry no CRS that GDAL reads, so
+EPSG:4326 is assigned here. Units: m³/m³ throughout, extents in degrees.
+No QGIS import.
+"""
+import math
+import os
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Optional
+
+import numpy as np
+from osgeo import gdal, osr
+
+from .dates import stack_metadata
+from .errors import InputError
+from .progress import Progress
+from .raster_io import OUTPUT_NODATA, GridSpec, RasterReader, RasterSource, RasterWriter, Window
+from .units import check_soil_moisture
+
+gdal.UseExceptions()
+
+#: Cell size of the ESA CCI / C3S grid in degrees, and the global grid's origin and size.
+CCI_PIXEL_DEG = 0.25
+CCI_ORIGIN = (-180.0, 90.0)
+CCI_SIZE = (1440, 720)
+
+#: ESACCI-SOILMOISTURE-L3S-SSMV-COMBINED-20100701000000-fv04.5.nc,
+#: C3S-SOILMOISTURE-L3S-SSMV-COMBINED-MONTHLY-20180101000000-ICDR-v201706.0.0.nc
+PRODUCT_NAME = re.compile(r'(?P<programme>ESACCI|C3S)-SOILMOISTURE-L3S-SSM[VS]-(?P<sensor>COMBINED|ACTIVE|PASSIVE)'
+                          r'(?:-(?P<period>DAILY|DEKADAL|MONTHLY))?-(?P<stamp>\d{14})', re.IGNORECASE)
+_TIME_UNITS = re.compile(r'^\s*(?P<unit>days?|hours?|minutes?|seconds?)\s+since\s+(?P<origin>\d{4}-\d{1,2}-\d{1,2}'
+                         r'(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?)', re.IGNORECASE)
+_SECONDS = {'day': 86400.0, 'hour': 3600.0, 'minute': 60.0, 'second': 1.0}
+_EXAMPLE = 'ESACCI-SOILMOISTURE-L3S-SSMV-COMBINED-20100701000000-fv04.5.nc'
+_VOLUMETRIC_UNITS = {'m3 m-3', 'm3/m3', 'm^3 m^-3', 'm^3/m^3', 'm3.m-3', 'm³/m³', 'm³ m⁻³'}
+
+
+def wgs84_wkt():
+    """WKT of EPSG:4326 (the CRS assigned to the CCI / C3S grid)."""
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4326)
+    return srs.ExportToWkt()
+
+
+def date_from_time_value(value, units):
+    """Calendar date of a CF time value, e.g. (14791, 'days since 1970-01-01 00:00:00 UTC') → 2010-07-01.
+
+    Only the standard (proleptic Gregorian) calendar is handled; None when the units are not understood.
+    """
+    match = _TIME_UNITS.match(units or '')
+    if match is None or value is None:
+        return None
+    unit = match.group('unit').lower().rstrip('s')
+    origin_text = match.group('origin').replace('T', ' ')
+    parts = origin_text.split(' ')
+    y, m, d = (int(p) for p in parts[0].split('-'))
+    origin = datetime(y, m, d)
+    if len(parts) > 1:
+        hms = [float(p) for p in parts[1].split(':')]
+        origin += timedelta(hours=hms[0], minutes=hms[1] if len(hms) > 1 else 0, seconds=hms[2] if len(hms) > 2 else 0)
+    try:
+        return (origin + timedelta(seconds=float(value) * _SECONDS[unit])).date()
+    except (OverflowError, ValueError):
+        return None
+
+
+def date_from_name(path):
+    """The date of the YYYYMMDDhhmmss stamp of a CCI / C3S file name, or None."""
+    match = PRODUCT_NAME.search(os.path.basename(str(path)))
+    if match is None:
+        return None
+    stamp = match.group('stamp')
+    try:
+        return date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]))
+    except ValueError:
+        return None
+
+
+def parse_number_list(text):
+    """'{0,1}' or '0, 1' → [0.0, 1.0] (GDAL's rendering of NetCDF attribute arrays)."""
+    try:
+        return [float(t) for t in str(text).strip('{}[]() ').split(',') if t.strip()]
+    except ValueError:
+        return []
+
+
+def mask_soil_moisture(sm, flag=None, valid_range=None):
+    """Soil moisture in m³/m³ (float64, NaN = nodata) from the ``sm`` values (NaN already where fill).
+
+    Cells become nodata where ``flag`` is non-zero or NaN (flag fill), and where
+    sm lies outside ``valid_range`` (min, max), as CF prescribes.
+    """
+    sm = np.array(sm, dtype=np.float64)
+    if flag is not None:
+        flag = np.asarray(flag, dtype=np.float64)
+        with np.errstate(invalid='ignore'):
+            sm[~(flag == 0)] = np.nan
+    if valid_range is not None and len(valid_range) == 2:
+        with np.errstate(invalid='ignore'):
+            sm[(sm < valid_range[0]) | (sm > valid_range[1])] = np.nan
+    return sm
+
+
+def check_cci_grid(geotransform, width, height, label):
+    """The grid must be the 0.25° CCI lattice: pixel 0.25°, north-up, aligned to (-180, 90), inside the globe.
+
+    Returns True for the full global grid, False for an aligned subset; raises InputError otherwise.
+    """
+    gt = geotransform
+    ok = (abs(gt[1] - CCI_PIXEL_DEG) < 1e-9 and abs(gt[5] + CCI_PIXEL_DEG) < 1e-9 and gt[2] == 0 and gt[4] == 0)
+    if ok:
+        col = (gt[0] - CCI_ORIGIN[0]) / CCI_PIXEL_DEG
+        row = (CCI_ORIGIN[1] - gt[3]) / CCI_PIXEL_DEG
+        ok = (abs(col - round(col)) < 1e-6 and abs(row - round(row)) < 1e-6 and round(col) >= 0 and round(row) >= 0
+              and round(col) + width <= CCI_SIZE[0] and round(row) + height <= CCI_SIZE[1])
+    if not ok:
+        raise InputError('{} is not on the 0.25° ESA CCI / C3S grid (origin -180°, 90°): its origin is ({:.6g}, '
+                         '{:.6g}) and its pixel {:.6g} × {:.6g}. Give the original Level-3 NetCDF files.'.format(
+                             label, gt[0], gt[3], gt[1], -gt[5]))
+    return (abs(gt[0] - CCI_ORIGIN[0]) < 1e-9 and abs(gt[3] - CCI_ORIGIN[1]) < 1e-9
+            and (width, height) == CCI_SIZE)
+
+
+def window_for_extent(grid, extent):
+    """Window of the grid's cells that intersect ``extent`` (xmin, ymin, xmax, ymax in degrees), or None."""
+    gt = grid.geotransform
+    xmin, ymin, xmax, ymax = extent
+    c0 = math.floor((xmin - gt[0]) / gt[1] + 1e-9)
+    c1 = math.ceil((xmax - gt[0]) / gt[1] - 1e-9)
+    r0 = math.floor((ymax - gt[3]) / gt[5] + 1e-9)
+    r1 = math.ceil((ymin - gt[3]) / gt[5] - 1e-9)
+    c1, r1 = max(c1, c0 + 1), max(r1, r0 + 1)   # a point or a line still selects its cell
+    c0, r0 = max(c0, 0), max(r0, 0)
+    c1, r1 = min(c1, grid.width), min(r1, grid.height)
+    if c1 <= c0 or r1 <= r0:
+        return None
+    return Window(c0, r0, c1 - c0, r1 - r0)
+
+
+@dataclass
+class SoilMoistureFile:
+    """One CCI / C3S NetCDF file: the variable's GDAL name, its grid, one date per band, and what it is."""
+    path: str
+    variable: str
+    source: str                 # NETCDF:"path":variable
+    flag_source: Optional[str]  # NETCDF:"path":flag, or None (monthly files have no flag)
+    grid: GridSpec
+    dates: list
+    product: str                # e.g. 'C3S SM v201706.0 COMBINED monthly'
+    sensor: str                 # COMBINED / ACTIVE / PASSIVE / ?
+    period: str                 # daily / dekadal / monthly / ?
+    valid_range: Optional[list] = None
+    is_global: bool = True
+
+    @property
+    def label(self):
+        return os.path.basename(self.path)
+
+
+def _netcdf_name(path, variable):
+    return 'NETCDF:"{}":{}'.format(path, variable)
+
+
+def open_soil_moisture_file(path, variable='sm'):
+    """Identify a CCI / C3S soil moisture NetCDF file (no pixel is read); InputError naming the fix otherwise."""
+    path = str(path)
+    label = os.path.basename(path)
+    if not os.path.isfile(path):
+        raise InputError('The soil moisture file {} does not exist.'.format(path))
+    not_cci = ('{} is not an ESA CCI / C3S soil moisture NetCDF file ({{}}). Give the Level-3 .nc files as '
+               'downloaded from the CCI data portal or the Copernicus Climate Data Store, named like {}.')
+    try:
+        dataset = gdal.Open(path)
+    except RuntimeError as error:
+        raise InputError(not_cci.format(label, _EXAMPLE).format('GDAL cannot open it: {}'.format(str(error).strip())))
+    driver = dataset.GetDriver().ShortName
+    if driver != 'netCDF':
+        raise InputError(not_cci.format(label, _EXAMPLE).format('it is a {} file, not NetCDF'.format(driver)))
+    metadata = dataset.GetMetadata() or {}
+    title = metadata.get('NC_GLOBAL#title', '')
+    name_match = PRODUCT_NAME.search(label) or PRODUCT_NAME.search(metadata.get('NC_GLOBAL#id', ''))
+    title_match = re.search(r'(ESA CCI|C3S).*soil moisture', title, re.IGNORECASE)
+    if name_match is None and title_match is None:
+        raise InputError(not_cci.format(label, _EXAMPLE).format(
+            'neither its name nor its title attribute ("{}") identifies ESA CCI or C3S soil moisture'.format(title)))
+    variables = [name.split(':')[-1] for name, _ in dataset.GetSubDatasets()]
+    if not variables and dataset.RasterCount:
+        # A file with a single gridded variable has no subdatasets: GDAL opens that variable directly.
+        variables = [dataset.GetRasterBand(1).GetMetadataItem('NETCDF_VARNAME') or '']
+    if variable not in variables:
+        raise InputError('{} has no variable "{}"; it holds {}. Set the variable name accordingly (usually '
+                         '"sm").'.format(label, variable, ', '.join(variables) or 'no gridded variable'))
+
+    source = _netcdf_name(path, variable)
+    band_dataset = gdal.Open(source)
+    units = (band_dataset.GetRasterBand(1).GetUnitType() or metadata.get('{}#units'.format(variable)) or '').strip()
+    if units and units.lower() not in _VOLUMETRIC_UNITS:
+        hint = (' This is the ACTIVE product (degree of saturation in percent): use the COMBINED or PASSIVE product, '
+                'which is volumetric.' if 'percent' in units.lower() or '%' in units else '')
+        raise InputError('{}: variable "{}" is in "{}", not volumetric soil moisture (m³/m³).{}'.format(
+            label, variable, units, hint))
+
+    projection = band_dataset.GetProjection()
+    if projection:
+        srs = osr.SpatialReference(wkt=projection)
+        if not srs.IsGeographic() or abs(srs.GetSemiMajor() - 6378137.0) > 1.0:
+            raise InputError('{} is in a CRS other than WGS 84 latitude/longitude ({}): it is not an original '
+                             'CCI / C3S file.'.format(label, srs.GetName()))
+    gt = band_dataset.GetGeoTransform(can_return_null=True)
+    if gt is None:
+        raise InputError('{} has no grid coordinates (lat/lon) that GDAL can read.'.format(label))
+    is_global = check_cci_grid(gt, band_dataset.RasterXSize, band_dataset.RasterYSize, label)
+    grid = GridSpec(band_dataset.RasterXSize, band_dataset.RasterYSize, tuple(gt), wgs84_wkt())
+
+    # The variable's own metadata holds the time axis (time#units); the file's holds only global attributes.
+    dates = _band_dates(band_dataset, band_dataset.GetMetadata() or {}, path)
+    has_flag = 'flag' in variables and variable != 'flag'
+    valid_range = parse_number_list(band_dataset.GetRasterBand(1).GetMetadataItem('valid_range') or
+                                    metadata.get('{}#valid_range'.format(variable), ''))
+    programme = (name_match.group('programme').upper() if name_match else
+                 ('C3S' if title_match.group(1).upper() == 'C3S' else 'ESACCI'))
+    sensor = _first(name_match and name_match.group('sensor'), _search(r'\b(COMBINED|ACTIVE|PASSIVE)\b', title), '?')
+    period = _period(name_match, metadata, programme)
+    version = metadata.get('NC_GLOBAL#product_version', '')
+    product = '{} SM{} {} {}'.format('C3S' if programme == 'C3S' else 'ESA CCI', ' v' + version.lstrip('v') if version
+                                     else '', sensor.upper(), period)
+    return SoilMoistureFile(path, variable, source, _netcdf_name(path, 'flag') if has_flag else None, grid, dates,
+                            product, sensor.upper(), period, valid_range if len(valid_range) == 2 else None,
+                            is_global)
+
+
+def _first(*values):
+    for value in values:
+        if value:
+            return value
+    return None
+
+
+def _search(pattern, text):
+    match = re.search(pattern, text or '', re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def _period(name_match, metadata, programme):
+    if name_match and name_match.group('period'):
+        return name_match.group('period').lower()
+    duration = (metadata.get('NC_GLOBAL#time_coverage_duration') or '').upper()
+    known = {'P1D': 'daily', 'P10D': 'dekadal', 'P1M': 'monthly'}
+    if duration in known:
+        return known[duration]
+    # ESA CCI daily images carry no period in their names (their duration attribute is the whole record).
+    return 'daily' if name_match and programme == 'ESACCI' else '?'
+
+
+def _band_dates(dataset, metadata, path):
+    """One date per band: the NetCDF time value, checked against the file name's stamp."""
+    label = os.path.basename(path)
+    units = metadata.get('time#units', '')
+    from_name = date_from_name(path)
+    dates = []
+    for index in range(1, dataset.RasterCount + 1):
+        value = dataset.GetRasterBand(index).GetMetadataItem('NETCDF_DIM_time')
+        dates.append(date_from_time_value(value, units) if value is not None else None)
+    if dataset.RasterCount == 1:
+        if dates[0] and from_name and dates[0] != from_name:
+            raise InputError('{}: the date in its name ({}) does not match its time variable ({}). Restore the '
+                             'original file name.'.format(label, from_name.isoformat(), dates[0].isoformat()))
+        dates[0] = dates[0] or from_name
+    if any(d is None for d in dates):
+        raise InputError('{}: no date found (no readable time variable, and no YYYYMMDDhhmmss stamp in the name). '
+                         'Keep the original file name, e.g. {}.'.format(label, _EXAMPLE))
+    if len(set(dates)) != len(dates):
+        raise InputError('{} holds the same date in several time steps.'.format(label))
+    return dates
+
+
+@dataclass
+class SoilMoistureImport:
+    """What an import wrote: dates in band order, the grid, valid cells per band, the products read."""
+    output: str
+    dates: list
+    grid: GridSpec
+    valid_cells: list
+    products: list
+    messages: list = field(default_factory=list)
+
+
+def check_stackable(files):
+    """All files must share grid, sensor type and temporal period, so the stack is one consistent series."""
+    first = files[0]
+    for other in files[1:]:
+        if not other.grid.same_grid(first.grid):
+            raise InputError('{} and {} are on different grids ({} and {}); give files of one grid (the global '
+                             'product files, or subsets of the same area).'.format(
+                                 first.label, other.label, first.grid.describe(), other.grid.describe()))
+    for attribute, what in (('sensor', 'sensor types (COMBINED, ACTIVE, PASSIVE)'),
+                            ('period', 'temporal resolutions (daily, dekadal, monthly)')):
+        values = OrderedDict()
+        for item in files:
+            values.setdefault(getattr(item, attribute), []).append(item.label)
+        if len(values) > 1:
+            listed = '; '.join('{}: {}'.format(value, ', '.join(labels)) for value, labels in values.items())
+            raise InputError('The files mix {} ({}). A stack must be one series: import them separately.'.format(
+                what, listed))
+
+
+def import_soil_moisture(paths, output, variable='sm', extent=None, progress=None):
+    """Stack CCI / C3S files into one Float32 GeoTIFF (EPSG:4326, m³/m³, nodata -9999), one band per date.
+
+    ``extent`` (xmin, ymin, xmax, ymax) in degrees clips the stack to the cells
+    it touches. Flagged and missing cells become nodata. Two files of one date
+    are accepted only when their values are identical (the same image twice).
+    """
+    progress = progress or Progress()
+    paths = [str(p) for p in paths]
+    if not paths:
+        raise InputError('Give at least one soil moisture NetCDF file.')
+    variable = (variable or 'sm').strip()
+    files = []
+    for path in paths:
+        progress.check()
+        files.append(open_soil_moisture_file(path, variable))
+    check_stackable(files)
+    grid = files[0].grid
+    if any(not f.is_global for f in files):
+        progress.info('The files are a subset of the global 0.25° grid ({}).'.format(grid.describe()))
+    progress.info('No CRS in the NetCDF files: EPSG:4326 (WGS 84 latitude/longitude) assigned to the 0.25° grid.')
+
+    window = grid.full_window()
+    if extent is not None:
+        xmin, ymin, xmax, ymax = extent
+        if not (xmax >= xmin and ymax >= ymin):
+            raise InputError('The extent is empty or inverted: {}.'.format(extent))
+        window = window_for_extent(grid, extent)
+        if window is None:
+            west, south, east, north = grid.bounds
+            raise InputError('The extent (longitude {:.3f} to {:.3f}, latitude {:.3f} to {:.3f}) does not overlap '
+                             'the soil moisture grid (longitude {:.2f} to {:.2f}, latitude {:.2f} to {:.2f}). Check '
+                             'the extent and its CRS.'.format(xmin, xmax, ymin, ymax, west, east, south, north))
+    out_grid = grid.subgrid(window)
+
+    # (date, file, band) for every time step, sorted by date; the same date twice must be the same image.
+    steps = sorted(((day, item, band) for item in files for band, day in enumerate(item.dates, start=1)),
+                   key=lambda step: (step[0], step[1].path, step[2]))
+    by_date = OrderedDict()
+    for day, item, band in steps:
+        by_date.setdefault(day, []).append((item, band))
+    dates = list(by_date)
+    dataset_meta, band_meta, descriptions = stack_metadata(dates)
+    products = sorted({f.product for f in files})
+    dataset_meta.update({'PRODUCT': '; '.join(products), 'VARIABLE': variable, 'UNITS': 'm3 m-3',
+                         'SOURCE_FILES': ','.join(sorted({f.label for f in files}))})
+    progress.info('{}: {} date{} ({} to {}), {}.'.format('; '.join(products), len(dates), 's' if len(dates) > 1 else '',
+                                                      dates[0].isoformat(), dates[-1].isoformat(),
+                                                      out_grid.describe()))
+    valid_cells, messages = [], []
+    with RasterWriter(output, out_grid, len(dates), gdal.GDT_Float32, OUTPUT_NODATA, descriptions, dataset_meta,
+                      band_metadata=band_meta) as writer:
+        for index, (day, members) in enumerate(by_date.items()):
+            progress.report(index / len(dates))
+            values = read_soil_moisture(members[0][0], members[0][1], window)
+            for other, band in members[1:]:
+                progress.check()
+                duplicate = read_soil_moisture(other, band, window)
+                if not np.array_equal(np.isnan(values), np.isnan(duplicate)) or \
+                        not np.allclose(values[np.isfinite(values)], duplicate[np.isfinite(duplicate)], atol=1e-7):
+                    raise InputError('{} and {} are both for {} but hold different values: give one file per date '
+                                     '(e.g. not two versions of the same product).'.format(
+                                         members[0][0].label, other.label, day.isoformat()))
+                message = '{} and {} hold the same image for {}: used once.'.format(members[0][0].label, other.label,
+                                                                                   day.isoformat())
+                messages.append(message)
+                progress.info(message)
+            finite = values[np.isfinite(values)]
+            if finite.size:
+                check_soil_moisture(finite, 'soil moisture of {}'.format(members[0][0].label))
+            else:
+                message = 'Warning: {} has no valid soil moisture inside the extent.'.format(day.isoformat())
+                messages.append(message)
+                progress.info(message)
+            valid_cells.append(int(finite.size))
+            writer.write(Window(0, 0, out_grid.width, out_grid.height), values, band=index + 1)
+        if sum(valid_cells) == 0:
+            raise InputError('No valid soil moisture inside the extent on any date: the area is ocean, outside '
+                             'the retrievals, or flagged (frozen soil, snow, dense vegetation). Enlarge the extent or '
+                             'choose other dates.')
+        progress.report(1.0)
+        writer.commit()
+    return SoilMoistureImport(str(output), dates, out_grid, valid_cells, products, messages)
+
+
+def read_soil_moisture(item, band, window):
+    """Soil moisture (m³/m³, float64, NaN nodata) of one time step of a file inside a window, flags applied."""
+    try:
+        sm = _read(RasterSource(item.source, band, name=item.label), window)
+        flag = _read(RasterSource(item.flag_source, band, name=item.label), window) if item.flag_source else None
+    except RuntimeError as error:
+        raise InputError('Cannot read {}: {}. The file may be truncated: download it again.'.format(
+            item.label, str(error).strip()))
+    return mask_soil_moisture(sm, flag, item.valid_range)
+
+
+def _read(source, window):
+    reader = RasterReader(source)
+    try:
+        return reader.read(window)
+    finally:
+        reader.close()
