@@ -100,3 +100,44 @@ def test_fill_lst_gaps_algorithm_single_date_and_stack(qgis_app, series30, tmp_p
     filled = read(stack['OUTPUT'], band=12)
     assert np.isfinite(filled).all()
     assert band_dates(stack['OUTPUT']) == dates
+
+
+def test_ndvi_stack_is_interpolated_in_time(tmp_path):
+    from helpers import fine_grid
+    from soil_moisture_downscaling.core.dates import stack_metadata
+    from soil_moisture_downscaling.core.raster_io import RasterWriter
+    from soil_moisture_downscaling.core.series import NdviInTime
+    grid = fine_grid(30, 20)
+    dates = [date(2021, 7, 1), date(2021, 7, 17)]
+    metadata, band_metadata, descriptions = stack_metadata(dates)
+    with RasterWriter(str(tmp_path / 'ndvi.tif'), grid, 2, descriptions=descriptions, metadata=metadata,
+                      band_metadata=band_metadata) as writer:
+        writer.write(grid.full_window(), np.full((20, 30), 0.2, np.float32), band=1)
+        writer.write(grid.full_window(), np.full((20, 30), 0.6, np.float32), band=2)
+        writer.commit()
+    ndvi = NdviInTime(str(tmp_path / 'ndvi.tif'), None, str(tmp_path), 64)
+    assert ndvi.source(date(2021, 7, 17)).band == 2
+    np.testing.assert_allclose(read(ndvi.source(date(2021, 7, 5)).path), 0.2 + 0.4 * 4 / 16, atol=1e-6)
+    np.testing.assert_allclose(read(ndvi.source(date(2021, 6, 1)).path, band=ndvi.source(date(2021, 6, 1)).band), 0.2)
+    np.testing.assert_allclose(read(ndvi.source(date(2021, 9, 1)).path, band=ndvi.source(date(2021, 9, 1)).band), 0.6)
+
+
+def test_dates_given_as_a_list_and_cancel(series30, tmp_path):
+    from soil_moisture_downscaling.core.errors import Cancelled
+    from soil_moisture_downscaling.core.progress import Progress
+    paths, dates = series30
+    inputs = SeriesInputs(paths['coarse_sm'], paths['lst'], paths['ndvi'], RasterSource(paths['dem']))
+    shifted = [d.replace(year=2020) for d in dates]
+    result = downscale_series(inputs, str(tmp_path / 'listed.tif'), DownscaleOptions(method=1), dates=shifted)
+    assert band_dates(result.outputs[0]) == shifted
+    with pytest.raises(InputError, match='one date per band'):
+        downscale_series(inputs, str(tmp_path / 'x.tif'), DownscaleOptions(method=1), dates=shifted[:3])
+    reports = []
+
+    def cancel_after_a_few():
+        return len(reports) > 15
+    with pytest.raises(Cancelled):
+        downscale_series(inputs, str(tmp_path / 'cancelled.tif'), DownscaleOptions(),
+                         progress=Progress(reports.append, cancel_after_a_few))
+    assert not (tmp_path / 'cancelled.tif').exists()
+    assert not [p for p in os.listdir(tmp_path) if p.startswith('.smseries_') or 'partial' in p]
