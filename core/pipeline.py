@@ -47,6 +47,8 @@ QUALITY_CLIPPED, QUALITY_OUTSIDE_COARSE = 8, 16
 
 #: Working memory per fine pixel of a block, all temporary arrays together (bytes).
 BYTES_PER_FINE_PIXEL = 700
+#: Pixels used to fit the terrain model of LST (evenly spaced rows beyond this).
+TERRAIN_FIT_PIXELS = 4_000_000
 #: Coarse cells must be at least this many times larger (in ground distance) than fine pixels.
 MIN_SCALE_RATIO = 2.0
 _CONSISTENCY_TOLERANCE = 1e-7
@@ -198,9 +200,31 @@ class FineScene:
             progress.report(1.0)
 
     def terrain_blocks(self, progress=None):
-        """Blocks for fitting the terrain model: clear LST only, never filled values."""
-        for block in self.blocks(progress):
+        """Blocks for fitting the terrain model: clear LST only, never filled values.
+
+        A 4-coefficient fit needs no billion pixels: beyond TERRAIN_FIT_PIXELS the fit uses
+        evenly spaced full rows (deterministic), which saves two full passes on big scenes.
+        """
+        windows = self.windows
+        if self.grid.n_pixels > TERRAIN_FIT_PIXELS:
+            count = max(1, TERRAIN_FIT_PIXELS // self.grid.width)
+            rows = np.unique(np.linspace(0, self.grid.height - 1, count).round().astype(int))
+            windows = [Window(0, int(row), self.grid.width, 1) for row in rows]
+        for index, window in enumerate(windows):
+            if progress is not None:
+                progress.report(index / len(windows))
+            block = self.read(window)
             yield block.lst_clear, block.ndvi, block.z, block.cos_i
+
+    def count_gaps(self):
+        """(missing LST, missing NDVI) pixels, reading only those two rasters."""
+        missing_lst = missing_ndvi = 0
+        for window in self.windows:
+            self.progress_check()
+            missing_lst += int(np.isnan(self.lst.read(window)).sum())
+            if self.ndvi is not None:
+                missing_ndvi += int(np.isnan(self.ndvi.read(window)).sum())
+        return missing_lst, missing_ndvi
 
     def raw_blocks(self):
         """(window, lst, ndvi, z, cos_i) as read, for preparing a gap filler."""
@@ -318,10 +342,7 @@ def _prepare_gap_filling(scene, options, gap_filler, progress, timer):
     if not options.fill_gaps or options.method == BILINEAR:
         return
     with timer('gap filling'):
-        missing_lst = missing_ndvi = 0
-        for _, lst, ndvi, _, _ in scene.raw_blocks():
-            missing_lst += int(np.isnan(lst).sum())
-            missing_ndvi += int(np.isnan(ndvi).sum()) if ndvi is not None else 0
+        missing_lst, missing_ndvi = scene.count_gaps()
         if missing_lst == 0 and missing_ndvi == 0:
             return
         gap_filler = (gap_filler or SpatialLstFiller(scene.grid)).prepare(scene.raw_blocks)
