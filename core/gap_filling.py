@@ -296,7 +296,8 @@ def write_annual_cycle(lst_stack, dates, grid, path, memory_mb, progress, bands=
     from .raster_io import SCRATCH_OPTIONS, RasterReader, RasterSource, RasterWriter, row_windows
     bands = bands or list(range(1, len(dates) + 1))
     readers = [RasterReader(RasterSource(lst_stack, band, name='LST')) for band in bands]
-    windows = row_windows(grid, 8 * (len(bands) + 12), memory_mb)
+    # Per pixel and date: the series, its clear mask, values and weights (float64) for the fit.
+    windows = row_windows(grid, 32 * len(bands) + 200, memory_mb)
     try:
         with RasterWriter(path, grid, 3, descriptions=['cycle_mean_K', 'cycle_sin_K', 'cycle_cos_K'],
                           nodata=float('nan'), options=SCRATCH_OPTIONS) as writer:

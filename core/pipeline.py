@@ -29,7 +29,7 @@ from .lst_correction import CorrectionCheck, TerrainCorrection, fit_terrain_corr
 from .noise import NuggetEstimate
 from .progress import Progress, StageTimer
 from .raster_io import (OUTPUT_NODATA, SCRATCH_OPTIONS, GridSpec, RasterReader, RasterSource, RasterWriter, Window,
-                        read_array, row_windows)
+                        gdal_cache_limit, read_array, row_windows)
 from .residual import BilinearWeights, BoundedConsistency, SpreadSums, interpolate, zonal_sums
 from .gap_filling import SpatialLstFiller, fill_by_normalized_convolution
 from .terrain import SunGeometry, prepare_terrain
@@ -395,19 +395,16 @@ def downscale(inputs, output_path, options=None, diagnostics_path=None, progress
     progress, messages = _recording(progress or Progress())
     timer = StageTimer()
     workdir = tempfile.mkdtemp(prefix='smdownscale_')
-    old_cache = gdal.GetCacheMax()
-    # GDAL's block cache counts against the budget too (an eighth of it).
-    gdal.SetCacheMax(int(min(old_cache, max(16, options.memory_mb / 8) * 1024 * 1024)))
     scene = None
     try:
-        scene, coarse, fine_grid = _open_scene(inputs, options, workdir, progress.sub(0.0, 0.15), timer)
-        _prepare_gap_filling(scene, options, gap_filler, progress.sub(0.15, 0.15), timer)
-        run = _Run(scene, coarse, options, progress.sub(0.15, 1.0), timer, messages, workdir)
-        return run.execute(output_path, diagnostics_path)
+        with gdal_cache_limit(options.memory_mb):
+            scene, coarse, fine_grid = _open_scene(inputs, options, workdir, progress.sub(0.0, 0.15), timer)
+            _prepare_gap_filling(scene, options, gap_filler, progress.sub(0.15, 0.15), timer)
+            run = _Run(scene, coarse, options, progress.sub(0.15, 1.0), timer, messages, workdir)
+            return run.execute(output_path, diagnostics_path)
     finally:
         if scene is not None:
             scene.close()
-        gdal.SetCacheMax(old_cache)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -224,6 +224,22 @@ def read_array(source, window=None):
         reader.close()
 
 
+class gdal_cache_limit:
+    """Context manager: GDAL's block cache counts against the memory budget (an eighth of it)."""
+
+    def __init__(self, memory_mb):
+        self.limit = int(max(16, float(memory_mb) / 8) * 1024 * 1024)
+
+    def __enter__(self):
+        self.previous = gdal.GetCacheMax()
+        gdal.SetCacheMax(min(self.previous, self.limit))
+        return self
+
+    def __exit__(self, *exc):
+        gdal.SetCacheMax(self.previous)
+        return False
+
+
 def row_windows(grid, bytes_per_pixel, memory_mb, row_multiple=1):
     """Full-width row strips whose working set fits in memory_mb.
 

@@ -20,7 +20,7 @@ from .errors import InputError
 from .gap_filling import TemporalLstFiller, write_annual_cycle
 from .pipeline import DownscaleInputs, DownscaleOptions, downscale
 from .progress import Progress
-from .raster_io import GTIFF_OPTIONS, RasterReader, RasterSource, RasterWriter, row_windows
+from .raster_io import GTIFF_OPTIONS, RasterReader, RasterSource, RasterWriter, gdal_cache_limit, row_windows
 from .terrain import SunGeometry
 
 #: Series with at least this many LST dates over at least this many days fill gaps with the
@@ -160,53 +160,61 @@ def downscale_series(inputs, output, options=None, dates=None, per_date_files=Fa
         messages.append(message)
         progress.info(message)
     try:
-        lst_grid = RasterSource(inputs.lst, 1, inputs.lst_crs_wkt, 'LST').grid()
-        cycle = None
-        if options.fill_gaps and long_enough_for_cycle(lst_dates):
-            log('Fitting the annual LST cycle of every pixel on {} dates for gap filling.'.format(len(lst_dates)))
-            cycle = write_annual_cycle(inputs.lst, lst_dates, lst_grid, os.path.join(workdir, 'cycle.tif'),
-                                       options.memory_mb, progress.sub(0.0, 0.05))
-        ndvi = NdviInTime(inputs.ndvi, inputs.ndvi_crs_wkt, workdir, options.memory_mb) if inputs.ndvi else None
-        per_date = []
-        skipped = []
-        worst = 0.0
-        step = 0.9 / len(series_dates)
-        for index, day in enumerate(series_dates):
-            progress.check()
-            day_progress = progress.sub(0.05 + index * step, 0.05 + (index + 1) * step)
-            day_inputs = DownscaleInputs(
-                RasterSource(inputs.coarse_sm, coarse_dates.index(day) + 1, inputs.coarse_crs_wkt,
-                             'coarse soil moisture ({})'.format(day)),
-                RasterSource(inputs.lst, lst_dates.index(day) + 1, inputs.lst_crs_wkt, 'LST ({})'.format(day)),
-                ndvi.source(day) if ndvi is not None else None, inputs.dem)
-            sun = options.sun if options.sun.fixed else SunGeometry(acquisition_date=day,
-                                                                   solar_hour=options.sun.solar_hour)
-            path = os.path.join(workdir, 'soil_moisture_{}.tif'.format(day.isoformat()))
-            filler = TemporalLstFiller(lst_grid, cycle, day) if cycle else None
-            quiet = Progress(day_progress._set_percent, day_progress._is_canceled, None, day_progress.start,
-                             day_progress.end)
-            try:
-                result = downscale(day_inputs, path, replace(options, sun=sun), progress=quiet, gap_filler=filler)
-                worst = max(worst, result.consistency_max_error)
-                log('{}: {} pixels, {} filled; consistency {:.1e} m³/m³.'.format(
-                    day, result.n_output_pixels, result.n_filled_pixels, result.consistency_max_error))
-            except InputError as error:
-                # A date the product leaves empty over the scene (e.g. frozen soil) gives an empty band.
-                if 'no valid value' not in str(error):
-                    raise InputError('{}: {}'.format(day, error))
-                log('{}: skipped, {}'.format(day, error))
-                skipped.append(day)
-                path = None
-            finally:
-                if filler is not None:
-                    filler.close()
-            per_date.append(path)
-        outputs = _assemble(per_date, series_dates, lst_grid, output, per_date_files, options.memory_mb,
-                            progress.sub(0.95, 1.0))
-        progress.report(1.0)
-        return SeriesResult(outputs, series_dates, skipped, worst, messages)
+        with gdal_cache_limit(options.memory_mb):
+            return _run_series(inputs, output, options, per_date_files, progress, coarse_dates, lst_dates,
+                               series_dates, workdir, log, messages)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run_series(inputs, output, options, per_date_files, progress, coarse_dates, lst_dates, series_dates, workdir,
+                log, messages):
+    """Every date through the single-date pipeline, then the outputs assembled."""
+    lst_grid = RasterSource(inputs.lst, 1, inputs.lst_crs_wkt, 'LST').grid()
+    cycle = None
+    if options.fill_gaps and long_enough_for_cycle(lst_dates):
+        log('Fitting the annual LST cycle of every pixel on {} dates for gap filling.'.format(len(lst_dates)))
+        cycle = write_annual_cycle(inputs.lst, lst_dates, lst_grid, os.path.join(workdir, 'cycle.tif'),
+                                   options.memory_mb, progress.sub(0.0, 0.05))
+    ndvi = NdviInTime(inputs.ndvi, inputs.ndvi_crs_wkt, workdir, options.memory_mb) if inputs.ndvi else None
+    per_date = []
+    skipped = []
+    worst = 0.0
+    step = 0.9 / len(series_dates)
+    for index, day in enumerate(series_dates):
+        progress.check()
+        day_progress = progress.sub(0.05 + index * step, 0.05 + (index + 1) * step)
+        day_inputs = DownscaleInputs(
+            RasterSource(inputs.coarse_sm, coarse_dates.index(day) + 1, inputs.coarse_crs_wkt,
+                         'coarse soil moisture ({})'.format(day)),
+            RasterSource(inputs.lst, lst_dates.index(day) + 1, inputs.lst_crs_wkt, 'LST ({})'.format(day)),
+            ndvi.source(day) if ndvi is not None else None, inputs.dem)
+        sun = options.sun if options.sun.fixed else SunGeometry(acquisition_date=day,
+                                                               solar_hour=options.sun.solar_hour)
+        path = os.path.join(workdir, 'soil_moisture_{}.tif'.format(day.isoformat()))
+        filler = TemporalLstFiller(lst_grid, cycle, day) if cycle else None
+        quiet = Progress(day_progress._set_percent, day_progress._is_canceled, None, day_progress.start,
+                         day_progress.end)
+        try:
+            result = downscale(day_inputs, path, replace(options, sun=sun), progress=quiet, gap_filler=filler)
+            worst = max(worst, result.consistency_max_error)
+            log('{}: {} pixels, {} filled; consistency {:.1e} m³/m³.'.format(
+                day, result.n_output_pixels, result.n_filled_pixels, result.consistency_max_error))
+        except InputError as error:
+            # A date the product leaves empty over the scene (e.g. frozen soil) gives an empty band.
+            if 'no valid value' not in str(error):
+                raise InputError('{}: {}'.format(day, error))
+            log('{}: skipped, {}'.format(day, error))
+            skipped.append(day)
+            path = None
+        finally:
+            if filler is not None:
+                filler.close()
+        per_date.append(path)
+    outputs = _assemble(per_date, series_dates, lst_grid, output, per_date_files, options.memory_mb,
+                        progress.sub(0.95, 1.0))
+    progress.report(1.0)
+    return SeriesResult(outputs, series_dates, skipped, worst, messages)
 
 
 def _assemble(per_date, dates, grid, output, per_date_files, memory_mb, progress):
