@@ -11,7 +11,7 @@ import numpy as np
 from osgeo import gdal, osr
 
 from .errors import InputError
-from .raster_io import SCRATCH_OPTIONS, GridSpec, RasterSource, Window, crs_label, spatial_reference
+from .raster_io import SCRATCH_OPTIONS, RasterSource, Window, spatial_reference
 
 _EARTH_RADIUS_M = 6371008.8
 

@@ -15,7 +15,6 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Optional
 
 import numpy as np
@@ -28,7 +27,7 @@ from .lst_correction import MODES as TERRAIN_MODES
 from .lst_correction import CorrectionCheck, TerrainCorrection, fit_terrain_correction
 from .noise import NuggetEstimate
 from .progress import Progress, StageTimer
-from .raster_io import (OUTPUT_NODATA, SCRATCH_OPTIONS, GridSpec, RasterReader, RasterSource, RasterWriter, Window,
+from .raster_io import (SCRATCH_OPTIONS, GridSpec, RasterReader, RasterSource, RasterWriter, Window,
                         gdal_cache_limit, read_array, row_windows)
 from .residual import BilinearWeights, BoundedConsistency, SpreadSums, interpolate, zonal_sums
 from .gap_filling import SpatialLstFiller, fill_by_normalized_convolution

@@ -1,5 +1,4 @@
 """Science tests of the core: analytic truths, invariants and planted effects."""
-from datetime import date
 
 import numpy as np
 import pytest

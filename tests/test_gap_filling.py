@@ -34,7 +34,7 @@ def test_cloudy_scene_is_downscaled_without_holes_and_keeps_cell_values(cloudy_s
     truth = cloudy_scene.truth
     under = agreement(out[clouds], truth[clouds])
     clear = agreement(out[~clouds], truth[~clouds])
-    bilinear = downscale(inputs, str(tmp_path / 'bl.tif'), DownscaleOptions(method=pipeline.BILINEAR))
+    downscale(inputs, str(tmp_path / 'bl.tif'), DownscaleOptions(method=pipeline.BILINEAR))
     reference = agreement(read(tmp_path / 'bl.tif')[clouds], truth[clouds])
     print('\nubRMSE under clouds {:.4f}, clear {:.4f}; bilinear under clouds {:.4f}'.format(
         under['ubrmse'], clear['ubrmse'], reference['ubrmse']))

@@ -82,7 +82,6 @@ def test_series_algorithm_sets_temporal_properties_when_loaded(qgis_app, series3
 def test_fill_lst_gaps_algorithm_single_date_and_stack(qgis_app, series30, tmp_path):
     import processing
     paths, dates = series30
-    from soil_moisture_downscaling.core.raster_io import GridSpec  # noqa: F401
     # A single date: spatial model.
     from osgeo import gdal
     gdal.Translate(str(tmp_path / 'one.tif'), paths['lst'], bandList=[5])

@@ -2,7 +2,6 @@
 
 The figures of every method are printed (pytest -s shows them; -ra lists them too).
 """
-import numpy as np
 import pytest
 from helpers import read
 

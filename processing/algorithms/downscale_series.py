@@ -1,5 +1,4 @@
 """soilmoisture:downscaleseries — Downscale a soil moisture series."""
-import os
 
 from qgis.core import (QgsProcessingContext, QgsProcessingOutputMultipleLayers, QgsProcessingOutputNumber,
                        QgsProcessingParameterEnum, QgsProcessingParameterFolderDestination,
