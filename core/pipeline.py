@@ -181,13 +181,19 @@ class FineScene:
             self._cached = block
         return block
 
-    def bilinear(self, block, key, valid_nodes, subset):
-        """Normalized bilinear (nodes, weights) of ``subset`` pixels of a block, cached with the block."""
+    def bilinear_base(self, block):
+        """The block's BilinearWeights (cached with the block)."""
+        if 'bilinear' not in block.cache:
+            coarse = self.indexer.coarse_grid
+            block.cache['bilinear'] = BilinearWeights(block.fcol, block.frow, (coarse.height, coarse.width))
+        return block.cache['bilinear']
+
+    def bilinear(self, block, key, valid_nodes):
+        """Bilinear (nodes, weights) of every pixel of a block, normalized over ``valid_nodes``
+        and cached under ``key``. Every pixel, not a subset: indexing (n, 4) arrays by a mask
+        costs more than interpolating the few pixels that are not needed."""
         if key not in block.cache:
-            if 'bilinear' not in block.cache:
-                coarse = self.indexer.coarse_grid
-                block.cache['bilinear'] = BilinearWeights(block.fcol, block.frow, (coarse.height, coarse.width))
-            block.cache[key] = block.cache['bilinear'].normalized(valid_nodes, subset)
+            block.cache[key] = self.bilinear_base(block).normalized(valid_nodes)
         return block.cache[key]
 
     def blocks(self, progress=None):
@@ -631,8 +637,8 @@ class _Run:
         predicted = np.full(zone.shape, np.nan)
         if self.method == BILINEAR:
             mask = self.output_mask(block)
-            nodes, weights = self.scene.bilinear(block, 'theta', self.theta_valid, mask)
-            predicted[mask] = interpolate(self.theta_flat, nodes, weights)
+            nodes, weights = self.scene.bilinear(block, 'theta', self.theta_valid)
+            predicted[mask] = interpolate(self.theta_flat, nodes, weights)[mask]
             return predicted, mask
         lst_star = self.lst_star(block)
         mask = self.output_mask(block, lst_star)
@@ -643,10 +649,10 @@ class _Run:
             with np.errstate(invalid='ignore', divide='ignore'):
                 predicted[mask] = np.where(mean_see >= dispatch.MIN_MEAN_SEE, cell_theta * see / mean_see, cell_theta)
             return predicted, mask
-        nodes, weights = self.scene.bilinear(block, 'beta', self.beta_valid, mask)
+        nodes, weights = self.scene.bilinear(block, 'beta', self.beta_valid)
         # Only the terms some cell uses (3–4 of 7 for a linear model) are interpolated and applied.
         columns = self.used_terms
-        beta = interpolate(self.beta_flat[:, columns], nodes, weights)
+        beta = interpolate(self.beta_flat[:, columns], nodes, weights)[mask]
         lst, ndvi = lst_star[mask], block.ndvi[mask]
         if self.noise_filtered:
             lst, ndvi = self.denoise(block, mask, lst, ndvi)
@@ -666,8 +672,8 @@ class _Run:
                 result.append(values)
                 continue
             means = self.means[name].ravel()
-            nodes, weights = self.scene.bilinear(block, 'means', self.means_valid, mask)
-            background = interpolate(means, nodes, weights)
+            nodes, weights = self.scene.bilinear(block, 'means', self.means_valid)
+            background = interpolate(means, nodes, weights)[mask]
             shrunk = background + fraction * (values - background)
             result.append(np.where(observed & np.isfinite(background), shrunk, values))
         return result
@@ -692,8 +698,8 @@ class _Run:
                 prediction_sum += s
                 self.output_count += c
                 if self.residual_step:
-                    nodes, weights = self.scene.bilinear(block, 'residual', self.residual_cells, mask)
-                    spread.add(zone[mask], nodes, weights)
+                    nodes, weights = self.scene.bilinear(block, 'residual', self.residual_cells)
+                    spread.add(zone, self.scene.bilinear_base(block).corner, weights)
         has_output = self.output_count > 0
         self.residual = np.full(n_cells, np.nan)
         self.remainder = np.zeros(n_cells)
@@ -710,9 +716,9 @@ class _Run:
         if not self.residual_step:
             return predicted
         mask = np.isfinite(predicted)
-        nodes, weights = self.scene.bilinear(block, 'residual', self.residual_cells, mask)
+        nodes, weights = self.scene.bilinear(block, 'residual', self.residual_cells)
         predicted = predicted.copy()
-        predicted[mask] += interpolate(self.residual, nodes, weights) + self.remainder[block.zone[mask]]
+        predicted[mask] += interpolate(self.residual, nodes, weights)[mask] + self.remainder[block.zone[mask]]
         return predicted
 
     def write(self, output_path, diagnostics_path, progress):

@@ -25,6 +25,12 @@ class BilinearWeights:
         j0 = np.where(finite, j0, -10).astype(np.int64)
         wx = np.where(finite, u - i0, 0.0)
         wy = np.where(finite, v - j0, 0.0)
+        # Where the first node lies relative to the pixel's own cell (floor(fcol), floor(frow)):
+        # index into the cell's 3×3 neighbourhood, for SpreadSums.
+        with np.errstate(invalid='ignore'):
+            own_col = np.where(finite, np.floor(np.asarray(fcol, dtype=np.float64)), 0).astype(np.int64)
+            own_row = np.where(finite, np.floor(np.asarray(frow, dtype=np.float64)), 0).astype(np.int64)
+        self.corner = ((j0 - own_row + 1) * 3 + (i0 - own_col + 1)).astype(np.int8)
         cols = np.stack([i0, i0 + 1, i0, i0 + 1], axis=-1)
         rows = np.stack([j0, j0, j0 + 1, j0 + 1], axis=-1)
         inside = (cols >= 0) & (cols < nx) & (rows >= 0) & (rows < ny)
@@ -91,13 +97,14 @@ class SpreadSums:
         self.ny, self.nx = grid_shape
         self.sums = np.zeros(self.ny * self.nx * 9)
 
-    def add(self, zone, nodes, weights):
-        keep = zone >= 0
-        cells = zone[keep][:, None]
-        nodes, weights = nodes[keep], weights[keep]
-        offset = (nodes // self.nx - cells // self.nx + 1) * 3 + (nodes % self.nx - cells % self.nx + 1)
-        used = weights > 0
-        self.sums += np.bincount((cells * 9 + offset)[used], weights=weights[used], minlength=self.sums.size)
+    #: Offsets of the four bilinear nodes from the first one, in the 3×3 neighbourhood index.
+    NODE_STEPS = np.array([0, 1, 3, 4], dtype=np.int64)
+
+    def add(self, zone, corner, weights):
+        """zone (n,), corner (n,) from BilinearWeights, weights (n, 4): 0 for pixels to leave out."""
+        index = (np.asarray(zone, dtype=np.int64) * 9 + corner)[:, None] + self.NODE_STEPS
+        used = (weights > 0) & (np.asarray(zone) >= 0)[:, None]
+        self.sums += np.bincount(index[used], weights=weights[used], minlength=self.sums.size)
 
     def zonal_sum_of_interpolated(self, field):
         """Σ over each cell's pixels of the bilinear interpolation of ``field`` (flat, NaN → 0)."""
