@@ -19,3 +19,22 @@ def test_package_zip_layout(tmp_path):
         assert 'soil_moisture_downscaling/' + required in names
     assert not [n for n in names if '/tests/' in n or '__pycache__' in n or n.endswith('.pyc')
                 or '/sample_data/' in n or '/benchmarks/' in n]
+
+
+def test_packaged_plugin_runs_under_qgis_process(tmp_path):
+    """The zip alone (no repository around it) gives QGIS every algorithm."""
+    subprocess.run(['bash', os.path.join(REPO, 'scripts', 'package.sh')], check=True, capture_output=True,
+                   env=dict(os.environ, DIST_DIR=str(tmp_path / 'dist')))
+    archive = next((tmp_path / 'dist').glob('*.zip'))
+    plugins = tmp_path / 'plugins'
+    with zipfile.ZipFile(archive) as handle:
+        handle.extractall(plugins)
+    env = dict(os.environ, HOME=str(tmp_path), QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / 'config'),
+               QGIS_PLUGINPATH=str(plugins), QT_QPA_PLATFORM='offscreen', XDG_RUNTIME_DIR=str(tmp_path))
+    subprocess.run(['/usr/bin/qgis_process.bin', 'plugins', 'enable', 'soil_moisture_downscaling'], env=env,
+                   check=True, capture_output=True, timeout=300)
+    listed = subprocess.run(['/usr/bin/qgis_process.bin', 'list'], env=env, capture_output=True, text=True,
+                            timeout=300).stdout
+    for algorithm in ('downscale', 'correctlst', 'downscaleseries', 'filllstgaps', 'importmodis',
+                      'importsoilmoisture', 'importinsitu', 'validate'):
+        assert 'soilmoisture:{}\t'.format(algorithm) in listed
