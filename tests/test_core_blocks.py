@@ -47,7 +47,7 @@ def test_progress_moves_and_ends_at_100(terrain_scene, tmp_path):
 def test_terrain_fit_on_sampled_rows_matches_the_full_fit(terrain_scene, tmp_path, monkeypatch):
     options = DownscaleOptions(sun=SunGeometry(acquisition_date=terrain_scene.settings.acquisition_date))
     full = downscale(scene_inputs(terrain_scene), str(tmp_path / 'full.tif'), options).terrain
-    monkeypatch.setattr(pipeline, 'TERRAIN_FIT_PIXELS', terrain_scene.fine_grid.n_pixels // 4)
+    monkeypatch.setattr(pipeline, 'TERRAIN_FIT_PIXELS', terrain_scene.fine_grid.n_pixels // 5)
     sampled = downscale(scene_inputs(terrain_scene), str(tmp_path / 'sampled.tif'), options).terrain
     assert sampled.n_pixels < full.n_pixels / 3
     assert sampled.lapse_rate_k_per_km == pytest.approx(full.lapse_rate_k_per_km, rel=0.1)
