@@ -210,9 +210,11 @@ def fit_annual_cycle(series, dates, min_clear=5):
     clear = np.isfinite(series)
     values = np.where(clear, series, 0.0)
     weights = clear.astype(float)
-    # Normal equations per pixel: A (pixels, 3, 3), b (pixels, 3).
-    a = np.einsum('dp,di,dj->pij', weights, basis, basis)
-    b = np.einsum('dp,di->pi', values, basis)
+    # Normal equations per pixel: A (pixels, 3, 3), b (pixels, 3), as matrix products
+    # (an einsum over dates × pixels × 3 × 3 would build a 9× larger temporary).
+    products = (basis[:, :, None] * basis[:, None, :]).reshape(len(angle), 9)
+    a = (weights.T @ products).reshape(-1, 3, 3)
+    b = values.T @ basis
     n = clear.sum(axis=0)
     coefficients = np.full((series.shape[1], 3), np.nan)
     enough = n >= min_clear
@@ -296,14 +298,17 @@ def write_annual_cycle(lst_stack, dates, grid, path, memory_mb, progress, bands=
     from .raster_io import SCRATCH_OPTIONS, RasterReader, RasterSource, RasterWriter, row_windows
     bands = bands or list(range(1, len(dates) + 1))
     readers = [RasterReader(RasterSource(lst_stack, band, name='LST')) for band in bands]
-    # Per pixel and date: the series, its clear mask, values and weights (float64) for the fit.
-    windows = row_windows(grid, 32 * len(bands) + 200, memory_mb)
+    # Per pixel and date: the series, its clear mask, values and weights (float64) for the fit,
+    # and the band being read.
+    windows = row_windows(grid, 40 * len(bands) + 200, memory_mb)
     try:
         with RasterWriter(path, grid, 3, descriptions=['cycle_mean_K', 'cycle_sin_K', 'cycle_cos_K'],
                           nodata=float('nan'), options=SCRATCH_OPTIONS) as writer:
             for index, window in enumerate(windows):
                 progress.report(index / len(windows))
-                series = np.stack([reader.read(window).ravel() for reader in readers])
+                series = np.empty((len(readers), window.xsize * window.ysize))
+                for row, reader in enumerate(readers):
+                    series[row] = reader.read(window).ravel()
                 coefficients = fit_annual_cycle(series, dates)
                 for band in range(3):
                     writer.write(window, coefficients[:, band].reshape(window.ysize, window.xsize).astype(np.float32),
