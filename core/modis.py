@@ -415,22 +415,6 @@ def transform_bounds(bounds, source_wkt, target_wkt, points_per_edge=21):
             float(points[keep, 1].max()))
 
 
-def snapped_window(grid, bounds):
-    """The window of ``grid`` whose pixels intersect ``bounds`` (grid CRS), or None if they do not overlap."""
-    gt = grid.geotransform
-    xmin, ymin, xmax, ymax = bounds
-    c0 = math.floor((xmin - gt[0]) / gt[1] + 1e-9)
-    c1 = math.ceil((xmax - gt[0]) / gt[1] - 1e-9)
-    r0 = math.floor((ymax - gt[3]) / gt[5] + 1e-9)
-    r1 = math.ceil((ymin - gt[3]) / gt[5] - 1e-9)
-    c1, r1 = max(c1, c0 + 1), max(r1, r0 + 1)   # a degenerate box still selects one pixel
-    c0, r0 = max(c0, 0), max(r0, 0)
-    c1, r1 = min(c1, grid.width), min(r1, grid.height)
-    if c1 <= c0 or r1 <= r0:
-        return None
-    return Window(c0, r0, c1 - c0, r1 - r0)
-
-
 def explicit_grid(bounds, resolution, crs_wkt):
     """A north-up grid with square pixels of ``resolution`` whose upper-left corner is (xmin, ymax)
     and which covers ``bounds`` (the last column/row may extend past xmax/ymin)."""
@@ -536,7 +520,7 @@ def plan_output(native, target):
             # Same CRS and pixel size: cut the native lattice, values stay untouched (no resampling).
             if bounds is None:
                 return OutputPlan(native, native, full, False)
-            window = snapped_window(native, bounds)
+            window = native.window_for_bounds(bounds)
             if window is None:
                 raise _no_overlap('target extent', native)
             sub = native.subgrid(window)

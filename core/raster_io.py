@@ -108,6 +108,22 @@ class GridSpec:
     def full_window(self):
         return Window(0, 0, self.width, self.height)
 
+    def window_for_bounds(self, bounds):
+        """The window of pixels that intersect ``bounds`` (xmin, ymin, xmax, ymax in the grid's CRS),
+        or None when they do not overlap; a point or a line still selects its pixel."""
+        gt = self.geotransform
+        xmin, ymin, xmax, ymax = bounds
+        c0 = math.floor((xmin - gt[0]) / gt[1] + 1e-9)
+        c1 = math.ceil((xmax - gt[0]) / gt[1] - 1e-9)
+        r0 = math.floor((ymax - gt[3]) / gt[5] + 1e-9)
+        r1 = math.ceil((ymin - gt[3]) / gt[5] - 1e-9)
+        c1, r1 = max(c1, c0 + 1), max(r1, r0 + 1)
+        c0, r0 = max(c0, 0), max(r0, 0)
+        c1, r1 = min(c1, self.width), min(r1, self.height)
+        if c1 <= c0 or r1 <= r0:
+            return None
+        return Window(c0, r0, c1 - c0, r1 - r0)
+
     def subgrid(self, window):
         """The grid of a window of this grid."""
         gt = self.geotransform

@@ -9,7 +9,6 @@ retrieval is not to be used). The files carry no CRS that GDAL reads, so
 EPSG:4326 is assigned here. Units: m³/m³ throughout, extents in degrees.
 No QGIS import.
 """
-import math
 import os
 import re
 from collections import OrderedDict
@@ -128,22 +127,6 @@ def check_cci_grid(geotransform, width, height, label):
                              label, gt[0], gt[3], gt[1], -gt[5]))
     return (abs(gt[0] - CCI_ORIGIN[0]) < 1e-9 and abs(gt[3] - CCI_ORIGIN[1]) < 1e-9
             and (width, height) == CCI_SIZE)
-
-
-def window_for_extent(grid, extent):
-    """Window of the grid's cells that intersect ``extent`` (xmin, ymin, xmax, ymax in degrees), or None."""
-    gt = grid.geotransform
-    xmin, ymin, xmax, ymax = extent
-    c0 = math.floor((xmin - gt[0]) / gt[1] + 1e-9)
-    c1 = math.ceil((xmax - gt[0]) / gt[1] - 1e-9)
-    r0 = math.floor((ymax - gt[3]) / gt[5] + 1e-9)
-    r1 = math.ceil((ymin - gt[3]) / gt[5] - 1e-9)
-    c1, r1 = max(c1, c0 + 1), max(r1, r0 + 1)   # a point or a line still selects its cell
-    c0, r0 = max(c0, 0), max(r0, 0)
-    c1, r1 = min(c1, grid.width), min(r1, grid.height)
-    if c1 <= c0 or r1 <= r0:
-        return None
-    return Window(c0, r0, c1 - c0, r1 - r0)
 
 
 @dataclass
@@ -340,7 +323,7 @@ def import_soil_moisture(paths, output, variable='sm', extent=None, progress=Non
         xmin, ymin, xmax, ymax = extent
         if not (xmax >= xmin and ymax >= ymin):
             raise InputError('The extent is empty or inverted: {}.'.format(extent))
-        window = window_for_extent(grid, extent)
+        window = grid.window_for_bounds(extent)
         if window is None:
             west, south, east, north = grid.bounds
             raise InputError('The extent (longitude {:.3f} to {:.3f}, latitude {:.3f} to {:.3f}) does not overlap '

@@ -160,12 +160,12 @@ def test_the_same_image_twice_is_used_once(tmp_path):
     assert any('hold the same image for 2018-01-01: used once' in message for message in messages)
 
 
-def test_window_for_extent_keeps_the_cells_touched():
+def test_window_for_bounds_keeps_the_cells_touched():
     grid = GridSpec(1440, 720, (-180.0, 0.25, 0.0, 90.0, 0.0, -0.25), sm_products.wgs84_wkt())
-    assert sm_products.window_for_extent(grid, (-105.9, 39.8, -105.6, 40.1)) == (296, 199, 2, 2)
-    assert sm_products.window_for_extent(grid, (-105.75, 39.75, -105.5, 40.0)) == (297, 200, 1, 1)
-    assert sm_products.window_for_extent(grid, SNOTEL_335 * 2) == (296, 200, 1, 1)   # a point: its cell
-    assert sm_products.window_for_extent(grid, (185.0, 10.0, 190.0, 20.0)) is None
+    assert grid.window_for_bounds((-105.9, 39.8, -105.6, 40.1)) == (296, 199, 2, 2)
+    assert grid.window_for_bounds((-105.75, 39.75, -105.5, 40.0)) == (297, 200, 1, 1)
+    assert grid.window_for_bounds(SNOTEL_335 * 2) == (296, 200, 1, 1)   # a point: its cell
+    assert grid.window_for_bounds((185.0, 10.0, 190.0, 20.0)) is None
 
 
 # -- bad input -----------------------------------------------------------------------------------------
