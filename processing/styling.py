@@ -75,34 +75,40 @@ _ALIVE = set()
 
 
 class LayerStyler(QgsProcessingLayerPostProcessorInterface):
-    """Applies one of STYLES to a layer loaded on completion, and names it."""
+    """Restyles a layer loaded on completion (``restyle(layer)``, for layers of ``layer_type``) and names it."""
 
-    def __init__(self, style, name=None):
+    def __init__(self, restyle, layer_type, name=None):
         super().__init__()
-        self.style = style
+        self.restyle = restyle
+        self.layer_type = layer_type
         self.name = name
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802
-        if isinstance(layer, QgsRasterLayer) and layer.isValid():
-            apply_style(layer, self.style)
+        if isinstance(layer, self.layer_type) and layer.isValid():
+            self.restyle(layer)
+            layer.triggerRepaint()
             if self.name:
                 layer.setName(self.name)
 
     @classmethod
-    def create(cls, style, name=None):
+    def create(cls, restyle, layer_type, name=None):
         # Processing keeps only a raw pointer: hold a Python reference for the session.
-        styler = cls(style, name)
+        styler = cls(restyle, layer_type, name)
         _ALIVE.add(styler)
         return styler
 
 
-def style_on_load(context, output_path, style, name=None):
-    """Ask Processing to style ``output_path`` when it loads it on completion."""
-    if context.willLoadLayerOnCompletion(output_path):
-        details = context.layerToLoadOnCompletionDetails(output_path)
+def _restyle_on_load(context, destination, restyle, layer_type, name):
+    if context.willLoadLayerOnCompletion(destination):
+        details = context.layerToLoadOnCompletionDetails(destination)
         if name:
             details.name = name
-        details.setPostProcessor(LayerStyler.create(style, name))
+        details.setPostProcessor(LayerStyler.create(restyle, layer_type, name))
+
+
+def style_on_load(context, output_path, style, name=None):
+    """Ask Processing to give the raster ``output_path`` one of STYLES when it loads it on completion."""
+    _restyle_on_load(context, output_path, lambda layer: apply_style(layer, style), QgsRasterLayer, name)
 
 
 def set_fixed_date(layer, day):
@@ -199,33 +205,7 @@ def write_vector_sidecar_style(vector_path, renderer, geometry='Point'):
     return target if ok else None
 
 
-class VectorStyler(QgsProcessingLayerPostProcessorInterface):
-    """Gives a vector layer loaded on completion a renderer (from a factory) and a name."""
-
-    def __init__(self, renderer_factory, name=None):
-        super().__init__()
-        self.renderer_factory = renderer_factory
-        self.name = name
-
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
-        from qgis.core import QgsVectorLayer
-        if isinstance(layer, QgsVectorLayer) and layer.isValid():
-            layer.setRenderer(self.renderer_factory())
-            layer.triggerRepaint()
-            if self.name:
-                layer.setName(self.name)
-
-    @classmethod
-    def create(cls, renderer_factory, name=None):
-        styler = cls(renderer_factory, name)
-        _ALIVE.add(styler)
-        return styler
-
-
 def style_vector_on_load(context, destination, renderer_factory, name=None):
-    """Ask Processing to style the vector output ``destination`` when it loads it on completion."""
-    if context.willLoadLayerOnCompletion(destination):
-        details = context.layerToLoadOnCompletionDetails(destination)
-        if name:
-            details.name = name
-        details.setPostProcessor(VectorStyler.create(renderer_factory, name))
+    """Ask Processing to give the vector output ``destination`` a renderer (from a factory) when it loads it."""
+    from qgis.core import QgsVectorLayer
+    _restyle_on_load(context, destination, lambda layer: layer.setRenderer(renderer_factory()), QgsVectorLayer, name)
