@@ -103,6 +103,7 @@ class CoarseIndexer:
         self.fine_grid = fine_grid
         self.coarse_grid = coarse_grid
         self.mapper = GridMapper(fine_grid, coarse_grid.crs_wkt)
+        self.coarse_is_geographic = coarse_grid.is_geographic
 
     def index(self, window):
         x, y = self.mapper.coords(window)

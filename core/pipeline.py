@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
-from osgeo import gdal
 
 from . import dispatch, linking, units
 from .alignment import CoarseIndexer, align_to_grid, cell_capacity, coarse_window_over, ground_pixel_size_m
@@ -27,11 +26,12 @@ from .lst_correction import MODES as TERRAIN_MODES
 from .lst_correction import CorrectionCheck, TerrainCorrection, fit_terrain_correction
 from .noise import NuggetEstimate
 from .progress import Progress, StageTimer
-from .raster_io import (SCRATCH_OPTIONS, GridSpec, RasterReader, RasterSource, RasterWriter, Window,
+from .raster_io import (GridSpec, RasterReader, RasterSource, RasterWriter, Window,
                         gdal_cache_limit, read_array, row_windows)
-from .residual import BilinearWeights, BoundedConsistency, SpreadSums, interpolate, zonal_sums
+from .residual import BilinearWeights, BoundedConsistency, SpreadSums, bilinear_geometry, zonal_sums
 from .gap_filling import SpatialLstFiller, fill_by_normalized_convolution
 from .terrain import SunGeometry, prepare_terrain
+from .window_store import WindowStore
 
 METHODS = ('terrain-aware adaptive window', 'bilinear', 'global linear with residual correction',
            'universal triangle', 'DISPATCH', 'adaptive window without terrain correction')
@@ -122,24 +122,42 @@ class DownscaleResult:
 
 class _Block:
     """The fine inputs of one window, flattened to 1-D arrays."""
-    __slots__ = ('window', 'lst', 'lst_clear', 'ndvi', 'filled', 'z', 'cos_i', 'cos_sz', 'fcol', 'frow', 'zone',
+    __slots__ = ('window', 'lst', 'lst_clear', 'ndvi', 'filled', 'z', 'cos_i', 'cos_sz', 'zone', 'geometry',
                  'has_inputs', 'cache')
+
+
+#: Bytes per fine pixel of the kept geometry: zone, first node, fractions, corner (+ terrain).
+_GEOMETRY_BYTES = 4 + 4 + 2 * 4 + 1
+_TERRAIN_BYTES = 3 * 4
+#: Share of the memory budget the kept geometry may use in memory (else it goes to a scratch file).
+_GEOMETRY_MEMORY_SHARE = 0.25
 
 
 class FineScene:
     """Reads aligned fine inputs and the coarse-cell mapping window by window.
 
-    The last window read is cached, so when the whole grid is one window all
-    passes share the same arrays.
+    What does not change between passes, the coarse-cell geometry of each pixel (zone and
+    bilinear nodes) and its terrain (z, cos i, cos θz, as float32), is computed in the first
+    pass over a window and kept in a :class:`WindowStore` (in memory within a quarter of the
+    budget, else in a scratch file in ``workdir``). The last window read is cached, so when
+    the whole grid is one window all passes share the same arrays.
     """
 
-    def __init__(self, grid, lst, ndvi, terrain, indexer, memory_mb):
+    def __init__(self, grid, lst, ndvi, terrain, indexer, memory_mb, workdir=None):
         self.grid = grid
         self.lst = RasterReader(lst)
         self.ndvi = RasterReader(ndvi) if ndvi is not None else None
         self.terrain = terrain
         self.indexer = indexer
-        self.windows = row_windows(grid, BYTES_PER_FINE_PIXEL, memory_mb)
+        bytes_per_pixel = (_GEOMETRY_BYTES if indexer is not None else 0) + (_TERRAIN_BYTES if terrain else 0)
+        kept_mb = grid.n_pixels * bytes_per_pixel / 2.0 ** 20
+        in_memory = kept_mb <= _GEOMETRY_MEMORY_SHARE * memory_mb
+        working_mb = memory_mb - kept_mb if in_memory else memory_mb
+        self.windows = row_windows(grid, BYTES_PER_FINE_PIXEL, working_mb)
+        self._window_set = set(self.windows)
+        self.kept = None
+        if bytes_per_pixel and (in_memory or workdir is not None):
+            self.kept = WindowStore(None if in_memory else os.path.join(workdir, 'geometry.bin'))
         self.filler = None
         self.progress = None
         self._cached = None
@@ -153,6 +171,32 @@ class FineScene:
     def single_block(self):
         return len(self.windows) == 1
 
+    def geometry(self, window, with_terrain=True):
+        """name → 1-D array of the window's geometry: zone (int32, −1 outside the coarse grid),
+        node0/wx/wy/corner (:func:`bilinear_geometry`) and, with terrain, z/cos_i/cos_sz (float32).
+        Computed once per window of the run and then kept."""
+        kept = self.kept
+        if kept is not None and window in kept:
+            return kept.get(window)
+        arrays = {}
+        latitude = None
+        if self.indexer is not None:
+            fcol, frow = self.indexer.index(window)
+            if self.indexer.coarse_is_geographic:
+                # The sun needs latitudes: those of the coarse CRS serve (no second projection).
+                gt = self.indexer.coarse_grid.geotransform
+                latitude = gt[3] + frow * gt[5]
+            coarse = self.indexer.coarse_grid
+            (arrays['zone'], arrays['node0'], arrays['wx'], arrays['wy'],
+             arrays['corner']) = bilinear_geometry(fcol.ravel(), frow.ravel(), (coarse.height, coarse.width))
+        if self.terrain is not None and (with_terrain or kept is not None):
+            # float32 whether kept or not, so that every pass sees the same values.
+            for name, values in zip(('z', 'cos_i', 'cos_sz'), self.terrain.read(window, latitude)):
+                arrays[name] = np.asarray(values, dtype=np.float32).ravel()
+        if kept is not None and window in self._window_set:
+            kept.put(window, arrays)
+        return arrays
+
     def read(self, window, inputs=True):
         """The block of a window; with ``inputs=False`` only its coarse-cell mapping (cheap)."""
         cached = self._cached
@@ -163,20 +207,15 @@ class FineScene:
         block.has_inputs = inputs
         block.cache = {}
         block.lst = block.lst_clear = block.ndvi = block.filled = None
-        block.z = block.cos_i = block.cos_sz = None
+        block.geometry = self.geometry(window, with_terrain=inputs)
+        block.zone = block.geometry.get('zone')
+        block.z, block.cos_i, block.cos_sz = (block.geometry.get(name) for name in ('z', 'cos_i', 'cos_sz'))
         if inputs:
             block.lst = block.lst_clear = self.lst.read(window).ravel()
             block.ndvi = self.ndvi.read(window).ravel() if self.ndvi is not None else None
-            if self.terrain is not None:
-                z, cos_i, cos_sz = self.terrain.read(window)
-                block.z, block.cos_i, block.cos_sz = z.ravel(), cos_i.ravel(), cos_sz.ravel()
             if self.filler is not None:
                 block.lst, block.ndvi, block.filled = self.filler.fill(window, block.lst, block.ndvi, block.z,
                                                                         block.cos_i)
-        if self.indexer is not None:
-            fcol, frow = self.indexer.index(window)
-            block.fcol, block.frow = fcol.ravel(), frow.ravel()
-            block.zone = self.indexer.zone(block.fcol, block.frow)
         if inputs or cached is None or cached.window != window:
             self._cached = block
         return block
@@ -185,7 +224,9 @@ class FineScene:
         """The block's BilinearWeights (cached with the block)."""
         if 'bilinear' not in block.cache:
             coarse = self.indexer.coarse_grid
-            block.cache['bilinear'] = BilinearWeights(block.fcol, block.frow, (coarse.height, coarse.width))
+            g = block.geometry
+            block.cache['bilinear'] = BilinearWeights(g['node0'], g['wx'], g['wy'], g['corner'],
+                                                      (coarse.height, coarse.width))
         return block.cache['bilinear']
 
     def bilinear(self, block, key, valid_nodes):
@@ -195,6 +236,10 @@ class FineScene:
         if key not in block.cache:
             block.cache[key] = self.bilinear_base(block).normalized(valid_nodes)
         return block.cache[key]
+
+    def interpolate(self, block, cell_values, valid_nodes):
+        """Coarse values interpolated bilinearly at every pixel of a block (NaN where no node is valid)."""
+        return self.bilinear_base(block).interpolate(cell_values, valid_nodes)
 
     def blocks(self, progress=None):
         for index, window in enumerate(self.windows):
@@ -207,13 +252,17 @@ class FineScene:
     def terrain_blocks(self, progress=None):
         """Blocks for fitting the terrain model: clear LST only, never filled values.
 
-        A 4-coefficient fit needs no billion pixels: when TERRAIN_FIT_PIXELS is at most a
-        quarter of the scene, the fit uses evenly spaced bands of full rows (deterministic),
-        which saves most of two full passes on big scenes.
+        A 4-coefficient fit needs no billion pixels: beyond TERRAIN_FIT_PIXELS the fit uses
+        every k-th window of the run (their geometry is kept for the later passes), or, when
+        the scene has too few windows for that and the fit would keep at most a quarter of
+        it, evenly spaced bands of full rows. Deterministic either way.
         """
         windows = self.windows
+        step = -(-self.grid.n_pixels // TERRAIN_FIT_PIXELS)
         sampled_rows = TERRAIN_FIT_PIXELS // self.grid.width
-        if 4 * sampled_rows <= self.grid.height:
+        if step >= 2 and len(windows) >= 2 * step:
+            windows = windows[step // 2::step]
+        elif 4 * sampled_rows <= self.grid.height:
             # Evenly spaced bands of consecutive rows (at most 256 windows: each window costs
             # a little fixed work), each read as one window.
             bands = min(sampled_rows, 256)
@@ -253,33 +302,26 @@ class FineScene:
             self.ndvi.close()
         if self.terrain is not None:
             self.terrain.close()
+        if self.kept is not None:
+            self.kept.close()
         self._cached = None
 
 
 class PixelStore:
     """One float64 value per fine pixel kept between passes (θ̂, then θ0): in memory when
-    the scene is a single block, else in an uncompressed scratch GeoTIFF."""
+    the scene is a single block, else in a raw scratch file."""
 
     def __init__(self, scene, path):
-        self.memory = {}
-        self.writer = None
-        if not scene.single_block:
-            self.writer = RasterWriter(path, scene.grid, 1, gdal.GDT_Float64, nodata=float('nan'),
-                                       options=SCRATCH_OPTIONS)
+        self.store = WindowStore(None if scene.single_block else path)
 
     def put(self, window, values):
-        if self.writer is None:
-            self.memory[window] = values
-        else:
-            self.writer.write(window, np.reshape(values, (window.ysize, window.xsize)))
+        self.store.put(window, {'theta': np.asarray(values, dtype=np.float64)})
 
     def get(self, window):
-        return self.memory[window] if self.writer is None else self.writer.read(window).ravel()
+        return self.store.get(window)['theta']
 
     def close(self):
-        self.memory = {}
-        if self.writer is not None:
-            self.writer.abort()
+        self.store.close()
 
 
 def _check_fine_grid(grid):
@@ -342,7 +384,7 @@ def _open_scene(inputs, options, workdir, progress, timer, with_coarse=True):
             terrain = prepare_terrain(inputs.dem, fine_grid, options.sun, workdir, options.memory_mb,
                                       progress.sub(0.5, 1.0), need_illumination=terrain_correction)
     indexer = CoarseIndexer(fine_grid, coarse[0]) if coarse is not None else None
-    scene = FineScene(fine_grid, inputs.lst, ndvi, terrain, indexer, options.memory_mb)
+    scene = FineScene(fine_grid, inputs.lst, ndvi, terrain, indexer, options.memory_mb, workdir)
     scene.progress = progress
     return scene, coarse, fine_grid
 
@@ -467,7 +509,7 @@ class _Run:
             self.fit_coarse(progress.sub(0.3, 0.4))
         if self.method == DISPATCH:
             self.aggregate_see(progress.sub(0.4, 0.45))
-        self.store = PixelStore(self.scene, os.path.join(self.workdir, 'pixels.tif'))
+        self.store = PixelStore(self.scene, os.path.join(self.workdir, 'pixels.bin'))
         try:
             self.predict_pass(progress.sub(0.45, 0.65))
             result = self.write(output_path, diagnostics_path, progress.sub(0.65, 1.0))
@@ -642,8 +684,7 @@ class _Run:
         predicted = np.full(zone.shape, np.nan)
         if self.method == BILINEAR:
             mask = self.output_mask(block)
-            nodes, weights = self.scene.bilinear(block, 'theta', self.theta_valid)
-            predicted[mask] = interpolate(self.theta_flat, nodes, weights)[mask]
+            predicted[mask] = self.scene.interpolate(block, self.theta_flat, self.theta_valid)[mask]
             return predicted, mask
         lst_star = self.lst_star(block)
         mask = self.output_mask(block, lst_star)
@@ -654,10 +695,9 @@ class _Run:
             with np.errstate(invalid='ignore', divide='ignore'):
                 predicted[mask] = np.where(mean_see >= dispatch.MIN_MEAN_SEE, cell_theta * see / mean_see, cell_theta)
             return predicted, mask
-        nodes, weights = self.scene.bilinear(block, 'beta', self.beta_valid)
         # Only the terms some cell uses (3–4 of 7 for a linear model) are interpolated and applied.
         columns = self.used_terms
-        beta = interpolate(self.beta_flat[:, columns], nodes, weights)[mask]
+        beta = self.scene.interpolate(block, self.beta_flat[:, columns], self.beta_valid)[mask]
         lst, ndvi = lst_star[mask], block.ndvi[mask]
         if self.noise_filtered:
             lst, ndvi = self.denoise(block, mask, lst, ndvi)
@@ -671,14 +711,15 @@ class _Run:
         by their signal fractions (core/noise.py); filled pixels are kept as they are."""
         observed = np.ones(len(lst), dtype=bool) if block.filled is None else ~block.filled[mask]
         result = []
-        for name, values in (('lst', lst), ('ndvi', ndvi)):
+        backgrounds = None
+        for index, (name, values) in enumerate((('lst', lst), ('ndvi', ndvi))):
             fraction = self.signal_fraction[name]
             if fraction >= 1.0:
                 result.append(values)
                 continue
-            means = self.means[name].ravel()
-            nodes, weights = self.scene.bilinear(block, 'means', self.means_valid)
-            background = interpolate(means, nodes, weights)[mask]
+            if backgrounds is None:
+                backgrounds = self.scene.interpolate(block, self.background_means, self.means_valid)[mask]
+            background = backgrounds[:, index]
             shrunk = background + fraction * (values - background)
             result.append(np.where(observed & np.isfinite(background), shrunk, values))
         return result
@@ -694,6 +735,7 @@ class _Run:
             self.used_terms = np.flatnonzero(np.any(np.nan_to_num(self.beta_flat) != 0, axis=0) |
                                              (np.arange(self.beta_flat.shape[1]) == 0))
         self.means_valid = np.isfinite(self.means['lst']).ravel() & np.isfinite(self.means['ndvi']).ravel()
+        self.background_means = np.column_stack([self.means['lst'].ravel(), self.means['ndvi'].ravel()])
         with self.timer('predict'):
             for block in self.scene.blocks(progress):
                 predicted, mask = self.predict(block)
@@ -721,9 +763,10 @@ class _Run:
         if not self.residual_step:
             return predicted
         mask = np.isfinite(predicted)
-        nodes, weights = self.scene.bilinear(block, 'residual', self.residual_cells)
+        # NaN residuals count as 0 over the residual cells, exactly as in SpreadSums.
+        spread = self.scene.interpolate(block, np.nan_to_num(self.residual), self.residual_cells)
         predicted = predicted.copy()
-        predicted[mask] += interpolate(self.residual, nodes, weights)[mask] + self.remainder[block.zone[mask]]
+        predicted[mask] += spread[mask] + self.remainder[block.zone[mask]]
         return predicted
 
     def write(self, output_path, diagnostics_path, progress):

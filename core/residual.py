@@ -1,53 +1,122 @@
 """Coarse-to-fine interpolation, zonal means, residual correction and bounded
 value consistency (METHOD.md §5–§6)."""
 import numpy as np
+from scipy import sparse
+
+
+def bilinear_geometry(fcol, frow, grid_shape):
+    """The coarse cell and the compact bilinear geometry of fine pixels in a coarse grid.
+
+    fcol, frow: fractional coarse indices of the pixels (cell (i, j) spans [i, i+1) ×
+    [j, j+1), so its centre is at i + 0.5); grid_shape: (ny, nx). Returns (zone, node0, wx,
+    wy, corner): the flat index of the pixel's own cell (int32, −1 outside the grid or where
+    the indices are not finite), the flat index of the first of the four surrounding cell
+    centres (int32), the fractional position between the centres (float32, in [0, 1]) and
+    where the first node lies in the 3×3 neighbourhood of the pixel's own cell (int8, for
+    :class:`SpreadSums`). Beyond the outer centres the nodes are clamped into the grid with
+    the weight on the inner node, which is bilinear interpolation renormalized over the
+    nodes inside the grid.
+    """
+    ny, nx = grid_shape
+    fcol = np.asarray(fcol, dtype=np.float64)
+    frow = np.asarray(frow, dtype=np.float64)
+    with np.errstate(invalid='ignore'):
+        finite = np.isfinite(fcol) & np.isfinite(frow)
+    index_dtype = np.int32 if ny * nx < 2 ** 31 else np.int64
+
+    def axis(position, size):
+        position = np.where(finite, position, 0.5)
+        cell = np.floor(position)
+        inside = (cell >= 0) & (cell < size)
+        u = position - 0.5
+        first = np.floor(u)
+        fraction = u - first
+        # Outside the outer centres all weight goes to the nearest inner node.
+        np.copyto(fraction, 0.0, where=first < 0)
+        np.copyto(fraction, 1.0, where=first > size - 2)
+        if size == 1:
+            fraction[:] = 0.0
+        first = np.clip(first, 0, max(size - 2, 0))
+        offset = np.clip(first - cell + 1, 0, 2)
+        return cell, inside, first.astype(index_dtype), fraction.astype(np.float32), offset.astype(np.int8)
+
+    col, inside_col, i0, wx, dcol = axis(fcol, nx)
+    row, inside_row, j0, wy, drow = axis(frow, ny)
+    inside = inside_col & inside_row & finite
+    zone = np.where(inside, row * nx + col, -1).astype(index_dtype)
+    return zone, j0 * nx + i0, wx, wy, drow * np.int8(3) + dcol
 
 
 class BilinearWeights:
     """Bilinear interpolation from coarse cell centres in the coarse grid's index space.
 
-    fcol, frow: fractional coarse indices of fine pixels (1-D, cell (i, j) spans
-    [i, i+1) × [j, j+1), so its centre is at i + 0.5). The four surrounding cells
-    and their raw weights are computed once; :meth:`normalized` renormalizes them
-    over the cells that have a value (a mask), for a subset of the pixels. No block
-    edges appear, since the weights depend only on the position in the coarse grid.
+    Built from the compact geometry of :func:`bilinear_geometry` (or from fractional
+    indices with :meth:`from_indices`). Interpolation is a sparse matrix product (one
+    compiled call for any number of fields), renormalized over the cells that have a
+    value. No block edges appear, since the weights depend only on the position in the
+    coarse grid.
     """
 
-    def __init__(self, fcol, frow, grid_shape):
+    def __init__(self, node0, wx, wy, corner, grid_shape):
         ny, nx = grid_shape
-        u = np.asarray(fcol, dtype=np.float64) - 0.5
-        v = np.asarray(frow, dtype=np.float64) - 0.5
-        with np.errstate(invalid='ignore'):
-            i0 = np.floor(u)
-            j0 = np.floor(v)
-        finite = np.isfinite(i0) & np.isfinite(j0)
-        i0 = np.where(finite, i0, -10).astype(np.int64)
-        j0 = np.where(finite, j0, -10).astype(np.int64)
-        wx = np.where(finite, u - i0, 0.0)
-        wy = np.where(finite, v - j0, 0.0)
-        # Where the first node lies relative to the pixel's own cell (floor(fcol), floor(frow)):
-        # index into the cell's 3×3 neighbourhood, for SpreadSums.
-        with np.errstate(invalid='ignore'):
-            own_col = np.where(finite, np.floor(np.asarray(fcol, dtype=np.float64)), 0).astype(np.int64)
-            own_row = np.where(finite, np.floor(np.asarray(frow, dtype=np.float64)), 0).astype(np.int64)
-        self.corner = ((j0 - own_row + 1) * 3 + (i0 - own_col + 1)).astype(np.int8)
-        cols = np.stack([i0, i0 + 1, i0, i0 + 1], axis=-1)
-        rows = np.stack([j0, j0, j0 + 1, j0 + 1], axis=-1)
-        inside = (cols >= 0) & (cols < nx) & (rows >= 0) & (rows < ny)
-        self.nodes = np.where(inside, rows * nx + cols, 0).astype(np.int32 if ny * nx < 2 ** 31 else np.int64)
-        weights = np.stack([(1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy], axis=-1)
-        self.weights = np.where(inside, weights, 0.0)
+        self.grid_shape = (ny, nx)
+        self.n_cells = ny * nx
+        self.corner = corner
+        steps = np.array([0, 1 if nx > 1 else 0, nx if ny > 1 else 0, (1 if nx > 1 else 0) + (nx if ny > 1 else 0)],
+                         dtype=node0.dtype)
+        self.nodes = node0[:, None] + steps
+        wx = wx.astype(np.float64)
+        wy = wy.astype(np.float64)
+        weights = np.empty((node0.size, 4))
+        weights[:, 0] = (1.0 - wx) * (1.0 - wy)
+        weights[:, 1] = wx * (1.0 - wy)
+        weights[:, 2] = (1.0 - wx) * wy
+        weights[:, 3] = wx * wy
+        self.weights = weights
+        self._matrix = None
+
+    @classmethod
+    def from_indices(cls, fcol, frow, grid_shape):
+        return cls(*bilinear_geometry(np.ravel(fcol), np.ravel(frow), grid_shape)[1:], grid_shape)
+
+    @property
+    def matrix(self):
+        """The (pixels × cells) CSR matrix of the raw weights."""
+        if self._matrix is None:
+            n = self.nodes.shape[0]
+            indptr = np.arange(0, 4 * n + 1, 4, dtype=np.int64 if 4 * n >= 2 ** 31 else np.int32)
+            self._matrix = sparse.csr_matrix((self.weights.ravel(), self.nodes.ravel(), indptr),
+                                             shape=(n, self.n_cells))
+        return self._matrix
+
+    def interpolate(self, cell_values, valid_nodes=None):
+        """Σ w·value / Σ w over the four nodes that have a value; NaN where none has.
+
+        cell_values: (ncells,) or (ncells, k) flat coarse values; valid_nodes: bool (ncells,)
+        or None (= where all of a cell's values are finite).
+        """
+        values = np.asarray(cell_values, dtype=np.float64)
+        finite = np.isfinite(values) if values.ndim == 1 else np.all(np.isfinite(values), axis=1)
+        valid = finite if valid_nodes is None else np.asarray(valid_nodes, dtype=bool).ravel() & finite
+        masked = np.where(valid if values.ndim == 1 else valid[:, None], values, 0.0)
+        numerator = self.matrix @ masked
+        if valid.all():
+            # Every row of weights sums to 1: nothing to renormalize.
+            return numerator
+        total = self.matrix @ valid.astype(np.float64)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            total = np.where(total > 0, total, np.nan)
+            return numerator / (total if values.ndim == 1 else total[:, None])
 
     def normalized(self, valid_nodes=None, subset=None):
         """(nodes, weights) of the pixels in ``subset`` (bool or None = all), weights renormalized
         over the nodes where ``valid_nodes`` (bool, flat or 2-D) is true; all 0 where none is."""
         nodes = self.nodes if subset is None else self.nodes[subset]
         weights = self.weights if subset is None else self.weights[subset]
-        if valid_nodes is not None and not np.all(valid_nodes):
-            weights = weights * np.asarray(valid_nodes).ravel()[nodes]
-        total = weights.sum(axis=-1, keepdims=True)
-        if np.all(np.abs(total - 1.0) < 1e-12):   # every node valid: nothing to renormalize
+        if valid_nodes is None or np.all(valid_nodes):
             return nodes, weights
+        weights = weights * np.asarray(valid_nodes).ravel()[nodes]
+        total = weights.sum(axis=-1, keepdims=True)
         with np.errstate(invalid='ignore', divide='ignore'):
             weights = np.where(total > 0, weights / total, 0.0)
         return nodes, weights
@@ -55,11 +124,12 @@ class BilinearWeights:
 
 def bilinear_nodes(fcol, frow, grid_shape, valid_nodes=None):
     """(nodes (n, 4), weights (n, 4)) of :class:`BilinearWeights`, renormalized over ``valid_nodes``."""
-    return BilinearWeights(fcol, frow, grid_shape).normalized(valid_nodes)
+    return BilinearWeights.from_indices(fcol, frow, grid_shape).normalized(valid_nodes)
 
 
 def interpolate(cell_values, nodes, weights):
-    """Σ w·value over the four nodes; NaN where no node is valid.
+    """Σ w·value over the four nodes of (nodes, weights) from :meth:`BilinearWeights.normalized`;
+    NaN where no node is valid.
 
     cell_values: (ncells,) or (ncells, k) flat coarse values (NaN allowed at nodes of weight 0).
     One gather per node keeps the temporary arrays at (n, k).

@@ -145,13 +145,14 @@ class _DemWindowReader:
         pad_cols = (1 - (window.xoff - x0), window.xoff + window.xsize + 1 - x1)
         return np.pad(z, (pad_rows, pad_cols), mode='edge')
 
-    def terrain(self, window):
-        """(elevation, cos i, cos θz) of a window."""
+    def terrain(self, window, latitude=None):
+        """(elevation, cos i, cos θz) of a window; ``latitude`` (degrees, per pixel) when the
+        caller already has it."""
         padded = self.read(window)
         gt = self.grid.geotransform
         lat = None
         if self.latitudes is not None:
-            lat = self.latitudes.coords(window)[1]
+            lat = self.latitudes.coords(window)[1] if latitude is None else np.reshape(latitude, padded[1:-1, 1:-1].shape)
         if self.grid.is_geographic:
             rows = window.yoff + np.arange(window.ysize) + 0.5
             lat_rows = np.radians(gt[3] + rows * gt[5])
@@ -190,8 +191,8 @@ class TerrainOnFineGrid:
     def __init__(self, dem_source, grid, sun):
         self.dem = _DemWindowReader(dem_source, grid, sun)
 
-    def read(self, window):
-        return self.dem.terrain(window)
+    def read(self, window, latitude=None):
+        return self.dem.terrain(window, latitude)
 
     def close(self):
         self.dem.close()
@@ -203,7 +204,7 @@ class TerrainFromBands:
     def __init__(self, sources):
         self.readers = [RasterReader(source) for source in sources]
 
-    def read(self, window):
+    def read(self, window, latitude=None):
         return tuple(reader.read(window) for reader in self.readers)
 
     def close(self):
@@ -220,7 +221,7 @@ class _ElevationOnly:
     def __init__(self, source):
         self.reader = RasterReader(source)
 
-    def read(self, window):
+    def read(self, window, latitude=None):
         z = self.reader.read(window)
         return z, np.full(z.shape, np.nan), np.full(z.shape, np.nan)
 
