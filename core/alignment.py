@@ -6,6 +6,7 @@ into the coarse CRS to find the coarse cell ("zone") it falls in.
 """
 import math
 import os
+import threading
 
 import numpy as np
 from osgeo import gdal, osr
@@ -48,12 +49,15 @@ class GridMapper:
         target = spatial_reference(target_wkt)
         self.identity = bool(grid.srs().IsSame(target))
         self.transform = None if self.identity else osr.CoordinateTransformation(grid.srs(), target)
+        # A coordinate transformation is not thread-safe: calls take turns.
+        self._lock = threading.Lock()
 
     def exact(self, x, y):
         """Transform arrays of coordinates exactly (NaN where the projection fails)."""
         shape = np.shape(x)
         points = np.column_stack([np.ravel(x), np.ravel(y)]).astype(np.float64)
-        result = np.asarray(self.transform.TransformPoints(points), dtype=np.float64)
+        with self._lock:
+            result = np.asarray(self.transform.TransformPoints(points), dtype=np.float64)
         result[~np.isfinite(result)] = np.nan
         return result[:, 0].reshape(shape), result[:, 1].reshape(shape)
 

@@ -171,6 +171,10 @@ class CorrectionCheck:
         a, b = a - 280.0, b - 280.0
         self.sums += [len(a), a.sum(), (a * a).sum(), b.sum(), (b * b).sum(), c.sum(), (c * c).sum(), (b * c).sum()]
 
+    def merge(self, other):
+        """Add the sums of another check (e.g. of another block)."""
+        self.sums += other.sums
+
     def result(self):
         n, sa, saa, sb, sbb, sc, scc, sbc = self.sums
         if n < 3:

@@ -32,12 +32,18 @@ class NuggetEstimate:
             diff = diff[np.isfinite(diff)]
             self.lag_sums[lag - 1] += float((diff * diff).sum())
             self.lag_counts[lag - 1] += diff.size
-        keep = np.isfinite(values) & (zone >= 0)
-        cells = zone[keep]
-        v = values[keep]
-        self.cell_sum += np.bincount(cells, weights=v, minlength=self.cell_sum.size)
-        self.cell_sq += np.bincount(cells, weights=v * v, minlength=self.cell_sum.size)
-        self.cell_n += np.bincount(cells, minlength=self.cell_sum.size)
+        n_cells = self.cell_sum.size
+        # Skipped pixels go to an extra bin that is dropped.
+        bins = np.where(np.isfinite(values) & (zone >= 0), zone, n_cells).ravel()
+        v = values.ravel()
+        self.cell_sum += np.bincount(bins, weights=v, minlength=n_cells + 1)[:n_cells]
+        self.cell_sq += np.bincount(bins, weights=v * v, minlength=n_cells + 1)[:n_cells]
+        self.cell_n += np.bincount(bins, minlength=n_cells + 1)[:n_cells]
+
+    def merge(self, other):
+        """Add the sums of another estimate (e.g. of another block)."""
+        for name in ('lag_sums', 'lag_counts', 'cell_sum', 'cell_sq', 'cell_n'):
+            getattr(self, name).__iadd__(getattr(other, name))
 
     def result(self):
         """(nugget, mean within-cell variance, signal fraction λ in [0, 1])."""

@@ -11,9 +11,11 @@ sums needed by the residual step), then the write pass (plus a few passes
 only when values must be clipped). When the whole scene fits in one block,
 every pass reuses the same arrays.
 """
+import collections
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -46,6 +48,8 @@ QUALITY_CLIPPED, QUALITY_OUTSIDE_COARSE = 8, 16
 
 #: Working memory per fine pixel of a block, all temporary arrays together (bytes).
 BYTES_PER_FINE_PIXEL = 700
+#: Threads used when DownscaleOptions.threads is 0 (each one holds a block of its own).
+MAX_AUTO_THREADS = 4
 #: Pixels used to fit the terrain model of LST (evenly spaced rows beyond this).
 TERRAIN_FIT_PIXELS = 4_000_000
 #: Coarse cells must be at least this many times larger (in ground distance) than fine pixels.
@@ -70,6 +74,12 @@ class DownscaleOptions:
     memory_mb: float = 1024.0
     fill_gaps: bool = True
     noise_filter: bool = True
+    #: Threads for the fine passes; 0 = one per core, at most MAX_AUTO_THREADS.
+    threads: int = 0
+
+    @property
+    def workers(self):
+        return self.threads if self.threads > 0 else max(1, min(os.cpu_count() or 1, MAX_AUTO_THREADS))
 
     def validate(self):
         if self.method not in range(len(METHODS)):
@@ -86,6 +96,8 @@ class DownscaleOptions:
                 self.sm_min, self.sm_max))
         if self.terrain_mode not in TERRAIN_MODES:
             raise InputError('Unknown terrain correction mode {!r}.'.format(self.terrain_mode))
+        if self.threads < 0:
+            raise InputError('The number of threads must be 0 (automatic) or more (got {}).'.format(self.threads))
 
 
 @dataclass
@@ -143,8 +155,9 @@ class FineScene:
     the whole grid is one window all passes share the same arrays.
     """
 
-    def __init__(self, grid, lst, ndvi, terrain, indexer, memory_mb, workdir=None):
+    def __init__(self, grid, lst, ndvi, terrain, indexer, memory_mb, workdir=None, workers=1):
         self.grid = grid
+        self.workers = max(1, int(workers))
         self.lst = RasterReader(lst)
         self.ndvi = RasterReader(ndvi) if ndvi is not None else None
         self.terrain = terrain
@@ -153,7 +166,8 @@ class FineScene:
         kept_mb = grid.n_pixels * bytes_per_pixel / 2.0 ** 20
         in_memory = kept_mb <= _GEOMETRY_MEMORY_SHARE * memory_mb
         working_mb = memory_mb - kept_mb if in_memory else memory_mb
-        self.windows = row_windows(grid, BYTES_PER_FINE_PIXEL, working_mb)
+        # Each worker holds a block of its own.
+        self.windows = row_windows(grid, BYTES_PER_FINE_PIXEL * self.workers, working_mb)
         self._window_set = set(self.windows)
         self.kept = None
         if bytes_per_pixel and (in_memory or workdir is not None):
@@ -202,6 +216,15 @@ class FineScene:
         cached = self._cached
         if cached is not None and cached.window == window and (cached.has_inputs or not inputs):
             return cached
+        if not self.single_block:
+            # Blocks are read by several threads; only a one-window scene keeps its block.
+            return self._read(window, inputs)
+        block = self._read(window, inputs)
+        if inputs or cached is None or cached.window != window:
+            self._cached = block
+        return block
+
+    def _read(self, window, inputs):
         block = _Block()
         block.window = window
         block.has_inputs = inputs
@@ -216,8 +239,6 @@ class FineScene:
             if self.filler is not None:
                 block.lst, block.ndvi, block.filled = self.filler.fill(window, block.lst, block.ndvi, block.z,
                                                                         block.cos_i)
-        if inputs or cached is None or cached.window != window:
-            self._cached = block
         return block
 
     def bilinear_base(self, block):
@@ -242,10 +263,48 @@ class FineScene:
         return self.bilinear_base(block).interpolate(cell_values, valid_nodes)
 
     def blocks(self, progress=None):
-        for index, window in enumerate(self.windows):
-            if progress is not None:
-                progress.report(index / len(self.windows))
-            yield self.read(window)
+        """Every block of the scene, in order (read ahead by the workers)."""
+        return self.map(None, progress)
+
+    def map(self, function, progress=None, inputs=True, windows=None):
+        """``function(block)`` (or the block itself) for every window, in window order.
+
+        With several workers the windows are read and ``function`` runs in a thread pool
+        (numpy, scipy and GDAL release the interpreter lock while they compute), at most
+        ``workers`` windows ahead of the caller, so memory stays within the budget.
+        ``function`` must not change shared state; the caller combines the results.
+        """
+        def task(window):
+            block = self.read(window, inputs)
+            return block if function is None else function(block)
+        return self._map_windows(task, progress, windows)
+
+    def _map_windows(self, task, progress=None, windows=None):
+        """task(window) for every window, in order: the thread pool of :meth:`map`."""
+        windows = self.windows if windows is None else windows
+
+        if self.workers == 1 or len(windows) == 1:
+            for index, window in enumerate(windows):
+                if progress is not None:
+                    progress.report(index / len(windows))
+                else:
+                    self.progress_check()
+                yield task(window)
+        else:
+            pending = collections.deque()
+            with ThreadPoolExecutor(self.workers) as pool:
+                try:
+                    for index in range(len(windows)):
+                        while len(pending) < self.workers and index + len(pending) < len(windows):
+                            pending.append(pool.submit(task, windows[index + len(pending)]))
+                        if progress is not None:
+                            progress.report(index / len(windows))
+                        else:
+                            self.progress_check()
+                        yield pending.popleft().result()
+                finally:
+                    for future in pending:
+                        future.cancel()
         if progress is not None:
             progress.report(1.0)
 
@@ -269,28 +328,22 @@ class FineScene:
             rows_per_band = max(1, sampled_rows // bands)
             starts = np.unique(np.linspace(0, self.grid.height - rows_per_band, bands).round().astype(int))
             windows = [Window(0, int(start), self.grid.width, rows_per_band) for start in starts]
-        for index, window in enumerate(windows):
-            if progress is not None:
-                progress.report(index / len(windows))
-            block = self.read(window)
+        for block in self.map(None, progress, windows=windows):
             yield block.lst_clear, block.ndvi, block.z, block.cos_i
 
     def count_gaps(self):
         """(missing LST, missing NDVI) pixels, reading only those two rasters."""
-        missing_lst = missing_ndvi = 0
-        for window in self.windows:
-            self.progress_check()
-            missing_lst += int(np.isnan(self.lst.read(window)).sum())
-            if self.ndvi is not None:
-                missing_ndvi += int(np.isnan(self.ndvi.read(window)).sum())
-        return missing_lst, missing_ndvi
+        def count(window):
+            return (int(np.isnan(self.lst.read(window)).sum()),
+                    int(np.isnan(self.ndvi.read(window)).sum()) if self.ndvi is not None else 0)
+        # The counts read the rasters only: the windows themselves are the "blocks" mapped.
+        counts = list(self._map_windows(count))
+        return sum(c[0] for c in counts), sum(c[1] for c in counts)
 
     def raw_blocks(self):
         """(window, lst, ndvi, z, cos_i) as read, for preparing a gap filler."""
-        for window in self.windows:
-            self.progress_check()
-            block = self.read(window)
-            yield window, block.lst_clear, block.ndvi, block.z, block.cos_i
+        for block in self.map(None):
+            yield block.window, block.lst_clear, block.ndvi, block.z, block.cos_i
 
     def progress_check(self):
         if self.progress is not None:
@@ -384,7 +437,7 @@ def _open_scene(inputs, options, workdir, progress, timer, with_coarse=True):
             terrain = prepare_terrain(inputs.dem, fine_grid, options.sun, workdir, options.memory_mb,
                                       progress.sub(0.5, 1.0), need_illumination=terrain_correction)
     indexer = CoarseIndexer(fine_grid, coarse[0]) if coarse is not None else None
-    scene = FineScene(fine_grid, inputs.lst, ndvi, terrain, indexer, options.memory_mb, workdir)
+    scene = FineScene(fine_grid, inputs.lst, ndvi, terrain, indexer, options.memory_mb, workdir, options.workers)
     scene.progress = progress
     return scene, coarse, fine_grid
 
@@ -540,29 +593,48 @@ class _Run:
         samples = []
         noise = ({'lst': NuggetEstimate(n_cells), 'ndvi': NuggetEstimate(n_cells)}
                  if self.noise_filtered else None)
+
+        def block_sums(block):
+            """This block's share of every sum (combined below, in window order)."""
+            part = {}
+            lst_star = self.lst_star(block)
+            if self.method == TERRAIN_AWARE:
+                part['check'] = CorrectionCheck()
+                part['check'].add(block.lst, lst_star, block.cos_i)
+            valid = _valid_predictors(block, lst_star, self.uses_elevation, self.method)
+            zone = np.where(valid, block.zone, -1)
+            if noise is not None:
+                # Filled pixels carry no sensor noise: the nugget is estimated on observed ones.
+                observed = valid if block.filled is None else valid & ~block.filled
+                shape = (block.window.ysize, block.window.xsize)
+                part['noise'] = {}
+                for name, values in (('lst', lst_star), ('ndvi', block.ndvi)):
+                    part['noise'][name] = NuggetEstimate(n_cells)
+                    part['noise'][name].add(np.where(observed, values, np.nan).reshape(shape), zone.reshape(shape))
+            part['lst'], part['count'] = zonal_sums(zone, lst_star, n_cells)
+            if block.ndvi is not None:
+                part['ndvi'] = zonal_sums(zone, block.ndvi, n_cells)[0]
+            if self.uses_elevation:
+                part['elev'] = zonal_sums(zone, block.z, n_cells)[0]
+            part['filled'] = int((block.filled & valid).sum()) if block.filled is not None else 0
+            if self.method == DISPATCH:
+                part['samples'] = _subsample(block, lst_star, valid, self.fine_grid.n_pixels)
+            return part
+
         with self.timer('aggregate'):
-            for block in self.scene.blocks(progress):
-                lst_star = self.lst_star(block)
-                if self.method == TERRAIN_AWARE:
-                    self.check.add(block.lst, lst_star, block.cos_i)
-                valid = _valid_predictors(block, lst_star, self.uses_elevation, self.method)
-                zone = np.where(valid, block.zone, -1)
+            for part in self.scene.map(block_sums, progress):
+                for name in ('lst', 'ndvi', 'elev'):
+                    if name in part:
+                        sums[name] += part[name]
+                count_valid += part['count']
+                if 'check' in part:
+                    self.check.merge(part['check'])
                 if noise is not None:
-                    # Filled pixels carry no sensor noise: the nugget is estimated on observed ones.
-                    observed = valid if block.filled is None else valid & ~block.filled
-                    shape = (block.window.ysize, block.window.xsize)
-                    for name, values in (('lst', lst_star), ('ndvi', block.ndvi)):
-                        noise[name].add(np.where(observed, values, np.nan).reshape(shape), zone.reshape(shape))
-                sums['lst'] += zonal_sums(zone, lst_star, n_cells)[0]
-                if block.ndvi is not None:
-                    sums['ndvi'] += zonal_sums(zone, block.ndvi, n_cells)[0]
-                if self.uses_elevation:
-                    sums['elev'] += zonal_sums(zone, block.z, n_cells)[0]
-                count_valid += np.bincount(zone[zone >= 0], minlength=n_cells)
-                if block.filled is not None:
-                    self.n_filled_pixels += int((block.filled & valid).sum())
-                if self.method == DISPATCH:
-                    samples.append(_subsample(block, lst_star, valid, self.fine_grid.n_pixels))
+                    for name in noise:
+                        noise[name].merge(part['noise'][name])
+                self.n_filled_pixels += part['filled']
+                if 'samples' in part:
+                    samples.append(part['samples'])
         with np.errstate(invalid='ignore', divide='ignore'):
             self.means = {name: (values / count_valid).reshape(self.shape) for name, values in sums.items()}
         if noise is not None:
@@ -736,17 +808,25 @@ class _Run:
                                              (np.arange(self.beta_flat.shape[1]) == 0))
         self.means_valid = np.isfinite(self.means['lst']).ravel() & np.isfinite(self.means['ndvi']).ravel()
         self.background_means = np.column_stack([self.means['lst'].ravel(), self.means['ndvi'].ravel()])
+
+        def block_prediction(block):
+            predicted, mask = self.predict(block)
+            self.store.put(block.window, predicted)
+            zone = np.where(mask, block.zone, -1)
+            sums, counts = zonal_sums(zone, predicted, n_cells)
+            block_spread = None
+            if self.residual_step:
+                block_spread = SpreadSums(self.shape)
+                nodes, weights = self.scene.bilinear(block, 'residual', self.residual_cells)
+                block_spread.add(zone, self.scene.bilinear_base(block).corner, weights)
+            return sums, counts, block_spread
+
         with self.timer('predict'):
-            for block in self.scene.blocks(progress):
-                predicted, mask = self.predict(block)
-                self.store.put(block.window, predicted)
-                zone = np.where(mask, block.zone, -1)
-                s, c = zonal_sums(zone, predicted, n_cells)
-                prediction_sum += s
-                self.output_count += c
-                if self.residual_step:
-                    nodes, weights = self.scene.bilinear(block, 'residual', self.residual_cells)
-                    spread.add(zone, self.scene.bilinear_base(block).corner, weights)
+            for sums, counts, block_spread in self.scene.map(block_prediction, progress):
+                prediction_sum += sums
+                self.output_count += counts
+                if block_spread is not None:
+                    spread.merge(block_spread)
         has_output = self.output_count > 0
         self.residual = np.full(n_cells, np.nan)
         self.remainder = np.zeros(n_cells)
@@ -773,23 +853,23 @@ class _Run:
         n_cells = self.n_cells
         lower, upper = self.options.sm_min, self.options.sm_max
         low, high = np.inf, -np.inf
-        windows = self.scene.windows
-        with self.timer('residual'):
-            # θ̂ comes from the store, so only the cheap coarse-cell mapping is recomputed.
-            for index, window in enumerate(windows):
-                progress.sub(0.0, 0.4).report(index / len(windows))
-                block = self.scene.read(window, inputs=False)
-                theta0 = self.unclipped(block, self.store.get(window))
-                if np.isfinite(theta0).any():
-                    low, high = min(low, np.nanmin(theta0)), max(high, np.nanmax(theta0))
-                self.store.put(window, theta0)
 
-        def theta0_blocks(step_progress, inputs=False):
-            for index, window in enumerate(windows):
-                step_progress.report(index / len(windows))
-                block = self.scene.read(window, inputs=inputs)
-                values = self.store.get(window)
-                yield block, values, np.where(np.isfinite(values), block.zone, -1)
+        def block_residual(block):
+            theta0 = self.unclipped(block, self.store.get(block.window))
+            self.store.put(block.window, theta0)
+            return (np.nanmin(theta0), np.nanmax(theta0)) if np.isfinite(theta0).any() else (np.inf, -np.inf)
+
+        with self.timer('residual'):
+            # θ̂ comes from the store and the geometry is kept: the inputs are not read again.
+            for block_low, block_high in self.scene.map(block_residual, progress.sub(0.0, 0.4), inputs=False):
+                low, high = min(low, block_low), max(high, block_high)
+
+        def theta0_blocks(step_progress, function, inputs=False):
+            """function(block, θ0, zone of the pixels with a value) for every block, in order."""
+            def task(block):
+                values = self.store.get(block.window)
+                return function(block, values, np.where(np.isfinite(values), block.zone, -1))
+            return self.scene.map(task, step_progress, inputs=inputs)
 
         # The scene's extremes bracket every cell's shift (a cell's own would be tighter, but cost a pass).
         self.consistency = BoundedConsistency(self.theta_flat, self.output_count, lower, upper,
@@ -806,10 +886,13 @@ class _Run:
             for passes in range(1, _MAX_CLIP_PASSES + 1):
                 sums = np.zeros(self.n_cells)
                 free = np.zeros(self.n_cells)
-                for block, values, zone in theta0_blocks(progress.sub((passes - 1) / _MAX_CLIP_PASSES,
-                                                                      passes / _MAX_CLIP_PASSES)):
+
+                def block_statistics(block, values, zone):
                     clipped = self.consistency.clip(values, zone)
-                    s, f = BoundedConsistency.statistics(values, clipped, zone, self.n_cells, lower, upper)
+                    return BoundedConsistency.statistics(values, clipped, zone, self.n_cells, lower, upper)
+
+                for s, f in theta0_blocks(progress.sub((passes - 1) / _MAX_CLIP_PASSES, passes / _MAX_CLIP_PASSES),
+                                          block_statistics):
                     sums += s
                     free += f
                 if self.consistency.update(sums, free) < _CONSISTENCY_TOLERANCE:
@@ -832,21 +915,25 @@ class _Run:
                 if diagnostics_path:
                     diagnostics = RasterWriter(diagnostics_path, self.fine_grid, len(DIAGNOSTIC_BANDS),
                                                descriptions=list(DIAGNOSTIC_BANDS), metadata=metadata)
+                def block_final(block, values, zone):
+                    shifted = values
+                    if self.residual_step:
+                        shifted = values + np.where(zone >= 0, self.consistency.delta[np.maximum(zone, 0)], 0.0)
+                    final = np.clip(shifted, lower, upper)
+                    # A value on a bound up to rounding (e.g. DISPATCH's SEE = 0) is not "clipped".
+                    clipped = np.isfinite(shifted) & ((shifted < lower - _CLIP_FLAG_TOLERANCE)
+                                                      | (shifted > upper + _CLIP_FLAG_TOLERANCE))
+                    return block, final, clipped, zonal_sums(zone, final, n_cells)[0]
+
                 try:
                     # Diagnostics flag filled pixels: then the inputs (and the filler) are read again.
                     with_inputs = diagnostics is not None and self.scene.filler is not None
-                    for block, values, zone in theta0_blocks(progress, with_inputs):
-                        shifted = values
-                        if self.residual_step:
-                            shifted = values + np.where(zone >= 0, self.consistency.delta[np.maximum(zone, 0)], 0.0)
-                        final = np.clip(shifted, lower, upper)
-                        # A value on a bound up to rounding (e.g. DISPATCH's SEE = 0) is not "clipped".
-                        clipped = np.isfinite(shifted) & ((shifted < lower - _CLIP_FLAG_TOLERANCE)
-                                                          | (shifted > upper + _CLIP_FLAG_TOLERANCE))
+                    for block, final, clipped, sums in theta0_blocks(progress, block_final, with_inputs):
                         n_clipped += int(clipped.sum())
                         n_output += int(np.isfinite(final).sum())
-                        final_sum += zonal_sums(zone, final, n_cells)[0]
+                        final_sum += sums
                         window = block.window
+                        # GDAL datasets are not shared between threads: the caller's thread writes.
                         writer.write(window, final.reshape(window.ysize, window.xsize).astype(np.float32))
                         if diagnostics is not None:
                             _write_diagnostics(diagnostics, block, cell_fields, final, clipped, self.theta_flat,

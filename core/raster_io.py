@@ -6,6 +6,7 @@ only once complete, so an output exists completely or not at all.
 """
 import math
 import os
+import threading
 import uuid
 from collections import namedtuple
 from dataclasses import dataclass
@@ -192,10 +193,14 @@ class RasterSource:
 
 
 class RasterReader:
-    """Reads windows of one band as float64 with NaN where the band has no data."""
+    """Reads windows of one band as float64 with NaN where the band has no data.
+
+    Safe to share between threads: a GDAL dataset is not, so reads take turns.
+    """
 
     def __init__(self, source):
         self.source = source
+        self._lock = threading.Lock()
         self.dataset = source.open()
         self.band = self.dataset.GetRasterBand(source.band)
         self.nodata = self.band.GetNoDataValue()
@@ -205,8 +210,9 @@ class RasterReader:
     def read(self, window=None):
         if window is None:
             window = Window(0, 0, self.dataset.RasterXSize, self.dataset.RasterYSize)
-        values = self.band.ReadAsArray(int(window.xoff), int(window.yoff),
-                                       int(window.xsize), int(window.ysize)).astype(np.float64)
+        with self._lock:
+            raw = self.band.ReadAsArray(int(window.xoff), int(window.yoff), int(window.xsize), int(window.ysize))
+        values = raw.astype(np.float64)
         if self.nodata is not None and not math.isnan(self.nodata):
             values[values == self.nodata] = np.nan
         # Scale/offset stored in the file (e.g. packed NetCDF) give physical units.

@@ -115,10 +115,16 @@ class BilinearWeights:
         weights = self.weights if subset is None else self.weights[subset]
         if valid_nodes is None or np.all(valid_nodes):
             return nodes, weights
-        weights = weights * np.asarray(valid_nodes).ravel()[nodes]
-        total = weights.sum(axis=-1, keepdims=True)
+        valid = np.asarray(valid_nodes, dtype=bool).ravel()
+        # Only pixels with an invalid node among their four need new weights.
+        partial = np.flatnonzero(~valid[nodes].all(axis=1))
+        if partial.size == 0:
+            return nodes, weights
+        weights = weights.copy()
+        rows = weights[partial] * valid[nodes[partial]]
+        total = rows.sum(axis=-1, keepdims=True)
         with np.errstate(invalid='ignore', divide='ignore'):
-            weights = np.where(total > 0, weights / total, 0.0)
+            weights[partial] = np.where(total > 0, rows / total, 0.0)
         return nodes, weights
 
 
@@ -148,9 +154,10 @@ def zonal_sums(zone, values, n_cells):
     """Per-cell sum and count of the finite values of pixels with zone ≥ 0 (np.bincount)."""
     zone = np.asarray(zone).ravel()
     values = np.asarray(values, dtype=np.float64).ravel()
-    keep = (zone >= 0) & np.isfinite(values)
-    sums = np.bincount(zone[keep], weights=values[keep], minlength=n_cells)
-    counts = np.bincount(zone[keep], minlength=n_cells)
+    # Skipped pixels go to an extra bin that is dropped: no masked copies of the inputs.
+    bins = np.where((zone >= 0) & np.isfinite(values), zone, n_cells)
+    sums = np.bincount(bins, weights=values, minlength=n_cells + 1)[:n_cells]
+    counts = np.bincount(bins, minlength=n_cells + 1)[:n_cells]
     return sums, counts
 
 
@@ -172,9 +179,19 @@ class SpreadSums:
 
     def add(self, zone, corner, weights):
         """zone (n,), corner (n,) from BilinearWeights, weights (n, 4): 0 for pixels to leave out."""
-        index = (np.asarray(zone, dtype=np.int64) * 9 + corner)[:, None] + self.NODE_STEPS
-        used = (weights > 0) & (np.asarray(zone) >= 0)[:, None]
-        self.sums += np.bincount(index[used], weights=weights[used], minlength=self.sums.size)
+        zone = np.asarray(zone)
+        dump = self.sums.size
+        # One bincount per node; pixels outside every cell go to an extra bin that is dropped.
+        base = np.where(zone >= 0, zone.astype(np.int64) * 9 + corner, dump)
+        for k, step in enumerate(self.NODE_STEPS):
+            bins = base + step if step else base
+            if step:
+                bins = np.minimum(bins, dump)
+            self.sums += np.bincount(bins, weights=weights[:, k], minlength=dump + 1)[:dump]
+
+    def merge(self, other):
+        """Add the sums of another SpreadSums of the same grid (e.g. of another block)."""
+        self.sums += other.sums
 
     def zonal_sum_of_interpolated(self, field):
         """Σ over each cell's pixels of the bilinear interpolation of ``field`` (flat, NaN → 0)."""

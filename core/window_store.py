@@ -7,6 +7,7 @@ budget it is given, otherwise in an uncompressed scratch file read back with pla
 reads (no memory map), so the file never counts as resident memory.
 """
 import os
+import threading
 
 import numpy as np
 
@@ -25,6 +26,8 @@ class WindowStore:
         self._records = {}
         self._file = None
         self._end = 0
+        # One file position shared by all callers: file access takes turns between threads.
+        self._lock = threading.Lock()
         if path is not None:
             self._file = open(path, 'w+b')
 
@@ -40,6 +43,10 @@ class WindowStore:
         if self._file is None:
             self._memory[window] = dict(arrays)
             return
+        with self._lock:
+            self._put_record(window, arrays)
+
+    def _put_record(self, window, arrays):
         record = self._records.get(window)
         if record is None:
             layout, offset = [], self._end
@@ -66,12 +73,13 @@ class WindowStore:
         if self._file is None:
             return self._memory[window]
         arrays = {}
-        for name, dtype, size, offset in self._records[window]:
-            values = np.empty(size, dtype=dtype)
-            self._file.seek(offset)
-            if self._file.readinto(memoryview(values).cast('B')) != values.nbytes:
-                raise IOError('The scratch file {} was truncated.'.format(self.path))
-            arrays[name] = values
+        with self._lock:
+            for name, dtype, size, offset in self._records[window]:
+                values = np.empty(size, dtype=dtype)
+                self._file.seek(offset)
+                if self._file.readinto(memoryview(values).cast('B')) != values.nbytes:
+                    raise IOError('The scratch file {} was truncated.'.format(self.path))
+                arrays[name] = values
         return arrays
 
     def close(self):

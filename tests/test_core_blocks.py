@@ -52,3 +52,53 @@ def test_terrain_fit_on_sampled_rows_matches_the_full_fit(terrain_scene, tmp_pat
     assert sampled.n_pixels < full.n_pixels / 3
     assert sampled.lapse_rate_k_per_km == pytest.approx(full.lapse_rate_k_per_km, rel=0.1)
     assert sampled.illumination_k == pytest.approx(full.illumination_k, rel=0.05)
+
+
+def test_threads_do_not_change_the_map(colorado_scene, tmp_path):
+    """Blocks computed by several threads are combined in window order: the same map to the bit.
+
+    Each thread holds a block of its own, so three threads get three times the budget here
+    to cut the scene into the same windows as one thread."""
+    sun = SunGeometry(acquisition_date=colorado_scene.settings.acquisition_date)
+    one = downscale(scene_inputs(colorado_scene), str(tmp_path / 'one.tif'),
+                    DownscaleOptions(threads=1, memory_mb=4, sun=sun))
+    three = downscale(scene_inputs(colorado_scene), str(tmp_path / 'three.tif'),
+                      DownscaleOptions(threads=3, memory_mb=12, sun=sun))
+    assert len(pipeline.row_windows(colorado_scene.fine_grid, pipeline.BYTES_PER_FINE_PIXEL, 4)) > 5
+    assert np.array_equal(read(tmp_path / 'one.tif'), read(tmp_path / 'three.tif'), equal_nan=True)
+    assert one.terrain.lapse_rate_k_per_km == three.terrain.lapse_rate_k_per_km
+    assert np.array_equal(one.coarse['downscaled_mean'], three.coarse['downscaled_mean'], equal_nan=True)
+
+
+def test_negative_thread_count_is_refused(colorado_scene, tmp_path):
+    with pytest.raises(pipeline.InputError, match='threads'):
+        downscale(scene_inputs(colorado_scene), str(tmp_path / 'x.tif'), DownscaleOptions(threads=-1))
+    assert not (tmp_path / 'x.tif').exists()
+
+
+@pytest.mark.parametrize('in_file', [False, True])
+def test_window_store_gives_back_what_it_kept(tmp_path, in_file):
+    from soil_moisture_downscaling.core.raster_io import Window
+    from soil_moisture_downscaling.core.window_store import WindowStore
+    path = tmp_path / 'kept.bin'
+    store = WindowStore(str(path) if in_file else None)
+    rng = np.random.default_rng(3)
+    kept = {}
+    for row in range(4):
+        window = Window(0, row * 5, 7, 5)
+        kept[window] = {'zone': rng.integers(-1, 99, 35).astype(np.int32), 'z': rng.normal(size=35).astype(np.float32),
+                        'corner': rng.integers(0, 9, 35).astype(np.int8)}
+        store.put(window, kept[window])
+    # Overwriting a window keeps the others intact.
+    first = Window(0, 0, 7, 5)
+    kept[first] = dict(kept[first], z=np.full(35, 2.5, dtype=np.float32))
+    store.put(first, kept[first])
+    for window, arrays in kept.items():
+        assert window in store
+        got = store.get(window)
+        for name, values in arrays.items():
+            assert got[name].dtype == values.dtype
+            assert np.array_equal(got[name], values)
+    assert path.exists() == in_file
+    store.close()
+    assert not path.exists()
