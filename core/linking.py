@@ -62,17 +62,45 @@ class Standardizer:
     def terms(self, lst, ndvi, elev=None, columns=None):
         """The 7 terms (..., 7) of standardized predictors, or only ``columns`` (indices into
         TERMS); the elevation term is 0 without a DEM."""
+        standardized = self.standardized(lst, ndvi, elev)
+        return np.stack([term(k, *standardized) for k in (range(len(TERMS)) if columns is None else columns)],
+                        axis=-1)
+
+    def standardized(self, lst, ndvi, elev=None):
+        """(l, n, e): the standardized predictors (e = 0 without a DEM)."""
         l = (np.asarray(lst, dtype=np.float64) - self.lst_centre) / self.lst_scale
         n = (np.asarray(ndvi, dtype=np.float64) - self.ndvi_centre) / self.ndvi_scale
         e = np.zeros_like(l) if elev is None else (np.asarray(elev, dtype=np.float64) - self.elev_centre) / self.elev_scale
-        makers = (lambda: np.ones_like(l), lambda: l, lambda: n, lambda: e, lambda: l * l, lambda: n * n,
-                  lambda: l * n)
-        return np.stack([makers[k]() for k in (range(len(TERMS)) if columns is None else columns)], axis=-1)
+        return l, n, e
+
+
+def term(k, l, n, e):
+    """Term k of TERMS (1, l, n, e, l², n², l·n) from the standardized predictors."""
+    if k == 0:
+        return np.ones_like(l)
+    if k in (1, 2, 3):
+        return (l, n, e)[k - 1]
+    if k == 4:
+        return l * l
+    if k == 5:
+        return n * n
+    return l * n
 
 
 def predict(beta, terms):
     """θ = Σ β_k·term_k over the last axis."""
     return np.einsum('...k,...k->...', beta, terms)
+
+
+def predict_pixels(standardizer, beta, lst, ndvi, elev, columns):
+    """θ = Σ β_j·term_columns[j] for 1-D pixel arrays: :func:`predict` of
+    ``standardizer.terms(..., columns=columns)`` without stacking the terms (one term at a time)."""
+    standardized = standardizer.standardized(lst, ndvi, elev)
+    total = np.zeros(len(lst))
+    for j, column in enumerate(columns):
+        # The constant term needs no array of ones.
+        total += beta[:, j] if column == 0 else beta[:, j] * term(column, *standardized)
+    return total
 
 
 def bisquare_kernel(half_width):

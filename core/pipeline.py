@@ -773,9 +773,8 @@ class _Run:
         lst, ndvi = lst_star[mask], block.ndvi[mask]
         if self.noise_filtered:
             lst, ndvi = self.denoise(block, mask, lst, ndvi)
-        terms = self.fit.standardizer.terms(lst, ndvi, block.z[mask] if self.uses_elevation else None,
-                                            columns=columns)
-        predicted[mask] = np.einsum('ij,ij->i', beta, terms)
+        predicted[mask] = linking.predict_pixels(self.fit.standardizer, beta, lst, ndvi,
+                                                 block.z[mask] if self.uses_elevation else None, columns)
         return predicted, mask
 
     def denoise(self, block, mask, lst, ndvi):

@@ -62,17 +62,17 @@ class BilinearWeights:
         self.grid_shape = (ny, nx)
         self.n_cells = ny * nx
         self.corner = corner
-        steps = np.array([0, 1 if nx > 1 else 0, nx if ny > 1 else 0, (1 if nx > 1 else 0) + (nx if ny > 1 else 0)],
-                         dtype=node0.dtype)
-        self.nodes = node0[:, None] + steps
+        step_x, step_y = (1 if nx > 1 else 0), (nx if ny > 1 else 0)
+        # Column by column: broadcasting into (n, 4) arrays is several times slower.
+        self.nodes = np.empty((node0.size, 4), dtype=node0.dtype)
+        for k, step in enumerate((0, step_x, step_y, step_x + step_y)):
+            np.add(node0, step, out=self.nodes[:, k])
         wx = wx.astype(np.float64)
         wy = wy.astype(np.float64)
-        weights = np.empty((node0.size, 4))
-        weights[:, 0] = (1.0 - wx) * (1.0 - wy)
-        weights[:, 1] = wx * (1.0 - wy)
-        weights[:, 2] = (1.0 - wx) * wy
-        weights[:, 3] = wx * wy
-        self.weights = weights
+        ax, ay = 1.0 - wx, 1.0 - wy
+        self.weights = np.empty((node0.size, 4))
+        for k, (u, v) in enumerate(((ax, ay), (wx, ay), (ax, wy), (wx, wy))):
+            np.multiply(u, v, out=self.weights[:, k])
         self._matrix = None
 
     @classmethod
@@ -116,8 +116,11 @@ class BilinearWeights:
         if valid_nodes is None or np.all(valid_nodes):
             return nodes, weights
         valid = np.asarray(valid_nodes, dtype=bool).ravel()
-        # Only pixels with an invalid node among their four need new weights.
-        partial = np.flatnonzero(~valid[nodes].all(axis=1))
+        # Only pixels with an invalid node among their four (weight on valid nodes < 1) need new weights.
+        valid_weight = self.matrix @ valid.astype(np.float64)
+        if subset is not None:
+            valid_weight = valid_weight[subset]
+        partial = np.flatnonzero(valid_weight < 1.0 - 1e-9)
         if partial.size == 0:
             return nodes, weights
         weights = weights.copy()
