@@ -38,6 +38,7 @@ class _NormalEquations:
     yty: float = 0.0
     n: int = 0
     sum_z: float = 0.0
+    sum_y: float = 0.0
 
     def __post_init__(self):
         self.xtx = np.zeros((self.size, self.size))
@@ -49,6 +50,16 @@ class _NormalEquations:
         self.yty += float(y @ y)
         self.n += len(y)
         self.sum_z += float(z.sum())
+        self.sum_y += float(y.sum())
+
+    def merge(self, other):
+        """Add the equations of another block."""
+        self.xtx += other.xtx
+        self.xty += other.xty
+        self.yty += other.yty
+        self.n += other.n
+        self.sum_z += other.sum_z
+        self.sum_y += other.sum_y
 
     def solve(self):
         """Least-squares coefficients; terms without variance (e.g. a flat DEM) get 0."""
@@ -115,35 +126,45 @@ def _valid_pixels(lst, ndvi, z, cos_i):
 def fit_terrain_correction(read_blocks, mode='illumination+lapse', progress=None):
     """Fit the terrain model of LST over all blocks.
 
-    ``read_blocks()`` returns a fresh iterator of (lst, ndvi, z, cos_i) arrays
-    (K, -, m, -), one per block; it is called twice (fit, then trimmed refit).
+    ``read_blocks(progress, function)`` returns a fresh iterator of ``function(lst, ndvi,
+    z, cos_i)`` (arrays in K, -, m, -), one per block, in a fixed order (it may compute them
+    in worker threads); it is called twice (fit, then trimmed refit).
     """
     if mode not in MODES:
         raise InputError('Unknown terrain correction mode {!r}; choose one of {}.'.format(mode, ', '.join(MODES)))
     if mode == 'none':
         return TerrainCorrection()
     size = 4 if mode == 'illumination+lapse' else 3
-    first = _NormalEquations(size)
-    for lst, ndvi, z, cos_i in read_blocks(progress.sub(0.0, 0.5) if progress else None):
+
+    def block_equations(lst, ndvi, z, cos_i):
+        equations = _NormalEquations(size)
         values = _valid_pixels(lst, ndvi, z, cos_i)
         x, y = _design(mode, *values)
-        first.add(x, y, values[2])
+        equations.add(x, y, values[2])
+        return equations
+
+    first = _NormalEquations(size)
+    for equations in read_blocks(progress.sub(0.0, 0.5) if progress else None, block_equations):
+        first.merge(equations)
     if first.n < _MIN_PIXELS:
         raise InputError('Too few pixels ({}) have LST, NDVI and DEM values together for the terrain correction; '
                          'check that the three rasters overlap and share valid data.'.format(first.n))
     beta, rss, _ = first.solve()
     sigma = np.sqrt(rss / max(first.n - size, 1))
-    trimmed = _NormalEquations(size)
-    sum_y = sum_y2 = 0.0
-    for lst, ndvi, z, cos_i in read_blocks(progress.sub(0.5, 1.0) if progress else None):
+
+    def block_trimmed_equations(lst, ndvi, z, cos_i):
+        equations = _NormalEquations(size)
         values = _valid_pixels(lst, ndvi, z, cos_i)
         x, y = _design(mode, *values)
         inlier = np.abs(y - x @ beta) <= 3.0 * sigma if sigma > 0 else np.ones(len(y), dtype=bool)
-        trimmed.add(x[inlier], y[inlier], values[2][inlier])
-        sum_y += float(y[inlier].sum())
-        sum_y2 += float((y[inlier] ** 2).sum())
+        equations.add(x[inlier], y[inlier], values[2][inlier])
+        return equations
+
+    trimmed = _NormalEquations(size)
+    for equations in read_blocks(progress.sub(0.5, 1.0) if progress else None, block_trimmed_equations):
+        trimmed.merge(equations)
     beta, rss, keep = trimmed.solve()
-    tss = sum_y2 - sum_y ** 2 / trimmed.n
+    tss = trimmed.yty - trimmed.sum_y ** 2 / trimmed.n
     names = ['intercept', 'elevation', 'illumination', 'ndvi'] if size == 4 else ['intercept', 'illumination', 'ndvi']
     coefficients = dict(zip(names, beta))
     return TerrainCorrection(

@@ -308,8 +308,9 @@ class FineScene:
         if progress is not None:
             progress.report(1.0)
 
-    def terrain_blocks(self, progress=None):
-        """Blocks for fitting the terrain model: clear LST only, never filled values.
+    def terrain_blocks(self, progress=None, function=None):
+        """``function(lst, ndvi, z, cos_i)`` (or the tuple) of the blocks used to fit the
+        terrain model, in a fixed order: clear LST only, never filled values.
 
         A 4-coefficient fit needs no billion pixels: beyond TERRAIN_FIT_PIXELS the fit uses
         every k-th window of the run (their geometry is kept for the later passes), or, when
@@ -328,8 +329,10 @@ class FineScene:
             rows_per_band = max(1, sampled_rows // bands)
             starts = np.unique(np.linspace(0, self.grid.height - rows_per_band, bands).round().astype(int))
             windows = [Window(0, int(start), self.grid.width, rows_per_band) for start in starts]
-        for block in self.map(None, progress, windows=windows):
-            yield block.lst_clear, block.ndvi, block.z, block.cos_i
+        def task(block):
+            arrays = (block.lst_clear, block.ndvi, block.z, block.cos_i)
+            return arrays if function is None else function(*arrays)
+        return self.map(task, progress, windows=windows)
 
     def count_gaps(self):
         """(missing LST, missing NDVI) pixels, reading only those two rasters."""
