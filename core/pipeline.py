@@ -170,8 +170,11 @@ class FineScene:
         self.windows = row_windows(grid, BYTES_PER_FINE_PIXEL * self.workers, working_mb)
         self._window_set = set(self.windows)
         self.kept = None
-        if bytes_per_pixel and (in_memory or workdir is not None):
-            self.kept = WindowStore(None if in_memory else os.path.join(workdir, 'geometry.bin'))
+        if bytes_per_pixel and in_memory:
+            self.kept = WindowStore()
+        elif bytes_per_pixel and workdir is not None and _disk_allows(workdir, grid.n_pixels * bytes_per_pixel):
+            self.kept = WindowStore(os.path.join(workdir, 'geometry.bin'))
+        # Otherwise (no room) the geometry is recomputed in every pass: slower, same values.
         self.filler = None
         self.progress = None
         self._cached = None
@@ -361,6 +364,16 @@ class FineScene:
         if self.kept is not None:
             self.kept.close()
         self._cached = None
+
+
+def _disk_allows(folder, nbytes):
+    """Whether ``nbytes`` of kept geometry may go to ``folder``: at most half of its free space,
+    so that the θ̂ store (8 bytes per pixel) and the output still fit."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return False
+    return nbytes <= 0.5 * free
 
 
 class PixelStore:

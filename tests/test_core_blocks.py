@@ -102,3 +102,20 @@ def test_window_store_gives_back_what_it_kept(tmp_path, in_file):
     assert path.exists() == in_file
     store.close()
     assert not path.exists()
+
+
+def test_without_room_to_keep_the_geometry_the_map_is_the_same(colorado_scene, tmp_path, monkeypatch):
+    """When the scratch disk is too full to keep the per-pixel geometry, every pass recomputes it."""
+    sun = SunGeometry(acquisition_date=colorado_scene.settings.acquisition_date)
+    downscale(scene_inputs(colorado_scene), str(tmp_path / 'kept.tif'), DownscaleOptions(memory_mb=4, sun=sun))
+    monkeypatch.setattr(pipeline, '_disk_allows', lambda folder, nbytes: False)
+    opened = []
+    original = pipeline.FineScene.__init__
+
+    def record(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        opened.append(self)
+    monkeypatch.setattr(pipeline.FineScene, '__init__', record)
+    downscale(scene_inputs(colorado_scene), str(tmp_path / 'recomputed.tif'), DownscaleOptions(memory_mb=4, sun=sun))
+    assert opened and opened[0].kept is None
+    assert np.array_equal(read(tmp_path / 'kept.tif'), read(tmp_path / 'recomputed.tif'), equal_nan=True)
