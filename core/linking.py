@@ -127,28 +127,56 @@ class CoarseFit:
     global_r_squared: float = float('nan')
 
 
+class _WindowMoments:
+    """Window-weighted sums of products of the terms and the response, for every cell at
+    once; each is computed once and shared by the predictor sets of one window size."""
+
+    def __init__(self, weighted_sum, terms, response, mask):
+        self.weighted_sum = weighted_sum
+        self.terms = terms
+        self.masked_terms = terms * mask[..., None]
+        self.y = np.where(mask, response, 0.0)
+        self.sum_w = weighted_sum(mask.astype(float))
+        self.syy = weighted_sum(self.y * self.y)
+        self.sy = weighted_sum(self.y)
+        self._cross = {}
+        self._cross_y = {}
+
+    def cross(self, i, j):
+        """Σ w·term_i·term_j over the window's samples."""
+        key = (min(i, j), max(i, j))
+        if key not in self._cross:
+            self._cross[key] = self.weighted_sum(self.masked_terms[..., key[0]] * self.terms[..., key[1]])
+        return self._cross[key]
+
+    def cross_y(self, i):
+        """Σ w·term_i·θ over the window's samples."""
+        if i not in self._cross_y:
+            self._cross_y[i] = self.weighted_sum(self.masked_terms[..., i] * self.y)
+        return self._cross_y[i]
+
+
 class _Candidate:
     """The weighted normal equations of one predictor set, for every cell at once."""
 
-    def __init__(self, indices, weighted_sum, terms, response, mask, min_lst_sd, min_ndvi_sd, standardizer):
+    def __init__(self, indices, moments, min_lst_sd, min_ndvi_sd, standardizer):
         p = len(indices)
-        t = terms[..., list(indices)] * mask[..., None]
-        y = np.where(mask, response, 0.0)
         self.p = p
         self.indices = indices
-        self.sum_w = weighted_sum(mask.astype(float))
+        self.sum_w = moments.sum_w
         self.a = np.empty(self.sum_w.shape + (p, p))
         for i in range(p):
             for j in range(i, p):
-                self.a[..., i, j] = self.a[..., j, i] = weighted_sum(t[..., i] * terms[..., indices[j]])
-        self.b = np.stack([weighted_sum(t[..., i] * y) for i in range(p)], axis=-1)
-        self.syy = weighted_sum(y * y)
-        self.sy = weighted_sum(y)
+                self.a[..., i, j] = self.a[..., j, i] = moments.cross(indices[i], indices[j])
+        self.b = np.stack([moments.cross_y(k) for k in indices], axis=-1)
+        self.syy = moments.syy
+        self.sy = moments.sy
+        lst, ndvi = TERMS.index('lst'), TERMS.index('ndvi')
         with np.errstate(invalid='ignore', divide='ignore'):
-            mean_l = self.a[..., 0, 1] / self.sum_w
-            mean_n = self.a[..., 0, 2] / self.sum_w
-            var_l = weighted_sum(t[..., 1] * terms[..., 1]) / self.sum_w - mean_l ** 2
-            var_n = weighted_sum(t[..., 2] * terms[..., 2]) / self.sum_w - mean_n ** 2
+            mean_l = moments.cross(0, lst) / self.sum_w
+            mean_n = moments.cross(0, ndvi) / self.sum_w
+            var_l = moments.cross(lst, lst) / self.sum_w - mean_l ** 2
+            var_n = moments.cross(ndvi, ndvi) / self.sum_w - mean_n ** 2
         self.mean_l, self.mean_n = mean_l, mean_n
         self.sd_ok = ((np.sqrt(np.maximum(var_l, 0)) * standardizer.lst_scale > min_lst_sd)
                       & (np.sqrt(np.maximum(var_n, 0)) * standardizer.ndvi_scale > min_ndvi_sd))
@@ -210,9 +238,10 @@ def fit_global(theta, terms, sample_mask, standardizer, model='linear', use_elev
         return values.sum(axis=-1)
     best = (None, -1, int(n[0]), float('nan'))
     best_aicc = np.inf
+    moments = _WindowMoments(total, flat_terms, flat_theta, flat_mask)
     for set_index, with_elevation in enumerate(use_elevation):
         indices = term_indices(model, with_elevation)
-        candidate = _Candidate(indices, total, flat_terms, flat_theta, flat_mask, min_lst_sd, min_ndvi_sd, standardizer)
+        candidate = _Candidate(indices, moments, min_lst_sd, min_ndvi_sd, standardizer)
         ok, beta, rss, r_squared = candidate.solve(n, np.ones(1, dtype=bool))
         if ok[0]:
             aicc = _aicc(n, rss, len(indices))[0]
@@ -255,10 +284,10 @@ def fit_adaptive_window(theta, terms, sample_mask, standardizer, model='linear',
             return ndimage.correlate(values, kernel, mode='constant', cval=0.0)
         n = ndimage.correlate(mask.astype(float), (kernel > 0).astype(float), mode='constant', cval=0.0)
         n = np.rint(n)
+        moments = _WindowMoments(weighted_sum, safe_terms, theta, mask)
         for with_elevation in use_elevation:
             indices = term_indices(model, with_elevation)
-            candidate = _Candidate(indices, weighted_sum, safe_terms, theta, mask, min_lst_sd, min_ndvi_sd,
-                                   standardizer)
+            candidate = _Candidate(indices, moments, min_lst_sd, min_ndvi_sd, standardizer)
             ok, cand_beta, rss, cand_r2 = candidate.solve(n, np.ones(shape, dtype=bool))
             aicc = np.where(ok, _aicc(n, rss, len(indices)), np.inf)
             better = ok & (aicc < best_aicc)
