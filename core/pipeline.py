@@ -629,9 +629,9 @@ class _Run:
                     part['noise'][name].add(np.where(observed, values, np.nan).reshape(shape), zone.reshape(shape))
             part['lst'], part['count'] = zonal_sums(zone, lst_star, n_cells)
             if block.ndvi is not None:
-                part['ndvi'] = zonal_sums(zone, block.ndvi, n_cells)[0]
+                part['ndvi'] = zonal_sums(zone, block.ndvi, n_cells, counts=False)[0]
             if self.uses_elevation:
-                part['elev'] = zonal_sums(zone, block.z, n_cells)[0]
+                part['elev'] = zonal_sums(zone, block.z, n_cells, counts=False)[0]
             part['filled'] = int((block.filled & valid).sum()) if block.filled is not None else 0
             if self.method == DISPATCH:
                 part['samples'] = _subsample(block, lst_star, valid, self.fine_grid.n_pixels)
@@ -868,16 +868,30 @@ class _Run:
         n_cells = self.n_cells
         lower, upper = self.options.sm_min, self.options.sm_max
         low, high = np.inf, -np.inf
+        # The statistics of the first clipping iteration (no shift yet) come with this pass:
+        # a few bincounts per block, which saves a pass whenever values must be clipped.
+        clipped_sums, free = np.zeros(n_cells), np.zeros(n_cells)
 
         def block_residual(block):
             theta0 = self.unclipped(block, self.store.get(block.window))
             self.store.put(block.window, theta0)
-            return (np.nanmin(theta0), np.nanmax(theta0)) if np.isfinite(theta0).any() else (np.inf, -np.inf)
+            if not np.isfinite(theta0).any():
+                return np.inf, -np.inf, None
+            statistics = None
+            if self.residual_step:
+                zone = np.where(np.isfinite(theta0), block.zone, -1)
+                statistics = BoundedConsistency.statistics(theta0, np.clip(theta0, lower, upper), zone, n_cells,
+                                                           lower, upper)
+            return np.nanmin(theta0), np.nanmax(theta0), statistics
 
         with self.timer('residual'):
             # θ̂ comes from the store and the geometry is kept: the inputs are not read again.
-            for block_low, block_high in self.scene.map(block_residual, progress.sub(0.0, 0.4), inputs=False):
+            for block_low, block_high, statistics in self.scene.map(block_residual, progress.sub(0.0, 0.4),
+                                                                    inputs=False):
                 low, high = min(low, block_low), max(high, block_high)
+                if statistics is not None:
+                    clipped_sums += statistics[0]
+                    free += statistics[1]
 
         def theta0_blocks(step_progress, function, inputs=False):
             """function(block, θ0, zone of the pixels with a value) for every block, in order."""
@@ -890,26 +904,30 @@ class _Run:
         self.consistency = BoundedConsistency(self.theta_flat, self.output_count, lower, upper,
                                               np.full(n_cells, low), np.full(n_cells, high))
         if self.residual_step and (low < lower or high > upper):
-            self.redistribute_clipped(theta0_blocks, progress.sub(0.4, 0.6))
+            self.redistribute_clipped(theta0_blocks, progress.sub(0.4, 0.6), (clipped_sums, free))
         return self.final_pass(theta0_blocks, output_path, diagnostics_path, progress.sub(0.6, 1.0))
 
-    def redistribute_clipped(self, theta0_blocks, progress):
-        """Find per-cell shifts so that clipping keeps every cell's mean (a few passes)."""
+    def redistribute_clipped(self, theta0_blocks, progress, first_statistics):
+        """Find per-cell shifts so that clipping keeps every cell's mean (a few passes; the
+        statistics of the first, with no shift, come from the residual pass)."""
         lower, upper = self.options.sm_min, self.options.sm_max
         passes = 0
         with self.timer('clip'):
             for passes in range(1, _MAX_CLIP_PASSES + 1):
-                sums = np.zeros(self.n_cells)
-                free = np.zeros(self.n_cells)
+                if passes == 1:
+                    sums, free = first_statistics
+                else:
+                    sums = np.zeros(self.n_cells)
+                    free = np.zeros(self.n_cells)
 
-                def block_statistics(block, values, zone):
-                    clipped = self.consistency.clip(values, zone)
-                    return BoundedConsistency.statistics(values, clipped, zone, self.n_cells, lower, upper)
+                    def block_statistics(block, values, zone):
+                        clipped = self.consistency.clip(values, zone)
+                        return BoundedConsistency.statistics(values, clipped, zone, self.n_cells, lower, upper)
 
-                for s, f in theta0_blocks(progress.sub((passes - 1) / _MAX_CLIP_PASSES, passes / _MAX_CLIP_PASSES),
-                                          block_statistics):
-                    sums += s
-                    free += f
+                    for s, f in theta0_blocks(progress.sub((passes - 1) / _MAX_CLIP_PASSES,
+                                                           passes / _MAX_CLIP_PASSES), block_statistics):
+                        sums += s
+                        free += f
                 if self.consistency.update(sums, free) < _CONSISTENCY_TOLERANCE:
                     break
         self.progress.info('Values outside [{}, {}] m³/m³ were clipped and the clipped amount moved onto the other '
@@ -938,7 +956,7 @@ class _Run:
                     # A value on a bound up to rounding (e.g. DISPATCH's SEE = 0) is not "clipped".
                     clipped = np.isfinite(shifted) & ((shifted < lower - _CLIP_FLAG_TOLERANCE)
                                                       | (shifted > upper + _CLIP_FLAG_TOLERANCE))
-                    return block, final, clipped, zonal_sums(zone, final, n_cells)[0]
+                    return block, final, clipped, zonal_sums(zone, final, n_cells, counts=False)[0]
 
                 try:
                     # Diagnostics flag filled pixels: then the inputs (and the filler) are read again.

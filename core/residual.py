@@ -104,9 +104,12 @@ class BilinearWeights:
             # Every row of weights sums to 1: nothing to renormalize.
             return numerator
         total = self.matrix @ valid.astype(np.float64)
+        # Only pixels next to a cell without a value need dividing (NaN where no node has one).
+        partial = np.flatnonzero(total < 1.0 - 1e-9)
         with np.errstate(invalid='ignore', divide='ignore'):
-            total = np.where(total > 0, total, np.nan)
-            return numerator / (total if values.ndim == 1 else total[:, None])
+            scale = np.where(total[partial] > 0, 1.0 / total[partial], np.nan)
+        numerator[partial] *= scale if values.ndim == 1 else scale[:, None]
+        return numerator
 
     def normalized(self, valid_nodes=None, subset=None):
         """(nodes, weights) of the pixels in ``subset`` (bool or None = all), weights renormalized
@@ -153,15 +156,17 @@ def interpolate(cell_values, nodes, weights):
     return result
 
 
-def zonal_sums(zone, values, n_cells):
-    """Per-cell sum and count of the finite values of pixels with zone ≥ 0 (np.bincount)."""
+def zonal_sums(zone, values, n_cells, counts=True):
+    """Per-cell sum and (unless ``counts`` is false) count of the finite values of pixels with
+    zone ≥ 0 (np.bincount)."""
     zone = np.asarray(zone).ravel()
     values = np.asarray(values, dtype=np.float64).ravel()
     # Skipped pixels go to an extra bin that is dropped: no masked copies of the inputs.
     bins = np.where((zone >= 0) & np.isfinite(values), zone, n_cells)
     sums = np.bincount(bins, weights=values, minlength=n_cells + 1)[:n_cells]
-    counts = np.bincount(bins, minlength=n_cells + 1)[:n_cells]
-    return sums, counts
+    if not counts:
+        return sums, None
+    return sums, np.bincount(bins, minlength=n_cells + 1)[:n_cells]
 
 
 class SpreadSums:
@@ -241,7 +246,7 @@ class BoundedConsistency:
     @staticmethod
     def statistics(theta0, clipped, zone, n_cells, lower, upper):
         """(Σ clipped θ, number of pixels strictly inside the bounds) per cell."""
-        sums, _ = zonal_sums(zone, clipped, n_cells)
+        sums, _ = zonal_sums(zone, clipped, n_cells, counts=False)
         inside = np.isfinite(clipped) & (clipped > lower) & (clipped < upper)
         free = np.bincount(zone[inside & (zone >= 0)], minlength=n_cells)
         return sums, free
