@@ -10,6 +10,7 @@ on standardized predictors; terms a candidate does not use are 0. A
 prediction is therefore linear in the coefficients, so interpolating
 coefficient fields between cells interpolates the cells' predictions.
 """
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -251,9 +252,22 @@ def fit_global(theta, terms, sample_mask, standardizer, model='linear', use_elev
     return best
 
 
+def _select_better(fits, h, n, best_aicc, beta, half_window, predictor_set, n_used, r_squared):
+    """Where a candidate of half-window h has a lower AICc than the best so far, take it (in place)."""
+    for with_elevation, indices, ok, cand_beta, rss, cand_r2 in fits:
+        aicc = np.where(ok, _aicc(n, rss, len(indices)), np.inf)
+        better = ok & (aicc < best_aicc)
+        best_aicc[better] = aicc[better]
+        beta[better] = _scatter(cand_beta[better], indices)
+        half_window[better] = h
+        predictor_set[better] = int(with_elevation)
+        n_used[better] = n[better]
+        r_squared[better] = cand_r2[better]
+
+
 def fit_adaptive_window(theta, terms, sample_mask, standardizer, model='linear', half_windows=range(2, 7),
                         use_elevation=(False, True), min_lst_sd=MIN_LST_SD_K, min_ndvi_sd=MIN_NDVI_SD,
-                        progress=None):
+                        progress=None, workers=1):
     """Local weighted fits in self-adaptive moving windows (METHOD.md §4).
 
     theta (ny, nx): coarse soil moisture (m³/m³, NaN where missing).
@@ -262,7 +276,8 @@ def fit_adaptive_window(theta, terms, sample_mask, standardizer, model='linear',
     For each cell, the (h, predictor set) with the lowest AICc among the
     candidates that pass the sample-size, spread and physics checks wins; ties
     go to the smaller h and the smaller set. Cells with no candidate take the
-    global fit, else their own coarse value (fallback flags).
+    global fit, else their own coarse value (fallback flags). The window sizes are fitted
+    by up to ``workers`` threads and compared in order, so the result does not depend on it.
     """
     theta = np.asarray(theta, dtype=float)
     mask = sample_mask & np.isfinite(theta) & np.all(np.isfinite(terms), axis=-1)
@@ -275,28 +290,29 @@ def fit_adaptive_window(theta, terms, sample_mask, standardizer, model='linear',
     n_used = np.zeros(shape, dtype=np.int32)
     r_squared = np.full(shape, np.nan)
     half_windows = list(half_windows)
-    for step, h in enumerate(half_windows):
-        if progress is not None:
-            progress.report(step / len(half_windows))
+
+    def fit_window(h):
+        """(n, [(with_elevation, indices, ok, β, RSS, R²) per predictor set]) for half-window h."""
         kernel = bisquare_kernel(h)
 
-        def weighted_sum(values, kernel=kernel):
+        def weighted_sum(values):
             return ndimage.correlate(values, kernel, mode='constant', cval=0.0)
-        n = ndimage.correlate(mask.astype(float), (kernel > 0).astype(float), mode='constant', cval=0.0)
-        n = np.rint(n)
+        n = np.rint(ndimage.correlate(mask.astype(float), (kernel > 0).astype(float), mode='constant', cval=0.0))
         moments = _WindowMoments(weighted_sum, safe_terms, theta, mask)
+        fits = []
         for with_elevation in use_elevation:
             indices = term_indices(model, with_elevation)
             candidate = _Candidate(indices, moments, min_lst_sd, min_ndvi_sd, standardizer)
-            ok, cand_beta, rss, cand_r2 = candidate.solve(n, np.ones(shape, dtype=bool))
-            aicc = np.where(ok, _aicc(n, rss, len(indices)), np.inf)
-            better = ok & (aicc < best_aicc)
-            best_aicc[better] = aicc[better]
-            beta[better] = _scatter(cand_beta[better], indices)
-            half_window[better] = h
-            predictor_set[better] = int(with_elevation)
-            n_used[better] = n[better]
-            r_squared[better] = cand_r2[better]
+            fits.append((with_elevation, indices) + candidate.solve(n, np.ones(shape, dtype=bool)))
+        return n, fits
+
+    with ThreadPoolExecutor(max(1, int(workers))) as pool:
+        # ndimage and LAPACK release the interpreter lock; results are compared in h order.
+        window_fits = pool.map(fit_window, half_windows)
+        for step, (h, (n, fits)) in enumerate(zip(half_windows, window_fits)):
+            if progress is not None:
+                progress.report(step / len(half_windows))
+            _select_better(fits, h, n, best_aicc, beta, half_window, predictor_set, n_used, r_squared)
     fallback = np.where(np.isfinite(best_aicc), FALLBACK_LOCAL, FALLBACK_NONE).astype(np.int8)
     global_beta, global_set, global_n, global_r2 = fit_global(theta, terms, sample_mask, standardizer, model,
                                                              use_elevation, min_lst_sd, min_ndvi_sd)

@@ -700,7 +700,8 @@ class _Run:
                 self.fit = linking.fit_adaptive_window(
                     self.theta, terms, mask, standardizer, model,
                     range(self.options.min_half_window, self.options.max_half_window + 1),
-                    (False, True) if self.uses_elevation else (False,), progress=progress)
+                    (False, True) if self.uses_elevation else (False,), progress=progress,
+                    workers=self.options.workers)
                 _log_fit(self.fit, self.progress)
             else:
                 self.fit = linking.global_coarse_fit(self.theta, terms, mask, standardizer, model)
