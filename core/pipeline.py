@@ -162,19 +162,27 @@ class FineScene:
         self.ndvi = RasterReader(ndvi) if ndvi is not None else None
         self.terrain = terrain
         self.indexer = indexer
-        bytes_per_pixel = (_GEOMETRY_BYTES if indexer is not None else 0) + (_TERRAIN_BYTES if terrain else 0)
+        coarse_bytes = _GEOMETRY_BYTES if indexer is not None else 0
+        bytes_per_pixel = coarse_bytes + (_TERRAIN_BYTES if terrain is not None else 0)
         kept_mb = grid.n_pixels * bytes_per_pixel / 2.0 ** 20
         in_memory = kept_mb <= _GEOMETRY_MEMORY_SHARE * memory_mb
         working_mb = memory_mb - kept_mb if in_memory else memory_mb
         # Each worker holds a block of its own.
         self.windows = row_windows(grid, BYTES_PER_FINE_PIXEL * self.workers, working_mb)
         self._window_set = set(self.windows)
+        # Keep all of the geometry in memory, else on disk, else (a big scene on a full disk) only
+        # its coarse-cell part on disk, else nothing. What is not kept is recomputed in every
+        # pass that needs it: slower, same values.
         self.kept = None
+        self.keeps_terrain = terrain is not None
         if bytes_per_pixel and in_memory:
             self.kept = WindowStore()
-        elif bytes_per_pixel and workdir is not None and _disk_allows(workdir, grid.n_pixels * bytes_per_pixel):
-            self.kept = WindowStore(os.path.join(workdir, 'geometry.bin'))
-        # Otherwise (no room) the geometry is recomputed in every pass: slower, same values.
+        elif bytes_per_pixel and workdir is not None:
+            if _disk_allows(workdir, grid.n_pixels * bytes_per_pixel):
+                self.kept = WindowStore(os.path.join(workdir, 'geometry.bin'))
+            elif coarse_bytes and _disk_allows(workdir, grid.n_pixels * coarse_bytes):
+                self.kept = WindowStore(os.path.join(workdir, 'geometry.bin'))
+                self.keeps_terrain = False
         self.filler = None
         self.progress = None
         self._cached = None
@@ -193,26 +201,39 @@ class FineScene:
         node0/wx/wy/corner (:func:`bilinear_geometry`) and, with terrain, z/cos_i/cos_sz (float32).
         Computed once per window of the run and then kept."""
         kept = self.kept
+        with_terrain = self.terrain is not None and (with_terrain or (kept is not None and self.keeps_terrain))
         if kept is not None and window in kept:
-            return kept.get(window)
+            arrays = kept.get(window)
+            if with_terrain and not self.keeps_terrain:
+                arrays = dict(arrays, **self._terrain_arrays(window, self._coarse_arrays(window)[1]))
+            return arrays
+        arrays, latitude = self._coarse_arrays(window)
+        terrain = self._terrain_arrays(window, latitude) if with_terrain else {}
+        if kept is not None and window in self._window_set:
+            kept.put(window, dict(arrays, **terrain) if self.keeps_terrain else arrays)
+        arrays.update(terrain)
+        return arrays
+
+    def _coarse_arrays(self, window):
+        """(zone/node0/wx/wy/corner of a window, latitudes of its pixels or None)."""
+        if self.indexer is None:
+            return {}, None
         arrays = {}
         latitude = None
-        if self.indexer is not None:
-            fcol, frow = self.indexer.index(window)
-            if self.indexer.coarse_is_geographic:
-                # The sun needs latitudes: those of the coarse CRS serve (no second projection).
-                gt = self.indexer.coarse_grid.geotransform
-                latitude = gt[3] + frow * gt[5]
-            coarse = self.indexer.coarse_grid
-            (arrays['zone'], arrays['node0'], arrays['wx'], arrays['wy'],
-             arrays['corner']) = bilinear_geometry(fcol.ravel(), frow.ravel(), (coarse.height, coarse.width))
-        if self.terrain is not None and (with_terrain or kept is not None):
-            # float32 whether kept or not, so that every pass sees the same values.
-            for name, values in zip(('z', 'cos_i', 'cos_sz'), self.terrain.read(window, latitude)):
-                arrays[name] = np.asarray(values, dtype=np.float32).ravel()
-        if kept is not None and window in self._window_set:
-            kept.put(window, arrays)
-        return arrays
+        fcol, frow = self.indexer.index(window)
+        if self.indexer.coarse_is_geographic:
+            # The sun needs latitudes: those of the coarse CRS serve (no second projection).
+            gt = self.indexer.coarse_grid.geotransform
+            latitude = gt[3] + frow * gt[5]
+        coarse = self.indexer.coarse_grid
+        (arrays['zone'], arrays['node0'], arrays['wx'], arrays['wy'],
+         arrays['corner']) = bilinear_geometry(fcol.ravel(), frow.ravel(), (coarse.height, coarse.width))
+        return arrays, latitude
+
+    def _terrain_arrays(self, window, latitude):
+        """z, cos_i, cos_sz of a window: float32 whether kept or not, so every pass sees the same values."""
+        return {name: np.asarray(values, dtype=np.float32).ravel()
+                for name, values in zip(('z', 'cos_i', 'cos_sz'), self.terrain.read(window, latitude))}
 
     def read(self, window, inputs=True):
         """The block of a window; with ``inputs=False`` only its coarse-cell mapping (cheap)."""

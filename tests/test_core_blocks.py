@@ -104,11 +104,8 @@ def test_window_store_gives_back_what_it_kept(tmp_path, in_file):
     assert not path.exists()
 
 
-def test_without_room_to_keep_the_geometry_the_map_is_the_same(colorado_scene, tmp_path, monkeypatch):
-    """When the scratch disk is too full to keep the per-pixel geometry, every pass recomputes it."""
-    sun = SunGeometry(acquisition_date=colorado_scene.settings.acquisition_date)
-    downscale(scene_inputs(colorado_scene), str(tmp_path / 'kept.tif'), DownscaleOptions(memory_mb=4, sun=sun))
-    monkeypatch.setattr(pipeline, '_disk_allows', lambda folder, nbytes: False)
+def record_scenes(monkeypatch):
+    """A list that receives every FineScene opened from now on."""
     opened = []
     original = pipeline.FineScene.__init__
 
@@ -116,6 +113,27 @@ def test_without_room_to_keep_the_geometry_the_map_is_the_same(colorado_scene, t
         original(self, *args, **kwargs)
         opened.append(self)
     monkeypatch.setattr(pipeline.FineScene, '__init__', record)
+    return opened
+
+
+def test_without_room_to_keep_the_geometry_the_map_is_the_same(colorado_scene, tmp_path, monkeypatch):
+    """When the scratch disk is too full to keep the per-pixel geometry, every pass recomputes it."""
+    sun = SunGeometry(acquisition_date=colorado_scene.settings.acquisition_date)
+    downscale(scene_inputs(colorado_scene), str(tmp_path / 'kept.tif'), DownscaleOptions(memory_mb=4, sun=sun))
+    monkeypatch.setattr(pipeline, '_disk_allows', lambda folder, nbytes: False)
+    opened = record_scenes(monkeypatch)
     downscale(scene_inputs(colorado_scene), str(tmp_path / 'recomputed.tif'), DownscaleOptions(memory_mb=4, sun=sun))
     assert opened and opened[0].kept is None
     assert np.array_equal(read(tmp_path / 'kept.tif'), read(tmp_path / 'recomputed.tif'), equal_nan=True)
+
+
+def test_with_room_for_the_coarse_geometry_only_the_map_is_the_same(colorado_scene, tmp_path, monkeypatch):
+    """A disk with room for the coarse-cell geometry but not the terrain keeps the former only."""
+    sun = SunGeometry(acquisition_date=colorado_scene.settings.acquisition_date)
+    downscale(scene_inputs(colorado_scene), str(tmp_path / 'kept.tif'), DownscaleOptions(memory_mb=4, sun=sun))
+    coarse_only = colorado_scene.fine_grid.n_pixels * pipeline._GEOMETRY_BYTES
+    monkeypatch.setattr(pipeline, '_disk_allows', lambda folder, nbytes: nbytes <= coarse_only)
+    opened = record_scenes(monkeypatch)
+    downscale(scene_inputs(colorado_scene), str(tmp_path / 'partly.tif'), DownscaleOptions(memory_mb=4, sun=sun))
+    assert opened[0].kept is not None and not opened[0].keeps_terrain
+    assert np.array_equal(read(tmp_path / 'kept.tif'), read(tmp_path / 'partly.tif'), equal_nan=True)
