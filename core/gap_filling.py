@@ -198,8 +198,9 @@ def day_angle(dates):
     return np.array([2.0 * math.pi * (d.timetuple().tm_yday - 1) / _DAYS_PER_YEAR for d in dates])
 
 
-def fit_annual_cycle(series, dates, min_clear=5):
-    """Per-pixel annual cycle coefficients (c0, c1, c2) of a (dates, pixels) array.
+def fit_annual_cycle(series, dates, min_clear=5, overwrite=False):
+    """Per-pixel annual cycle coefficients (c0, c1, c2) of a (dates, pixels) array
+    (``overwrite``: the series may be used as scratch, which saves a copy of it).
 
     LST(d) = c0 + c1·sin(2πd/N) + c2·cos(2πd/N), least squares on the finite values
     of each pixel; pixels with fewer than ``min_clear`` clear dates get the mean of the
@@ -208,7 +209,7 @@ def fit_annual_cycle(series, dates, min_clear=5):
     angle = day_angle(dates)
     basis = np.column_stack([np.ones_like(angle), np.sin(angle), np.cos(angle)])   # (dates, 3)
     clear = np.isfinite(series)
-    values = np.where(clear, series, 0.0)
+    values = np.nan_to_num(series, copy=not overwrite, nan=0.0, posinf=0.0, neginf=0.0)
     weights = clear.astype(float)
     # Normal equations per pixel: A (pixels, 3, 3), b (pixels, 3), as matrix products
     # (an einsum over dates × pixels × 3 × 3 would build a 9× larger temporary).
@@ -297,7 +298,9 @@ def write_annual_cycle(lst_stack, dates, grid, path, memory_mb, progress, bands=
     its coefficients (c0 K, c1 K, c2 K) as a 3-band float32 raster; block by block."""
     from .raster_io import SCRATCH_OPTIONS, RasterReader, RasterSource, RasterWriter, row_windows
     bands = bands or list(range(1, len(dates) + 1))
-    readers = [RasterReader(RasterSource(lst_stack, band, name='LST')) for band in bands]
+    # One dataset for all bands: a handle per band would hold bands × bands band objects.
+    dataset = RasterSource(lst_stack, bands[0], name='LST').open()
+    readers = [RasterReader(RasterSource(lst_stack, band, name='LST'), dataset) for band in bands]
     # Per pixel and date: the series, its clear mask, values and weights (float64) for the fit,
     # and the band being read.
     windows = row_windows(grid, 40 * len(bands) + 200, memory_mb)
@@ -309,7 +312,7 @@ def write_annual_cycle(lst_stack, dates, grid, path, memory_mb, progress, bands=
                 series = np.empty((len(readers), window.xsize * window.ysize))
                 for row, reader in enumerate(readers):
                     series[row] = reader.read(window).ravel()
-                coefficients = fit_annual_cycle(series, dates)
+                coefficients = fit_annual_cycle(series, dates, overwrite=True)
                 for band in range(3):
                     writer.write(window, coefficients[:, band].reshape(window.ysize, window.xsize).astype(np.float32),
                                  band=band + 1)

@@ -198,10 +198,13 @@ class RasterReader:
     Safe to share between threads: a GDAL dataset is not, so reads take turns.
     """
 
-    def __init__(self, source):
+    def __init__(self, source, dataset=None):
+        """``dataset``: the source's file already open, to share between the readers of its
+        bands (one handle per band of a 365-band stack costs GDAL about 2 MB each, per band
+        object of every handle); readers sharing a dataset must be used from one thread."""
         self.source = source
         self._lock = threading.Lock()
-        self.dataset = source.open()
+        self.dataset = dataset if dataset is not None else source.open()
         self.band = self.dataset.GetRasterBand(source.band)
         self.nodata = self.band.GetNoDataValue()
         self.scale = self.band.GetScale()

@@ -92,3 +92,34 @@ def test_annual_cycle_is_recovered_from_clear_days():
     coefficients = fit_annual_cycle(cloudy, dates)
     np.testing.assert_allclose(coefficients, truth, atol=1e-9)
     np.testing.assert_allclose(annual_cycle(coefficients, dates[10]), series[10], atol=1e-9)
+
+
+def test_annual_cycle_file_matches_the_fit_of_each_pixel(tmp_path):
+    """write_annual_cycle reads every band through one shared dataset, block by block, and
+    writes the same coefficients as fitting each pixel's whole series at once."""
+    from datetime import date, timedelta
+    from osgeo import gdal, osr
+    from soil_moisture_downscaling.core.gap_filling import write_annual_cycle
+    from soil_moisture_downscaling.core.progress import Progress
+    from soil_moisture_downscaling.core.raster_io import GridSpec
+    rng = np.random.default_rng(11)
+    dates = [date(2021, 1, 1) + timedelta(days=7 * k) for k in range(40)]
+    utm = osr.SpatialReference()
+    utm.ImportFromEPSG(32613)
+    grid = GridSpec(30, 20, (500000.0, 1000.0, 0.0, 4400000.0, 0.0, -1000.0), utm.ExportToWkt())
+    angle = 2 * np.pi * np.array([d.timetuple().tm_yday - 1 for d in dates]) / 365.25
+    cube = 290.0 + 8.0 * np.sin(angle)[:, None, None] + rng.normal(0, 1.0, (len(dates), 20, 30))
+    cube[rng.random(cube.shape) < 0.3] = np.nan
+    stack = str(tmp_path / 'lst.tif')
+    dataset = gdal.GetDriverByName('GTiff').Create(stack, 30, 20, len(dates), gdal.GDT_Float32)
+    dataset.SetGeoTransform(grid.geotransform)
+    dataset.SetProjection(grid.crs_wkt)
+    for band, values in enumerate(cube, start=1):
+        dataset.GetRasterBand(band).SetNoDataValue(-9999)
+        dataset.GetRasterBand(band).WriteArray(np.where(np.isnan(values), -9999, values))
+    dataset = None
+    path = write_annual_cycle(stack, dates, grid, str(tmp_path / 'cycle.tif'), memory_mb=0.05, progress=Progress())
+    written = gdal.Open(path).ReadAsArray().reshape(3, -1).T
+    expected = fit_annual_cycle(cube.reshape(len(dates), -1).astype(np.float32).astype(np.float64), dates)
+    assert np.allclose(written, expected, atol=1e-3, equal_nan=True)
+    assert abs(np.nanmean(written[:, 1]) - 8.0) < 0.5
