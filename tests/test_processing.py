@@ -179,3 +179,17 @@ def test_memory_budget_setting_is_registered_and_read(qgis_app):
         assert memory_budget_mb() == 64.0
     finally:
         ProcessingConfig.setSettingValue(MEMORY_SETTING, 1024)
+
+
+def test_threads_follow_the_qgis_core_limit(qgis_app):
+    """Settings ▸ Options ▸ Rendering ▸ "Max cores to use" also bounds the downscaling threads."""
+    from qgis.core import QgsApplication
+    from soil_moisture_downscaling.processing.algorithms.base import SoilMoistureAlgorithm
+    previous = QgsApplication.maxThreads()
+    try:
+        QgsApplication.setMaxThreads(1)
+        assert SoilMoistureAlgorithm.threads() == 1
+        QgsApplication.setMaxThreads(-1)
+        assert SoilMoistureAlgorithm.threads() == 0
+    finally:
+        QgsApplication.setMaxThreads(previous)

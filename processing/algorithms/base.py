@@ -110,6 +110,13 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
         return memory_budget_mb()
 
     @staticmethod
+    def threads():
+        """Worker threads for the fine passes: QGIS's own limit (Settings ▸ Options ▸ Rendering ▸
+        "Max cores to use") when one is set, else 0 (automatic)."""
+        from qgis.core import QgsApplication
+        return max(0, QgsApplication.maxThreads())
+
+    @staticmethod
     def run_core(function, *args, **kwargs):
         """Call the core; bad input and cancel become QgsProcessingException with the core's message."""
         try:

@@ -148,7 +148,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
             min_valid_fraction=self.parameterAsDouble(parameters, self.MIN_VALID_FRACTION, context),
             sm_min=self.parameterAsDouble(parameters, self.SM_MIN, context),
             sm_max=self.parameterAsDouble(parameters, self.SM_MAX, context),
-            sun=sun, memory_mb=self.memory_mb(),
+            sun=sun, memory_mb=self.memory_mb(), threads=self.threads(),
             fill_gaps=self.parameterAsBoolean(parameters, self.FILL_GAPS, context),
             noise_filter=self.parameterAsBoolean(parameters, self.NOISE_FILTER, context))
 
