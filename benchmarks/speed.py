@@ -218,7 +218,7 @@ def child_warp(folder, out):
             'output_bytes': os.path.getsize(out)}
 
 
-def child_downscale(folder, out, method, memory_mb):
+def child_downscale(folder, out, method, memory_mb, threads=0):
     from datetime import date
     from ..core.pipeline import DownscaleInputs, DownscaleOptions, downscale
     from ..core.raster_io import RasterSource
@@ -226,14 +226,15 @@ def child_downscale(folder, out, method, memory_mb):
     base = common.current_rss_mb()
     inputs = DownscaleInputs(*(RasterSource(os.path.join(folder, key + '.tif'), name=key)
                                for key in ('coarse_sm', 'lst', 'ndvi', 'dem')))
-    options = DownscaleOptions(method=int(method), memory_mb=float(memory_mb),
+    options = DownscaleOptions(method=int(method), memory_mb=float(memory_mb), threads=int(threads),
                                sun=SunGeometry(acquisition_date=date(2021, 7, 15)))
     started = time.perf_counter()
     result = downscale(inputs, out, options)
     seconds = time.perf_counter() - started
     return {'seconds': seconds, 'stage_seconds': result.stage_seconds, 'peak_rss_mb': common.peak_rss_mb(),
             'baseline_rss_mb': base, 'consistency_max_error': result.consistency_max_error,
-            'n_output_pixels': result.n_output_pixels, 'output_bytes': os.path.getsize(out)}
+            'n_output_pixels': result.n_output_pixels, 'output_bytes': os.path.getsize(out),
+            'threads': options.workers}
 
 
 def _child_main(argv):
@@ -242,7 +243,7 @@ def _child_main(argv):
     if kind == 'warp':
         answer = child_warp(folder, out)
     else:
-        answer = child_downscale(folder, out, argv[3], argv[4])
+        answer = child_downscale(folder, out, *argv[3:6])
     print(json.dumps(answer))
     return 0
 
@@ -255,8 +256,9 @@ def _remove(path):
             os.remove(candidate)
 
 
-def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, nice=0, log=print):
-    """Time warp and downscale (fresh child per run); medians over ``repeats``."""
+def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, nice=0, log=print, one_thread=False):
+    """Time warp and downscale (fresh child per run); medians over ``repeats``. With
+    ``one_thread``, also one downscale run restricted to a single thread."""
     from ..core.pipeline import METHODS
     out = os.path.join(folder, 'out.tif')
     warps, runs = [], []
@@ -280,7 +282,12 @@ def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, n
         'consistency_max_error': max(r['consistency_max_error'] for r in runs),
         'output_mb': best['output_bytes'] / 1e6, 'stage_seconds': best['stage_seconds'],
         'all_downscale_s': [r['seconds'] for r in runs], 'all_warp_s': [w['seconds'] for w in warps],
+        'threads': runs[0].get('threads'),
     }
+    if one_thread:
+        single = common.run_child('speed', ['downscale', folder, out, method, memory_mb, 1], nice=nice)
+        _remove(out)
+        row.update(downscale_1thread_s=single['seconds'], ratio_to_warp_1thread=single['seconds'] / warp_s)
     log('  {:<22} {:>6.1f} Mpx  warp {:>7.2f} s  downscale {:>8.2f} s  ratio {:>5.2f}  peak {:>6.0f} MB'.format(
         label, mpx, warp_s, run_s, row['ratio_to_warp'], row['peak_rss_mb']))
     return row
@@ -296,7 +303,7 @@ def run_sizes(sizes, workdir, all_methods_at_first=True, nice=0, log=print, memo
         generate_s = time.perf_counter() - started
         repeats = max_repeats if grid.n_pixels <= 5e6 else 1
         heavy_nice = max(nice, 10) if grid.n_pixels / 1e6 > HEAVY_MPX else nice
-        row = measure(folder, label, grid, coarse, 0, memory_mb, repeats, heavy_nice, log)
+        row = measure(folder, label, grid, coarse, 0, memory_mb, repeats, heavy_nice, log, one_thread=True)
         row['generate_s'] = generate_s
         rows.append(row)
         if index == 0 and all_methods_at_first:
