@@ -46,8 +46,9 @@ CONSISTENT_METHODS = (TERRAIN_AWARE, GLOBAL_LINEAR, DISPATCH, ADAPTIVE_NO_TERRAI
 QUALITY_LST_FILLED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK = 1, 2, 4
 QUALITY_CLIPPED, QUALITY_OUTSIDE_COARSE = 8, 16
 
-#: Working memory per fine pixel of a block, all temporary arrays together (bytes).
-BYTES_PER_FINE_PIXEL = 700
+#: Working memory per fine pixel of a block, all temporary arrays together (bytes): numpy's
+#: traced peak is 217 B/px on the clear 13 Mpx speed scene and 260 B/px with 30 % clouds to fill.
+BYTES_PER_FINE_PIXEL = 400
 #: Threads used when DownscaleOptions.threads is 0 (each one holds a block of its own).
 MAX_AUTO_THREADS = 4
 #: Pixels used to fit the terrain model of LST (evenly spaced rows beyond this).
