@@ -25,7 +25,7 @@ from . import common  # noqa: E402
 from .speed import make_speed_scene  # noqa: E402
 
 
-def profile(width, height, results, method=0, memory_mb=512.0):
+def profile(width, height, results, method=0, memory_mb=512.0, threads=1):
     from datetime import date
     from ..core.pipeline import DownscaleInputs, DownscaleOptions, downscale
     from ..core.raster_io import RasterSource
@@ -35,7 +35,9 @@ def profile(width, height, results, method=0, memory_mb=512.0):
         make_speed_scene(workdir, width, height)
         inputs = DownscaleInputs(*(RasterSource(os.path.join(workdir, key + '.tif'), name=key)
                                    for key in ('coarse_sm', 'lst', 'ndvi', 'dem')))
-        options = DownscaleOptions(method=method, memory_mb=memory_mb, sun=SunGeometry(acquisition_date=date(2021, 7, 15)))
+        # One thread by default: the profilers sample the calling thread only.
+        options = DownscaleOptions(method=method, memory_mb=memory_mb, threads=threads,
+                                   sun=SunGeometry(acquisition_date=date(2021, 7, 15)))
         out = os.path.join(workdir, 'out.tif')
         try:
             from pyinstrument import Profiler
@@ -60,8 +62,8 @@ def profile(width, height, results, method=0, memory_mb=512.0):
             text = stream.getvalue()
             tool = 'cProfile'
         seconds = time.perf_counter() - started
-        header = ['# {} profile of core.pipeline.downscale (method {}, memory_mb {:.0f}) on a {} x {} px speed scene'
-                  .format(tool, method, memory_mb, width, height),
+        header = ['# {} profile of core.pipeline.downscale (method {}, memory_mb {:.0f}, threads {}) on a {} x {} px '
+                  'speed scene'.format(tool, method, memory_mb, threads, width, height),
                   '# wall {:.2f} s (profiled); stage_seconds: {}'.format(
                       seconds, ', '.join('{} {:.2f}'.format(k, v) for k, v in result.stage_seconds.items())),
                   '# command: {}'.format(common.command_line()), '']
@@ -80,7 +82,9 @@ def main(argv=None):
     parser.add_argument('--width', type=int, default=2530)
     parser.add_argument('--height', type=int, default=1582)
     parser.add_argument('--method', type=int, default=0)
+    parser.add_argument('--threads', type=int, default=1, help='DownscaleOptions.threads (default 1: the profiler '
+                        'sees the calling thread only)')
     parser.add_argument('--results', default=common.DEFAULT_RESULTS_DIR)
     args = parser.parse_args(argv)
-    profile(args.width, args.height, args.results, args.method)
+    profile(args.width, args.height, args.results, args.method, threads=args.threads)
     return 0
