@@ -93,14 +93,15 @@ def predict(beta, terms):
     return np.einsum('...k,...k->...', beta, terms)
 
 
-def predict_pixels(standardizer, beta, lst, ndvi, elev, columns):
-    """θ = Σ β_j·term_columns[j] for 1-D pixel arrays: :func:`predict` of
-    ``standardizer.terms(..., columns=columns)`` without stacking the terms (one term at a time)."""
+def predict_pixels(standardizer, beta_rows, lst, ndvi, elev, columns):
+    """θ = Σ β_j·term_columns[j] for 1-D pixel arrays, with β given as rows (k, n) so that each
+    coefficient is contiguous: :func:`predict` of ``standardizer.terms(..., columns=columns)``
+    without stacking the terms (one term at a time)."""
     standardized = standardizer.standardized(lst, ndvi, elev)
     total = np.zeros(len(lst))
     for j, column in enumerate(columns):
         # The constant term needs no array of ones.
-        total += beta[:, j] if column == 0 else beta[:, j] * term(column, *standardized)
+        total += beta_rows[j] if column == 0 else beta_rows[j] * term(column, *standardized)
     return total
 
 

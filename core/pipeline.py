@@ -811,19 +811,21 @@ class _Run:
                 predicted[mask] = np.where(mean_see >= dispatch.MIN_MEAN_SEE, cell_theta * see / mean_see, cell_theta)
             return predicted, mask
         # Only the terms some cell uses (3–4 of 7 for a linear model) are interpolated and applied.
+        # Every pixel is computed and the mask applied once at the end: nearly all pixels are in
+        # it, and selecting them from each array would cost more than the few extra values.
         columns = self.used_terms
-        beta = self.scene.interpolate(block, self.beta_flat[:, columns], self.beta_valid)[mask]
-        lst, ndvi = lst_star[mask], block.ndvi[mask]
+        beta = self.scene.interpolate(block, self.beta_flat[:, columns], self.beta_valid)
+        lst, ndvi = lst_star, block.ndvi
         if self.noise_filtered:
-            lst, ndvi = self.denoise(block, mask, lst, ndvi)
-        predicted[mask] = linking.predict_pixels(self.fit.standardizer, beta, lst, ndvi,
-                                                 block.z[mask] if self.uses_elevation else None, columns)
-        return predicted, mask
+            lst, ndvi = self.denoise(block, lst, ndvi)
+        with np.errstate(invalid='ignore'):
+            values = linking.predict_pixels(self.fit.standardizer, np.ascontiguousarray(beta.T), lst, ndvi,
+                                            block.z if self.uses_elevation else None, columns)
+        return np.where(mask, values, np.nan), mask
 
-    def denoise(self, block, mask, lst, ndvi):
+    def denoise(self, block, lst, ndvi):
         """Weight the fine anomalies of LST* and NDVI around their smooth coarse background
         by their signal fractions (core/noise.py); filled pixels are kept as they are."""
-        observed = np.ones(len(lst), dtype=bool) if block.filled is None else ~block.filled[mask]
         result = []
         backgrounds = None
         for index, (name, values) in enumerate((('lst', lst), ('ndvi', ndvi))):
@@ -832,10 +834,14 @@ class _Run:
                 result.append(values)
                 continue
             if backgrounds is None:
-                backgrounds = self.scene.interpolate(block, self.background_means, self.means_valid)[mask]
-            background = backgrounds[:, index]
+                backgrounds = np.ascontiguousarray(
+                    self.scene.interpolate(block, self.background_means, self.means_valid).T)
+            background = backgrounds[index]
             shrunk = background + fraction * (values - background)
-            result.append(np.where(observed & np.isfinite(background), shrunk, values))
+            keep = ~np.isfinite(background)
+            if block.filled is not None:
+                keep |= block.filled
+            result.append(np.where(keep, values, shrunk) if keep.any() else shrunk)
         return result
 
     def predict_pass(self, progress):
