@@ -358,7 +358,7 @@ def main(argv=None):
         return _child_main(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--quick', action='store_true', help='the smallest grid only')
-    parser.add_argument('--huge', action='store_true', help='also the 40000 × 40000 px scene (slow, ~25 GB disk)')
+    parser.add_argument('--huge', action='store_true', help='also the 40000 × 40000 px scene (~15 min, ~10 GB of inputs + scratch)')
     parser.add_argument('--huge-only', action='store_true', help='only the 40000 × 40000 px scene')
     parser.add_argument('--memory-mb', type=float, default=512.0, help='DownscaleOptions.memory_mb (default 512)')
     parser.add_argument('--results', default=common.DEFAULT_RESULTS_DIR, help='folder for speed.json / speed.csv')
