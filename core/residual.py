@@ -187,19 +187,29 @@ class SpreadSums:
 
     def add(self, zone, corner, weights):
         """zone (n,), corner (n,) from BilinearWeights, weights (n, 4): 0 for pixels to leave out."""
-        zone = np.asarray(zone)
-        dump = self.sums.size
-        # One bincount per node; pixels outside every cell go to an extra bin that is dropped.
-        base = np.where(zone >= 0, zone.astype(np.int64) * 9 + corner, dump)
-        for k, step in enumerate(self.NODE_STEPS):
-            bins = base + step if step else base
-            if step:
-                bins = np.minimum(bins, dump)
-            self.sums += np.bincount(bins, weights=weights[:, k], minlength=dump + 1)[:dump]
+        self.add_part(*self.block_part(zone, corner, weights))
 
-    def merge(self, other):
-        """Add the sums of another SpreadSums of the same grid (e.g. of another block)."""
-        self.sums += other.sums
+    @staticmethod
+    def block_part(zone, corner, weights):
+        """(offset, sums): one block's share of M, over the range of cells its pixels fall in
+        (a block covers a few rows of cells: no full-size array per block)."""
+        zone = np.asarray(zone)
+        inside = zone >= 0
+        if not inside.any():
+            return 0, np.zeros(0)
+        first = int(np.where(inside, zone, np.iinfo(zone.dtype).max).min()) * 9
+        size = (int(zone.max()) + 1) * 9 - first
+        # One bincount per node; pixels outside every cell go to an extra bin that is dropped.
+        base = np.where(inside, zone.astype(np.int64) * 9 + corner - first, size)
+        part = np.zeros(size)
+        for k, step in enumerate(SpreadSums.NODE_STEPS):
+            bins = np.minimum(base + step, size) if step else base
+            part += np.bincount(bins, weights=weights[:, k], minlength=size + 1)[:size]
+        return first, part
+
+    def add_part(self, offset, part):
+        """Add a :meth:`block_part`."""
+        self.sums[offset:offset + part.size] += part
 
     def zonal_sum_of_interpolated(self, field):
         """Σ over each cell's pixels of the bilinear interpolation of ``field`` (flat, NaN → 0)."""
