@@ -66,7 +66,8 @@ class BilinearWeights:
         # Column by column: broadcasting into (n, 4) arrays is several times slower.
         self.nodes = np.empty((node0.size, 4), dtype=node0.dtype)
         for k, step in enumerate((0, step_x, step_y, step_x + step_y)):
-            np.add(node0, step, out=self.nodes[:, k])
+            # A scalar of the array's own type: a Python int would make this a slow casting loop.
+            np.add(node0, node0.dtype.type(step), out=self.nodes[:, k])
         wx = wx.astype(np.float64)
         wy = wy.astype(np.float64)
         ax, ay = 1.0 - wx, 1.0 - wy
