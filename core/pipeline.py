@@ -143,6 +143,8 @@ class _Block:
                  'has_inputs', 'cache')
 
 
+#: The coarse-cell part of a pixel's kept geometry (from bilinear_geometry).
+_COARSE_GEOMETRY = ('zone', 'node0', 'wx', 'wy', 'corner')
 #: Bytes per fine pixel of the kept geometry: zone, first node, fractions, corner (+ terrain).
 _GEOMETRY_BYTES = 4 + 4 + 2 * 4 + 1
 _TERRAIN_BYTES = 3 * 4
@@ -209,7 +211,8 @@ class FineScene:
         kept = self.kept
         with_terrain = self.terrain is not None and (with_terrain or (kept is not None and self.keeps_terrain))
         if kept is not None and window in kept:
-            arrays = kept.get(window)
+            # Passes without inputs (residual, clipping, writing) read back the coarse-cell part only.
+            arrays = kept.get(window, None if with_terrain else _COARSE_GEOMETRY)
             if with_terrain and not self.keeps_terrain:
                 arrays = dict(arrays, **self._terrain_arrays(window, self._coarse_arrays(window)[1]))
             return arrays

@@ -68,13 +68,17 @@ class WindowStore:
             self._file.seek(offset)
             self._file.write(memoryview(values).cast('B'))
 
-    def get(self, window):
-        """name → array of a stored window (a fresh copy when read from the file)."""
+    def get(self, window, names=None):
+        """name → array of a stored window (a fresh copy when read from the file); only ``names``
+        when given."""
         if self._file is None:
-            return self._memory[window]
+            arrays = self._memory[window]
+            return arrays if names is None else {name: arrays[name] for name in names if name in arrays}
         arrays = {}
         with self._lock:
             for name, dtype, size, offset in self._records[window]:
+                if names is not None and name not in names:
+                    continue
                 values = np.empty(size, dtype=dtype)
                 self._file.seek(offset)
                 if self._file.readinto(memoryview(values).cast('B')) != values.nbytes:

@@ -99,6 +99,8 @@ def test_window_store_gives_back_what_it_kept(tmp_path, in_file):
         for name, values in arrays.items():
             assert got[name].dtype == values.dtype
             assert np.array_equal(got[name], values)
+    only_z = store.get(first, ('z',))
+    assert list(only_z) == ['z'] and np.array_equal(only_z['z'], kept[first]['z'])
     assert path.exists() == in_file
     store.close()
     assert not path.exists()
