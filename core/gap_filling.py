@@ -128,25 +128,26 @@ class SpatialLstFiller:
 
         ``read_blocks()`` yields (window, lst, ndvi, z, cos_i) flattened arrays (None for absent inputs).
         """
-        first = True
-        equations = None
+        # A term enters the model when it has a value somewhere in the scene (not just in the
+        # first block: a nodata strip along an edge must not drop NDVI); the NDVI grid is
+        # accumulated in the same pass.
+        present = {'elevation': False, 'illumination': False, 'ndvi': False}
         for window, lst, ndvi, z, cos_i in read_blocks():
-            if first:
-                self.terms = tuple(name for name, values in (('elevation', z), ('illumination', cos_i),
-                                                             ('ndvi', ndvi))
-                                   if values is not None and np.isfinite(values).any())
-                equations = _NormalEquations(1 + len(self.terms))
-                first = False
+            for name, values in (('elevation', z), ('illumination', cos_i), ('ndvi', ndvi)):
+                present[name] = present[name] or (values is not None and bool(np.isfinite(values).any()))
             if ndvi is not None:
                 self.ndvi_grid.add(window, ndvi)
+        self.terms = tuple(name for name in ('elevation', 'illumination', 'ndvi') if present[name])
+        equations = _NormalEquations(1 + len(self.terms))
+        for window, lst, ndvi, z, cos_i in read_blocks():
             valid = np.isfinite(lst) & self._terms_valid(ndvi, z, cos_i)
             if valid.any():
                 x = self._design(self.terms, int(valid.sum()), *(v[valid] if v is not None else None
                                                                 for v in (ndvi, z, cos_i)))
                 equations.add(x, lst[valid], np.zeros(int(valid.sum())))
-        if equations is None or equations.n < 10:
+        if equations.n < 10:
             raise InputError('Too few clear LST pixels ({}) to fill the gaps: choose a clearer date.'.format(
-                0 if equations is None else equations.n))
+                equations.n))
         self.beta = equations.solve()[0]
         if 'ndvi' in self.terms:
             self.ndvi_grid.finish()

@@ -123,3 +123,34 @@ def test_annual_cycle_file_matches_the_fit_of_each_pixel(tmp_path):
     expected = fit_annual_cycle(cube.reshape(len(dates), -1).astype(np.float32).astype(np.float64), dates)
     assert np.allclose(written, expected, atol=1e-3, equal_nan=True)
     assert abs(np.nanmean(written[:, 1]) - 8.0) < 0.5
+
+
+def test_gap_filler_keeps_ndvi_when_the_first_block_has_none(tmp_path):
+    """A nodata strip covering the first block must not drop NDVI from the filling model."""
+    from osgeo import osr
+    from soil_moisture_downscaling.core.gap_filling import SpatialLstFiller
+    from soil_moisture_downscaling.core.raster_io import GridSpec, Window
+    utm = osr.SpatialReference()
+    utm.ImportFromEPSG(32613)
+    grid = GridSpec(40, 30, (500000.0, 1000.0, 0.0, 4400000.0, 0.0, -1000.0), utm.ExportToWkt())
+    rng = np.random.default_rng(2)
+    ndvi = rng.uniform(0.1, 0.8, (30, 40))
+    z = rng.uniform(1500, 3500, (30, 40))
+    lst = 320.0 - 20.0 * ndvi - 0.0065 * z + rng.normal(0, 0.1, (30, 40))
+    ndvi[:10] = np.nan                      # the whole first block
+    ndvi[20:24, 5:9] = np.nan               # an interior hole
+    lst[rng.random(lst.shape) < 0.2] = np.nan
+    windows = [Window(0, row, 40, 10) for row in (0, 10, 20)]
+
+    def read_blocks():
+        for w in windows:
+            rows = slice(w.yoff, w.yoff + w.ysize)
+            yield w, lst[rows].ravel(), ndvi[rows].ravel(), z[rows].ravel(), None
+
+    filler = SpatialLstFiller(grid).prepare(read_blocks)
+    assert 'ndvi' in filler.terms and 'elevation' in filler.terms
+    rows = slice(20, 30)
+    filled_lst, filled_ndvi, mask = filler.fill(windows[2], lst[rows].ravel(), ndvi[rows].ravel(), z[rows].ravel(),
+                                               None)
+    assert np.isfinite(filled_ndvi).all() and np.isfinite(filled_lst).all()
+    assert mask.reshape(10, 40)[0:4, 5:9].all()
