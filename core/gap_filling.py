@@ -168,7 +168,8 @@ class SpatialLstFiller:
         """The fitted LST model (K) at every pixel (NaN where a term is missing)."""
         size = next(len(v) for v in (ndvi, z, cos_i) if v is not None)
         x = self._design(self.terms, size, ndvi, z, cos_i)
-        return x @ self.beta
+        # einsum, not BLAS: blocks are filled in worker threads (see lst_correction._NormalEquations.add).
+        return np.einsum('ij,j->i', x, self.beta)
 
     def _fill_ndvi(self, window, ndvi):
         if ndvi is None or 'ndvi' not in self.terms:

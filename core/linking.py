@@ -10,7 +10,6 @@ on standardized predictors; terms a candidate does not use are 0. A
 prediction is therefore linear in the coefficients, so interpolating
 coefficient fields between cells interpolates the cells' predictions.
 """
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -268,7 +267,7 @@ def _select_better(fits, h, n, best_aicc, beta, half_window, predictor_set, n_us
 
 def fit_adaptive_window(theta, terms, sample_mask, standardizer, model='linear', half_windows=range(2, 7),
                         use_elevation=(False, True), min_lst_sd=MIN_LST_SD_K, min_ndvi_sd=MIN_NDVI_SD,
-                        progress=None, workers=1):
+                        progress=None):
     """Local weighted fits in self-adaptive moving windows (METHOD.md §4).
 
     theta (ny, nx): coarse soil moisture (m³/m³, NaN where missing).
@@ -277,8 +276,7 @@ def fit_adaptive_window(theta, terms, sample_mask, standardizer, model='linear',
     For each cell, the (h, predictor set) with the lowest AICc among the
     candidates that pass the sample-size, spread and physics checks wins; ties
     go to the smaller h and the smaller set. Cells with no candidate take the
-    global fit, else their own coarse value (fallback flags). The window sizes are fitted
-    by up to ``workers`` threads and compared in order, so the result does not depend on it.
+    global fit, else their own coarse value (fallback flags).
     """
     theta = np.asarray(theta, dtype=float)
     mask = sample_mask & np.isfinite(theta) & np.all(np.isfinite(terms), axis=-1)
@@ -307,13 +305,13 @@ def fit_adaptive_window(theta, terms, sample_mask, standardizer, model='linear',
             fits.append((with_elevation, indices) + candidate.solve(n, np.ones(shape, dtype=bool)))
         return n, fits
 
-    with ThreadPoolExecutor(max(1, int(workers))) as pool:
-        # ndimage and LAPACK release the interpreter lock; results are compared in h order.
-        window_fits = pool.map(fit_window, half_windows)
-        for step, (h, (n, fits)) in enumerate(zip(half_windows, window_fits)):
-            if progress is not None:
-                progress.report(step / len(half_windows))
-            _select_better(fits, h, n, best_aicc, beta, half_window, predictor_set, n_used, r_squared)
+    # Window sizes one after the other: the batched LAPACK solves of _Candidate.solve may be threaded
+    # by the BLAS itself (OpenBLAS); fitting sizes in threads of our own made them up to 100× slower.
+    for step, h in enumerate(half_windows):
+        if progress is not None:
+            progress.report(step / len(half_windows))
+        n, fits = fit_window(h)
+        _select_better(fits, h, n, best_aicc, beta, half_window, predictor_set, n_used, r_squared)
     fallback = np.where(np.isfinite(best_aicc), FALLBACK_LOCAL, FALLBACK_NONE).astype(np.int8)
     global_beta, global_set, global_n, global_r2 = fit_global(theta, terms, sample_mask, standardizer, model,
                                                              use_elevation, min_lst_sd, min_ndvi_sd)

@@ -45,9 +45,11 @@ class _NormalEquations:
         self.xty = np.zeros(self.size)
 
     def add(self, x, y, z):
-        self.xtx += x.T @ x
-        self.xty += x.T @ y
-        self.yty += float(y @ y)
+        # einsum, not BLAS: blocks are added in worker threads, where a threaded BLAS (OpenBLAS)
+        # would compete with the pool for the cores and can slow down by orders of magnitude.
+        self.xtx += np.einsum('ij,ik->jk', x, x)
+        self.xty += np.einsum('ij,i->j', x, y)
+        self.yty += float(np.einsum('i,i->', y, y))
         self.n += len(y)
         self.sum_z += float(z.sum())
         self.sum_y += float(y.sum())
@@ -156,7 +158,8 @@ def fit_terrain_correction(read_blocks, mode='illumination+lapse', progress=None
         equations = _NormalEquations(size)
         values = _valid_pixels(lst, ndvi, z, cos_i)
         x, y = _design(mode, *values)
-        inlier = np.abs(y - x @ beta) <= 3.0 * sigma if sigma > 0 else np.ones(len(y), dtype=bool)
+        fitted = np.einsum('ij,j->i', x, beta)   # not BLAS: a worker thread (see _NormalEquations.add)
+        inlier = np.abs(y - fitted) <= 3.0 * sigma if sigma > 0 else np.ones(len(y), dtype=bool)
         equations.add(x[inlier], y[inlier], values[2][inlier])
         return equations
 

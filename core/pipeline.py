@@ -28,7 +28,7 @@ from .lst_correction import MODES as TERRAIN_MODES
 from .lst_correction import CorrectionCheck, TerrainCorrection, fit_terrain_correction
 from .noise import NuggetEstimate
 from .progress import Progress, StageTimer
-from .raster_io import (GridSpec, RasterReader, RasterSource, RasterWriter, Window,
+from .raster_io import (GridSpec, RasterReader, RasterSource, RasterWriter,
                         gdal_cache_limit, read_array, row_windows)
 from .residual import BilinearWeights, BoundedConsistency, SpreadSums, bilinear_geometry, zonal_sums
 from .gap_filling import SpatialLstFiller, fill_by_normalized_convolution
@@ -209,15 +209,17 @@ class FineScene:
         node0/wx/wy/corner (:func:`bilinear_geometry`) and, with terrain, z/cos_i/cos_sz (float32).
         Computed once per window of the run and then kept."""
         kept = self.kept
-        with_terrain = self.terrain is not None and (with_terrain or (kept is not None and self.keeps_terrain))
+        wanted = self.terrain is not None and with_terrain
         if kept is not None and window in kept:
             # Passes without inputs (residual, clipping, writing) read back the coarse-cell part only.
-            arrays = kept.get(window, None if with_terrain else _COARSE_GEOMETRY)
-            if with_terrain and not self.keeps_terrain:
+            arrays = kept.get(window, None if wanted else _COARSE_GEOMETRY)
+            if wanted and not self.keeps_terrain:
                 arrays = dict(arrays, **self._terrain_arrays(window, self._coarse_arrays(window)[1]))
             return arrays
+        # A window computed for the first time gets its terrain too when the terrain is kept.
+        compute_terrain = wanted or (self.terrain is not None and kept is not None and self.keeps_terrain)
         arrays, latitude = self._coarse_arrays(window)
-        terrain = self._terrain_arrays(window, latitude) if with_terrain else {}
+        terrain = self._terrain_arrays(window, latitude) if compute_terrain else {}
         if kept is not None and window in self._window_set:
             kept.put(window, dict(arrays, **terrain) if self.keeps_terrain else arrays)
         arrays.update(terrain)
@@ -342,28 +344,31 @@ class FineScene:
             progress.report(1.0)
 
     def terrain_blocks(self, progress=None, function=None):
-        """``function(lst, ndvi, z, cos_i)`` (or the tuple) of the blocks used to fit the
-        terrain model, in a fixed order: clear LST only, never filled values.
+        """``function(lst, ndvi, z, cos_i)`` (or the tuple) of the pixels used to fit the terrain
+        model, block by block in a fixed order: clear LST only, never filled values.
 
-        A 4-coefficient fit needs no billion pixels: beyond TERRAIN_FIT_PIXELS the fit uses
-        every k-th window of the run (their geometry is kept for the later passes), or, when
-        the scene has too few windows for that and the fit would keep at most a quarter of
-        it, evenly spaced bands of full rows. Deterministic either way.
+        A 4-coefficient fit needs no billion pixels: beyond TERRAIN_FIT_PIXELS it uses every
+        k-th row of the grid. The rows are chosen on the grid, not on the blocks, so the fit
+        does not depend on the memory budget or the number of threads; only the windows
+        holding such rows are read (their geometry is kept for the later passes).
         """
-        windows = self.windows
-        step = -(-self.grid.n_pixels // TERRAIN_FIT_PIXELS)
-        sampled_rows = TERRAIN_FIT_PIXELS // self.grid.width
-        if step >= 2 and len(windows) >= 2 * step:
-            windows = windows[step // 2::step]
-        elif 4 * sampled_rows <= self.grid.height:
-            # Evenly spaced bands of consecutive rows (at most 256 windows: each window costs
-            # a little fixed work), each read as one window.
-            bands = min(sampled_rows, 256)
-            rows_per_band = max(1, sampled_rows // bands)
-            starts = np.unique(np.linspace(0, self.grid.height - rows_per_band, bands).round().astype(int))
-            windows = [Window(0, int(start), self.grid.width, rows_per_band) for start in starts]
+        step = max(1, -(-self.grid.n_pixels // TERRAIN_FIT_PIXELS))
+        first = step // 2
+
+        def rows_of(window):
+            """Rows of the window (relative to it) that belong to the sample."""
+            start = first + -(-(window.yoff - first) // step) * step
+            return np.arange(start, window.yoff + window.ysize, step) - window.yoff
+
+        windows = [window for window in self.windows if rows_of(window).size]
+
         def task(block):
             arrays = (block.lst_clear, block.ndvi, block.z, block.cos_i)
+            if step > 1:
+                window = block.window
+                rows = rows_of(window)
+                arrays = tuple(None if values is None else
+                               np.reshape(values, (window.ysize, window.xsize))[rows].ravel() for values in arrays)
             return arrays if function is None else function(*arrays)
         return self.map(task, progress, windows=windows)
 
@@ -730,8 +735,7 @@ class _Run:
                 self.fit = linking.fit_adaptive_window(
                     self.theta, terms, mask, standardizer, model,
                     range(self.options.min_half_window, self.options.max_half_window + 1),
-                    (False, True) if self.uses_elevation else (False,), progress=progress,
-                    workers=self.options.workers)
+                    (False, True) if self.uses_elevation else (False,), progress=progress)
                 _log_fit(self.fit, self.progress)
             else:
                 self.fit = linking.global_coarse_fit(self.theta, terms, mask, standardizer, model)

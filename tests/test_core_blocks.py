@@ -139,3 +139,37 @@ def test_with_room_for_the_coarse_geometry_only_the_map_is_the_same(colorado_sce
     downscale(scene_inputs(colorado_scene), str(tmp_path / 'partly.tif'), DownscaleOptions(memory_mb=4, sun=sun))
     assert opened[0].kept is not None and not opened[0].keeps_terrain
     assert np.array_equal(read(tmp_path / 'kept.tif'), read(tmp_path / 'partly.tif'), equal_nan=True)
+
+
+def test_sampled_terrain_fit_does_not_depend_on_budget_or_threads(colorado_scene, tmp_path, monkeypatch):
+    """The sampled rows are chosen on the grid, not on the blocks (found in review: sampling
+    every k-th block made the lapse rate, hence the map, depend on the budget and threads)."""
+    monkeypatch.setattr(pipeline, 'TERRAIN_FIT_PIXELS', colorado_scene.fine_grid.n_pixels // 5)
+    sun = SunGeometry(acquisition_date=colorado_scene.settings.acquisition_date)
+    fits = []
+    for memory_mb, threads in ((1024, 1), (4, 1), (6, 2), (3, 3)):
+        result = downscale(scene_inputs(colorado_scene), str(tmp_path / 'out_{}_{}.tif'.format(memory_mb, threads)),
+                           DownscaleOptions(memory_mb=memory_mb, threads=threads, sun=sun))
+        fits.append(result.terrain)
+    for fit in fits[1:]:
+        assert fit.n_pixels == fits[0].n_pixels
+        # Same pixels; only the order of the block sums differs (the system is ill-conditioned: z in m).
+        assert fit.lapse_rate_k_per_km == pytest.approx(fits[0].lapse_rate_k_per_km, rel=1e-6)
+        assert fit.illumination_k == pytest.approx(fits[0].illumination_k, rel=1e-6)
+
+
+def test_passes_without_inputs_read_back_only_the_coarse_geometry(colorado_scene, tmp_path, monkeypatch):
+    """The residual, clipping and write passes need no terrain: they do not read it back."""
+    from soil_moisture_downscaling.core.window_store import WindowStore
+    requested = []
+    original = WindowStore.get
+
+    def record(self, window, names=None):
+        requested.append(names)
+        return original(self, window, names)
+    monkeypatch.setattr(WindowStore, 'get', record)
+    sun = SunGeometry(acquisition_date=colorado_scene.settings.acquisition_date)
+    downscale(scene_inputs(colorado_scene), str(tmp_path / 'out.tif'), DownscaleOptions(memory_mb=4, sun=sun))
+    coarse_only = [names for names in requested if names is not None and 'cos_i' not in names]
+    full = [names for names in requested if names is None]
+    assert coarse_only and full
