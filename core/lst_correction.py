@@ -19,10 +19,15 @@ _MIN_PIXELS = 10
 
 
 def _design(mode, lst, ndvi, z, cos_i):
-    """Terms and response of the terrain model for one mode (1-D arrays of valid pixels)."""
+    """Terms and response of the terrain model for one mode (1-D arrays of valid pixels).
+
+    Elevation enters in km, so that every column is of order 1: in metres the normal
+    equations are ill-conditioned and the coefficients depend on the order of the block sums
+    at ~1e-8.
+    """
     one = np.ones_like(lst)
     if mode == 'illumination+lapse':
-        return np.column_stack([one, z, cos_i, ndvi]), lst
+        return np.column_stack([one, z / 1000.0, cos_i, ndvi]), lst
     if mode == 'illumination':
         return np.column_stack([one, cos_i, ndvi]), lst
     if mode == 'fixed lapse rate':
@@ -172,7 +177,8 @@ def fit_terrain_correction(read_blocks, mode='illumination+lapse', progress=None
     coefficients = dict(zip(names, beta))
     return TerrainCorrection(
         mode=mode, intercept=coefficients['intercept'],
-        lapse_k_per_m=coefficients.get('elevation', FIXED_LAPSE_K_PER_M if mode == 'fixed lapse rate' else 0.0),
+        lapse_k_per_m=(coefficients['elevation'] / 1000.0 if 'elevation' in coefficients
+                       else FIXED_LAPSE_K_PER_M if mode == 'fixed lapse rate' else 0.0),
         illumination_k=coefficients['illumination'], ndvi_k=coefficients['ndvi'],
         reference_elevation=trimmed.sum_z / trimmed.n, n_pixels=trimmed.n, n_trimmed=first.n - trimmed.n,
         r_squared=1.0 - rss / tss if tss > 0 else float('nan'),

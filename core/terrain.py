@@ -133,6 +133,7 @@ class _DemWindowReader:
         self.sun = sun
         self.latitudes = None if (sun is None or (sun.fixed and not grid.is_geographic)) else \
             GridMapper(grid, _WGS84_WKT)
+        self._sun_table = None
 
     def read(self, window):
         y0 = max(0, window.yoff - 1)
@@ -168,18 +169,24 @@ class _DemWindowReader:
         return (padded[1:-1, 1:-1], illumination_from_gradients(dz_east, dz_north, sun_east, sun_north, sun_up),
                 sun_up)
 
+    #: Latitude step (degrees) of the table the sun vector is interpolated from.
+    SUN_TABLE_STEP_DEG = 0.01
+
     def sun_vector(self, latitude_deg):
         """Unit sun vector (east, north, up) per pixel. The sun position depends on latitude
-        only (fixed date and local solar time), smoothly: it is evaluated on a table of
-        latitudes and interpolated, instead of per pixel."""
+        only (fixed date and local solar time), smoothly: it is evaluated once on a table of
+        latitudes every 0.01° from pole to pole and interpolated linearly, instead of per pixel
+        (the same table for every block, so values do not depend on how the grid is cut)."""
         latitude_deg = np.asarray(latitude_deg, dtype=float)
-        low, high = np.nanmin(latitude_deg), np.nanmax(latitude_deg)
-        table = np.linspace(low, high, 257) if high > low else np.array([low])
-        zenith, azimuth = self.sun.angles(table)
-        components = (np.sin(zenith) * np.sin(azimuth), np.sin(zenith) * np.cos(azimuth), np.cos(zenith))
-        if len(table) == 1:
-            return tuple(np.full(latitude_deg.shape, c[0]) for c in components)
-        return tuple(np.interp(latitude_deg, table, c) for c in components)
+        if self._sun_table is None:
+            table = np.linspace(-90.0, 90.0, int(round(180.0 / self.SUN_TABLE_STEP_DEG)) + 1)
+            zenith, azimuth = self.sun.angles(table)
+            self._sun_table = np.stack([np.sin(zenith) * np.sin(azimuth), np.sin(zenith) * np.cos(azimuth),
+                                        np.cos(zenith)])
+        position = (np.clip(latitude_deg, -90.0, 90.0) + 90.0) / self.SUN_TABLE_STEP_DEG
+        below = np.minimum(np.floor(np.nan_to_num(position)), self._sun_table.shape[1] - 2).astype(np.intp)
+        fraction = position - below
+        return tuple(c[below] + fraction * (c[below + 1] - c[below]) for c in self._sun_table)
 
     def close(self):
         self.reader.close()
