@@ -180,13 +180,12 @@ class _DemWindowReader:
         latitude_deg = np.asarray(latitude_deg, dtype=float)
         if self._sun_table is None:
             table = np.linspace(-90.0, 90.0, int(round(180.0 / self.SUN_TABLE_STEP_DEG)) + 1)
+            self._sun_latitudes = table
             zenith, azimuth = self.sun.angles(table)
             self._sun_table = np.stack([np.sin(zenith) * np.sin(azimuth), np.sin(zenith) * np.cos(azimuth),
                                         np.cos(zenith)])
-        position = (np.clip(latitude_deg, -90.0, 90.0) + 90.0) / self.SUN_TABLE_STEP_DEG
-        below = np.minimum(np.floor(np.nan_to_num(position)), self._sun_table.shape[1] - 2).astype(np.intp)
-        fraction = position - below
-        return tuple(c[below] + fraction * (c[below + 1] - c[below]) for c in self._sun_table)
+        # np.interp: neighbouring pixels have nearly the same latitude, which its search exploits.
+        return tuple(np.interp(latitude_deg, self._sun_latitudes, c) for c in self._sun_table)
 
     def close(self):
         self.reader.close()
