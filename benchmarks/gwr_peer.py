@@ -12,7 +12,7 @@ What it does, per twin scene (the same inputs the plugin gets; the truth is not 
    process (``n_jobs=1``, like the plugin); coordinates = coarse cell centres projected into
    the fine CRS (metres).
 3. Apply at the fine scale: the local coefficients are interpolated bilinearly from the sample
-   cells' centres in the coarse grid's index space (the plugin's own ``bilinear_nodes``), and
+   cells' centres in the coarse grid's index space (the plugin's own ``BilinearWeights``), and
    θ_f = b0 + b1·LST_f + b2·NDVI_f on the raw LST (no terrain correction, no gap filling).
 4. Two outputs: ``gwr`` (no residual correction; the cell means are not kept) and
    ``gwr_residual`` (residual correction as in METHOD.md §6: r_c = θ_c − ⟨θ̂⟩_c spread
@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 
 from ..core.alignment import CoarseIndexer, GridMapper, cell_capacity  # noqa: E402
 from ..core.raster_io import RasterSource, read_array, write_array  # noqa: E402
-from ..core.residual import bilinear_nodes, interpolate, zonal_sums  # noqa: E402
+from ..core.residual import BilinearWeights, zonal_sums  # noqa: E402
 
 MIN_VALID_FRACTION = 0.5
 #: Smallest bandwidth (nearest neighbours) searched.
@@ -90,8 +90,7 @@ def gwr_downscale(folder, out_plain, out_residual):
     # Fine prediction with coefficients interpolated from the sample cells' centres.
     shape = (coarse.height, coarse.width)
     out_mask = (zone >= 0) & np.isfinite(lst) & np.isfinite(ndvi)
-    nodes, weights = bilinear_nodes(fcol[out_mask], frow[out_mask], shape, samples.reshape(shape))
-    b = interpolate(beta, nodes, weights)
+    b = BilinearWeights.from_indices(fcol[out_mask], frow[out_mask], shape).interpolate(beta, samples)
     predicted = np.full(lst.shape, np.nan)
     predicted[out_mask] = b[:, 0] + b[:, 1] * (lst[out_mask] - l_mean) / l_sd + b[:, 2] * (ndvi[out_mask] - n_mean) / n_sd
     # Residual correction (METHOD.md §6): bilinear spread plus the per-cell remainder.
@@ -103,9 +102,9 @@ def gwr_downscale(folder, out_plain, out_residual):
     residual_cells = np.isfinite(residual)
     corrected = predicted.copy()
     use = has & residual_cells[np.maximum(zone, 0)]
-    nodes, weights = bilinear_nodes(fcol[use], frow[use], shape, residual_cells.reshape(shape))
     spread = np.full(lst.shape, np.nan)
-    spread[use] = interpolate(np.where(residual_cells, residual, 0.0), nodes, weights)
+    spread[use] = BilinearWeights.from_indices(fcol[use], frow[use], shape).interpolate(
+        np.where(residual_cells, residual, 0.0), residual_cells)
     spread_sum, spread_count = zonal_sums(np.where(use, zone, -1), spread, n_cells)
     with np.errstate(invalid='ignore', divide='ignore'):
         remainder = residual - spread_sum / spread_count

@@ -115,14 +115,12 @@ class CoarseIndexer:
         return (x - gt[0]) / gt[1], (y - gt[3]) / gt[5]
 
     def zone(self, fcol, frow):
-        """Flat cell index (int64) of fractional indices, -1 outside the coarse grid."""
-        with np.errstate(invalid='ignore'):
-            col = np.floor(fcol)
-            row = np.floor(frow)
-            inside = (col >= 0) & (row >= 0) & (col < self.coarse_grid.width) & (row < self.coarse_grid.height)
-        zone = np.full(np.shape(fcol), -1, dtype=np.int64)
-        zone[inside] = row[inside].astype(np.int64) * self.coarse_grid.width + col[inside].astype(np.int64)
-        return zone
+        """Flat cell index of fractional indices, -1 outside the coarse grid: the same cells the
+        pipeline uses (:func:`residual.bilinear_geometry`, the one definition)."""
+        from .residual import bilinear_geometry
+        shape = np.shape(fcol)
+        zone = bilinear_geometry(np.ravel(fcol), np.ravel(frow), (self.coarse_grid.height, self.coarse_grid.width))[0]
+        return zone.reshape(shape)
 
 
 def grid_outline(grid, points_per_edge=64):

@@ -112,18 +112,15 @@ class BilinearWeights:
         numerator[partial] *= scale if values.ndim == 1 else scale[:, None]
         return numerator
 
-    def normalized(self, valid_nodes=None, subset=None):
-        """(nodes, weights) of the pixels in ``subset`` (bool or None = all), weights renormalized
-        over the nodes where ``valid_nodes`` (bool, flat or 2-D) is true; all 0 where none is."""
-        nodes = self.nodes if subset is None else self.nodes[subset]
-        weights = self.weights if subset is None else self.weights[subset]
+    def normalized(self, valid_nodes=None):
+        """(nodes, weights) of every pixel, weights renormalized over the nodes where
+        ``valid_nodes`` (bool, flat or 2-D) is true; all 0 where none is."""
+        nodes, weights = self.nodes, self.weights
         if valid_nodes is None or np.all(valid_nodes):
             return nodes, weights
         valid = np.asarray(valid_nodes, dtype=bool).ravel()
         # Only pixels with an invalid node among their four (weight on valid nodes < 1) need new weights.
         valid_weight = self.matrix @ valid.astype(np.float64)
-        if subset is not None:
-            valid_weight = valid_weight[subset]
         partial = np.flatnonzero(valid_weight < 1.0 - 1e-9)
         if partial.size == 0:
             return nodes, weights
@@ -133,28 +130,6 @@ class BilinearWeights:
         with np.errstate(invalid='ignore', divide='ignore'):
             weights[partial] = np.where(total > 0, rows / total, 0.0)
         return nodes, weights
-
-
-def bilinear_nodes(fcol, frow, grid_shape, valid_nodes=None):
-    """(nodes (n, 4), weights (n, 4)) of :class:`BilinearWeights`, renormalized over ``valid_nodes``."""
-    return BilinearWeights.from_indices(fcol, frow, grid_shape).normalized(valid_nodes)
-
-
-def interpolate(cell_values, nodes, weights):
-    """Σ w·value over the four nodes of (nodes, weights) from :meth:`BilinearWeights.normalized`;
-    NaN where no node is valid.
-
-    cell_values: (ncells,) or (ncells, k) flat coarse values (NaN allowed at nodes of weight 0).
-    One gather per node keeps the temporary arrays at (n, k).
-    """
-    values = np.asarray(cell_values, dtype=np.float64)
-    values = np.where(np.isfinite(values), values, 0.0)
-    result = np.zeros((nodes.shape[0],) + values.shape[1:])
-    for k in range(nodes.shape[1]):
-        w = weights[:, k] if values.ndim == 1 else weights[:, k, None]
-        result += w * values[nodes[:, k]]
-    result[weights.sum(axis=-1) == 0] = np.nan
-    return result
 
 
 def zonal_sums(zone, values, n_cells, counts=True):
@@ -185,10 +160,6 @@ class SpreadSums:
 
     #: Offsets of the four bilinear nodes from the first one, in the 3×3 neighbourhood index.
     NODE_STEPS = np.array([0, 1, 3, 4], dtype=np.int64)
-
-    def add(self, zone, corner, weights):
-        """zone (n,), corner (n,) from BilinearWeights, weights (n, 4): 0 for pixels to leave out."""
-        self.add_part(*self.block_part(zone, corner, weights))
 
     @staticmethod
     def block_part(zone, corner, weights):
