@@ -21,6 +21,14 @@ from soil_moisture_downscaling.benchmarks.twin_scene import (  # noqa: E402
 QGIS_PLUGINS = '/usr/share/qgis/python/plugins'
 
 
+@pytest.fixture(scope='session', autouse=True)
+def plugin_root_off_sys_path():
+    """pytest 8 imports the root's __init__.py before the first test and, when the checkout's folder
+    name is not a Python identifier, puts the root on sys.path: its processing/ would then shadow
+    QGIS's (every Processing test fails on Debian 13 and later). Take it off again."""
+    plugin_package.ensure_importable()
+
+
 @pytest.fixture(scope='session')
 def qgis_app(tmp_path_factory):
     """A headless QgsApplication with Processing and the plugin's provider (once per session)."""
@@ -35,12 +43,18 @@ def qgis_app(tmp_path_factory):
     # with a real main window and map canvas (qgis.testing.mocked needs the 'mock' package).
     import qgis.utils
     from unittest import mock
-    from qgis.gui import QgsMapCanvas
+    from qgis.core import QgsLayerTreeModel, QgsProject
+    from qgis.gui import QgsLayerTreeView, QgsMapCanvas
     from qgis.PyQt.QtWidgets import QMainWindow
     window = QMainWindow()
     iface = mock.MagicMock()
     iface.mainWindow.return_value = window
     iface.mapCanvas.return_value = QgsMapCanvas(window)
+    # Loading results goes through the layer tree view (type-checked in C++ from QGIS 3.44 on):
+    # a real one on the project's tree, as in the desktop.
+    layer_tree_view = QgsLayerTreeView(window)
+    layer_tree_view.setModel(QgsLayerTreeModel(QgsProject.instance().layerTreeRoot(), layer_tree_view))
+    iface.layerTreeView.return_value = layer_tree_view
     iface.browserModel.return_value = None
     iface.activeLayer.return_value = None
     qgis.utils.iface = iface
