@@ -114,16 +114,18 @@ def test_two_step_model_equals_terrain_aware_method(qgis_app, terrain_scene, tmp
     down.setModelOutputs({'downscaled': output})
     model.addChildAlgorithm(down)
     model.updateDestinationParameters()
-    assert isinstance(model.parameterDefinition('downscale:downscaled'), QgsProcessingParameterRasterDestination)
-    ok, errors = model.checkChildParameters('downscale')[:2] if hasattr(model, 'checkChildParameters') else (True, '')
+    # QGIS names the model's destination parameter after the child ("downscale:downscaled", 3.22)
+    # or after the output's description ("downscaled_soil_moisture", 3.40 and later): find it.
+    [destination] = model.destinationParameterDefinitions()
+    assert isinstance(destination, QgsProcessingParameterRasterDestination)
     model_out = str(tmp_path / 'model.tif')
     results = processing.run(model, {'coarse': terrain_scene.paths['coarse_sm'], 'lst': terrain_scene.paths['lst'],
                                      'ndvi': terrain_scene.paths['ndvi'], 'dem': terrain_scene.paths['dem'],
-                                     'downscale:downscaled': model_out},
+                                     destination.name(): model_out},
                              context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
-    assert os.path.exists(results['downscale:downscaled'])
+    assert results[destination.name()] == model_out and os.path.exists(model_out)
     direct = processing.run(ALG, downscale_parameters(terrain_scene, tmp_path / 'direct.tif', METHOD=0))
-    a = read(results['downscale:downscaled'])
+    a = read(model_out)
     b = read(direct['OUTPUT'])
     assert np.array_equal(np.isfinite(a), np.isfinite(b))
     assert np.nanmax(np.abs(a - b)) < 1e-5
@@ -181,15 +183,47 @@ def test_memory_budget_setting_is_registered_and_read(qgis_app):
         ProcessingConfig.setSettingValue(MEMORY_SETTING, 1024)
 
 
-def test_threads_follow_the_qgis_core_limit(qgis_app):
+def choose_max_cores(count):
+    """What Settings ▸ Options ▸ Rendering ▸ "Max cores to use" does (-1: no limit)."""
+    from qgis.core import QgsApplication, QgsSettings
+    QgsApplication.setMaxThreads(count)
+    QgsSettings().setValue('qgis/max_threads', count)
+
+
+@pytest.fixture
+def restore_max_cores(qgis_app):
+    from qgis.core import QgsApplication, QgsSettings
+    previous = QgsApplication.maxThreads(), QgsSettings().value('qgis/max_threads', -1)
+    yield
+    QgsApplication.setMaxThreads(previous[0])
+    QgsSettings().setValue('qgis/max_threads', previous[1])
+
+
+def test_threads_follow_the_users_max_cores(restore_max_cores):
     """Settings ▸ Options ▸ Rendering ▸ "Max cores to use" also bounds the downscaling threads."""
-    from qgis.core import QgsApplication
     from soil_moisture_downscaling.processing.algorithms.base import SoilMoistureAlgorithm
-    previous = QgsApplication.maxThreads()
-    try:
-        QgsApplication.setMaxThreads(1)
-        assert SoilMoistureAlgorithm.threads() == 1
-        QgsApplication.setMaxThreads(-1)
-        assert SoilMoistureAlgorithm.threads() == 0
-    finally:
-        QgsApplication.setMaxThreads(previous)
+    choose_max_cores(1)
+    assert SoilMoistureAlgorithm.threads() == 1
+    choose_max_cores(-1)
+    assert SoilMoistureAlgorithm.threads() == 0
+
+
+def test_threads_keep_one_core_where_qgis_reports_two(restore_max_cores, monkeypatch):
+    """QGIS 3.40 and later report at least 2 in QgsApplication.maxThreads() when the user chose 1;
+    the user's 1 holds. (Fails with a threads() that reads only maxThreads(), on any QGIS.)"""
+    from qgis.core import QgsApplication, QgsSettings
+    from soil_moisture_downscaling.processing.algorithms.base import SoilMoistureAlgorithm
+    QgsSettings().setValue('qgis/max_threads', 1)
+    monkeypatch.setattr(QgsApplication, 'maxThreads', staticmethod(lambda: 2))
+    assert SoilMoistureAlgorithm.threads() == 1
+
+
+def test_threads_follow_a_limit_set_in_code(restore_max_cores, monkeypatch):
+    """A script's QgsApplication.setMaxThreads(n) without the user's setting limits the threads too."""
+    from qgis.core import QgsApplication, QgsSettings
+    from soil_moisture_downscaling.processing.algorithms.base import SoilMoistureAlgorithm
+    QgsSettings().setValue('qgis/max_threads', -1)
+    monkeypatch.setattr(QgsApplication, 'maxThreads', staticmethod(lambda: 3))
+    assert SoilMoistureAlgorithm.threads() == 3
+    QgsSettings().setValue('qgis/max_threads', 2)
+    assert SoilMoistureAlgorithm.threads() == 2

@@ -111,10 +111,20 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
 
     @staticmethod
     def threads():
-        """Worker threads for the fine passes: QGIS's own limit (Settings ▸ Options ▸ Rendering ▸
-        "Max cores to use") when one is set, else 0 (automatic)."""
-        from qgis.core import QgsApplication
-        return max(0, QgsApplication.maxThreads())
+        """Worker threads for the fine passes: the user's "Max cores to use" (Settings ▸ Options ▸
+        Rendering) or a limit set through QgsApplication.setMaxThreads, the lower when both are set;
+        else 0 (automatic).
+
+        The setting is read too because QGIS 3.40 and later never report fewer than 2 in
+        QgsApplication.maxThreads() (their own thread pool needs 2), even when the user chose 1.
+        """
+        from qgis.core import QgsApplication, QgsSettings
+        try:
+            chosen = int(QgsSettings().value('qgis/max_threads', -1))
+        except (TypeError, ValueError):
+            chosen = -1
+        limits = [limit for limit in (chosen, QgsApplication.maxThreads()) if limit >= 1]
+        return min(limits) if limits else 0
 
     @staticmethod
     def run_core(function, *args, **kwargs):
