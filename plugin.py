@@ -9,8 +9,8 @@ import os
 from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction
 
+from .compat import QAction
 from .processing.provider import SoilMoistureProvider
 
 ICON = os.path.join(os.path.dirname(__file__), 'icon.svg')
@@ -35,7 +35,7 @@ class SoilMoistureDownscalingPlugin:
         self.initProcessing()
         from .ui.inspector import InspectorDock
         self.dock = InspectorDock(self.iface.mapCanvas(), self.iface.mainWindow())
-        self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
         self.action = QAction(QIcon(ICON), 'Soil moisture inspector', self.iface.mainWindow())
         self.action.setCheckable(True)

@@ -114,13 +114,13 @@ def style_on_load(context, output_path, style, name=None):
 def set_fixed_date(layer, day):
     """Make the layer active in the Temporal Controller on one day [day, day + 1)."""
     from datetime import timedelta
-    from qgis.core import QgsDateTimeRange, QgsRasterLayerTemporalProperties
+    from qgis.core import Qgis, QgsDateTimeRange
     from qgis.PyQt.QtCore import QDate, QDateTime, QTime
 
     def at_midnight(value):
         return QDateTime(QDate(value.year, value.month, value.day), QTime(0, 0))
     properties = layer.temporalProperties()
-    properties.setMode(QgsRasterLayerTemporalProperties.ModeFixedTemporalRange)
+    properties.setMode(Qgis.RasterTemporalMode.FixedTemporalRange)
     properties.setFixedTemporalRange(QgsDateTimeRange(at_midnight(day), at_midnight(day + timedelta(days=1)),
                                                       True, False))
     properties.setIsActive(True)

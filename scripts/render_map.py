@@ -24,7 +24,7 @@ def render_layer(layer, crs, extent, size):
     settings.setExtent(extent)
     settings.setOutputSize(QSize(*size))
     settings.setBackgroundColor(QColor('white'))
-    image = QImage(QSize(*size), QImage.Format_ARGB32)
+    image = QImage(QSize(*size), QImage.Format.Format_ARGB32)
     image.fill(QColor('white'))
     painter = QPainter(image)
     job = QgsMapRendererCustomPainterJob(settings, painter)
@@ -69,20 +69,22 @@ def render(args):
     legend = main_layer.renderer().legendSymbologyItems()
     margin, title_height, legend_width = 10, 26, 190
     canvas = QImage(len(panels) * (width + margin) + margin + legend_width, height + title_height + 2 * margin,
-                    QImage.Format_ARGB32)
+                    QImage.Format.Format_ARGB32)
     canvas.fill(QColor('white'))
     painter = QPainter(canvas)
     painter.setFont(QFont('Sans', 11))
     for index, (title, image) in enumerate(panels):
         x = margin + index * (width + margin)
-        painter.drawText(QRectF(x, margin, width, title_height), Qt.AlignCenter, title)
+        painter.drawText(QRectF(x, margin, width, title_height), Qt.AlignmentFlag.AlignCenter, title)
         painter.drawImage(x, margin + title_height, image)
     x = margin + len(panels) * (width + margin)
-    painter.drawText(QRectF(x, margin, legend_width, title_height), Qt.AlignLeft, 'Soil moisture (m³/m³)')
+    painter.drawText(QRectF(x, margin, legend_width, title_height), Qt.AlignmentFlag.AlignLeft,
+                     'Soil moisture (m³/m³)')
     for row, (label, colour) in enumerate(legend):
         y = margin + title_height + 8 + row * 24
         painter.fillRect(QRectF(x, y, 28, 18), colour)
-        painter.drawText(QRectF(x + 36, y, legend_width - 36, 18), Qt.AlignVCenter | Qt.AlignLeft, label)
+        painter.drawText(QRectF(x + 36, y, legend_width - 36, 18),
+                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
     painter.end()
     canvas.save(args.png)
     print('Map written to', args.png)

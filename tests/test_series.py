@@ -60,7 +60,7 @@ def test_series_without_dates_asks_for_them(tmp_path):
 
 def test_series_algorithm_sets_temporal_properties_when_loaded(qgis_app, series30, tmp_path):
     import processing
-    from qgis.core import QgsProject, QgsRasterLayerTemporalProperties
+    from qgis.core import Qgis, QgsProject
     paths, dates = series30
     QgsProject.instance().removeAllMapLayers()
     processing.runAndLoadResults('soilmoisture:downscaleseries', {
@@ -72,9 +72,9 @@ def test_series_algorithm_sets_temporal_properties_when_loaded(qgis_app, series3
     for layer in layers:
         properties = layer.temporalProperties()
         assert properties.isActive()
-        assert properties.mode() == QgsRasterLayerTemporalProperties.ModeFixedTemporalRange
+        assert properties.mode() == Qgis.RasterTemporalMode.FixedTemporalRange
         begin = properties.fixedTemporalRange().begin().date()
-        shown[date(begin.year(), begin.month(), begin.day())] = layer.renderer().band()
+        shown[date(begin.year(), begin.month(), begin.day())] = layer.renderer().usesBands()[0]
     assert shown == {day: band for band, day in enumerate(dates, start=1)}
     QgsProject.instance().removeAllMapLayers()
 

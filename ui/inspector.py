@@ -38,7 +38,7 @@ class InspectorDock(QDockWidget):
         self.tool = QgsMapToolEmitPoint(canvas)
         self.tool.canvasClicked.connect(self.on_click)
 
-    def on_click(self, point, button=Qt.LeftButton):
+    def on_click(self, point, button=Qt.MouseButton.LeftButton):
         self.inspect(point, self.canvas.mapSettings().destinationCrs())
 
     @staticmethod

@@ -6,8 +6,9 @@ from qgis.core import (NULL, QgsCoordinateReferenceSystem, QgsCoordinateTransfor
                        QgsProcessingParameterEnum, QgsProcessingParameterFeatureSink,
                        QgsProcessingParameterFeatureSource, QgsProcessingParameterField,
                        QgsProcessingParameterMultipleLayers, QgsWkbTypes)
-from qgis.PyQt.QtCore import QDate, QVariant
+from qgis.PyQt.QtCore import QDate
 
+from ...compat import FIELD_DATE, FIELD_INT, FIELD_REAL, FIELD_TEXT
 from ...core import insitu
 from .base import SoilMoistureAlgorithm
 
@@ -22,7 +23,7 @@ FORMAT_KEYS = ('auto', 'nrcs', 'ismn', 'generic')
 #: Fields tried, in order, as the station id of the station layer when none is chosen.
 STATION_ID_CANDIDATES = ('stationTriplet', 'station', 'station_id', 'stationId', 'site_id', 'id', 'name')
 
-_TEXT, _REAL, _INT, _DATE = QVariant.String, QVariant.Double, QVariant.Int, QVariant.Date
+_TEXT, _REAL, _INT, _DATE = FIELD_TEXT, FIELD_REAL, FIELD_INT, FIELD_DATE
 MEASUREMENT_TYPES = {'station': _TEXT, 'date': _DATE, 'time': _TEXT, 'depth_m': _REAL, 'depth_to_m': _REAL,
                      'soil_moisture': _REAL, 'flag': _TEXT, 'swe_mm': _REAL, 'snow_depth_mm': _REAL,
                      'air_temp_c': _REAL, 'soil_temp_c': _REAL}

@@ -11,6 +11,7 @@ from qgis.core import (NULL, QgsCoordinateReferenceSystem, QgsFeature, QgsFeatur
                        QgsProcessingParameterNumber, QgsProcessingParameterString, QgsWkbTypes)
 from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
+from ...compat import FIELD_INT, FIELD_REAL, FIELD_TEXT
 from ...core import insitu, validation
 from ...report.validation import write_validation_report
 from ..styling import correlation_renderer, style_vector_on_load, write_vector_sidecar_style
@@ -286,12 +287,12 @@ class ValidateAlgorithm(SoilMoistureAlgorithm):
 
     def write_stations(self, parameters, context, source, points, result, prefixes):
         fields = QgsFields()
-        for name, kind in (('station', QVariant.String), ('name', QVariant.String), ('depth_m', QVariant.Double),
-                           ('in_situ_days', QVariant.Int)):
+        for name, kind in (('station', FIELD_TEXT), ('name', FIELD_TEXT), ('depth_m', FIELD_REAL),
+                           ('in_situ_days', FIELD_INT)):
             fields.append(QgsField(name, kind))
         for prefix in prefixes:
             for suffix, _, is_integer in validation.METRIC_FIELDS:
-                fields.append(QgsField('{}_{}'.format(prefix, suffix), QVariant.Int if is_integer else QVariant.Double))
+                fields.append(QgsField('{}_{}'.format(prefix, suffix), FIELD_INT if is_integer else FIELD_REAL))
         sink, output_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.Point,
                                                source.sourceCrs())
         if sink is None:
