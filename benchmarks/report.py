@@ -249,7 +249,7 @@ def _speed_section(speed, huge, series):
                   ', code {}'.format(series['machine'].get('code', '?')) +
                   '. Inputs: stacks of 365 LST and coarse bands (0-60 % clouds a day) and 23 16-day NDVI composites; '
                   'writing them is not timed. The series call fills LST gaps with each pixel\'s annual cycle (the '
-                  'stand-in, one `core.pipeline.downscale` call per date, fills them spatially per date) and writes '
+                  'stand-in, one `core.downscaling.downscale` call per date, fills them spatially per date) and writes '
                   'one 365-band GeoTIFF.', '']
     return lines
 

@@ -36,8 +36,8 @@ def check_table(results_dir, report_path):
     accuracy = common.read_json(os.path.join(results_dir, 'accuracy.json'))
     if accuracy is None:
         return ['accuracy.json missing']
-    from ..core import pipeline
-    for method in pipeline.METHODS:
+    from ..core.downscaling import Method
+    for method in (m.title for m in Method):
         rows = [r for r in accuracy['rows'] if r['method'] == method]
         if not rows:
             problems.append('no accuracy row for {}'.format(method))
@@ -49,7 +49,7 @@ def check_table(results_dir, report_path):
                                                                              row.get('error', value)))
     with open(report_path) as handle:
         text = handle.read()
-    for method in pipeline.METHODS:
+    for method in (m.title for m in Method):
         if report.SHORT.get(method, method) not in text:
             problems.append('the report has no row for {}'.format(method))
     return problems

@@ -11,7 +11,7 @@ For fine grids from about 1 to 100 megapixels (and, opt-in, the 40000 × 40000 p
    (another CRS, 3 % of cells missing);
 2. times, each in a fresh child process, ``gdal.Warp(-r bilinear)`` of the coarse
    product onto the fine grid (same creation options as the plugin's output GeoTIFF)
-   and ``core.pipeline.downscale`` (what the Processing algorithm calls) with the
+   and ``core.downscaling.downscale`` (what the Processing algorithm calls) with the
    default method and a memory budget (``DownscaleOptions.memory_mb``);
 3. records wall time, ``result.stage_seconds`` and the child's peak resident memory
    (``ru_maxrss``), and writes ``speed.json`` / ``speed.csv``.
@@ -220,7 +220,7 @@ def child_warp(folder, out):
 
 def child_downscale(folder, out, method, memory_mb, threads=0):
     from datetime import date
-    from ..core.pipeline import DownscaleInputs, DownscaleOptions, downscale
+    from ..core.downscaling import DownscaleInputs, DownscaleOptions, downscale
     from ..core.raster_io import RasterSource
     from ..core.terrain import SunGeometry
     base = common.current_rss_mb()
@@ -259,7 +259,7 @@ def _remove(path):
 def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, nice=0, log=print, one_thread=False):
     """Time warp and downscale (fresh child per run); medians over ``repeats``. With
     ``one_thread``, also one downscale run restricted to a single thread."""
-    from ..core.pipeline import METHODS
+    from ..core.downscaling import Method
     out = os.path.join(folder, 'out.tif')
     warps, runs = [], []
     for _ in range(repeats):
@@ -273,7 +273,7 @@ def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, n
     mpx = grid.n_pixels / 1e6
     row = {
         'case': label, 'width': grid.width, 'height': grid.height, 'megapixels': mpx,
-        'fine_pixel_m': grid.pixel_width, 'coarse_cells': coarse.n_pixels, 'method': METHODS[int(method)],
+        'fine_pixel_m': grid.pixel_width, 'coarse_cells': coarse.n_pixels, 'method': Method(int(method)).title,
         'memory_mb_budget': memory_mb, 'repeats': repeats,
         'warp_s': warp_s, 'downscale_s': run_s, 'ratio_to_warp': run_s / warp_s if warp_s > 0 else float('nan'),
         'downscale_s_per_mpx': run_s / mpx, 'warp_s_per_mpx': warp_s / mpx,
@@ -294,7 +294,7 @@ def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, n
 
 
 def run_sizes(sizes, workdir, all_methods_at_first=True, nice=0, log=print, memory_mb=512.0, max_repeats=3):
-    from ..core.pipeline import METHODS
+    from ..core.downscaling import Method
     rows, method_rows = [], []
     for index, (label, width, height) in enumerate(sizes):
         folder = os.path.join(workdir, 'speed_{}x{}'.format(width, height))
@@ -307,7 +307,7 @@ def run_sizes(sizes, workdir, all_methods_at_first=True, nice=0, log=print, memo
         row['generate_s'] = generate_s
         rows.append(row)
         if index == 0 and all_methods_at_first:
-            for method in range(len(METHODS)):
+            for method in Method:
                 method_rows.append(row if method == 0 else measure(folder, label, grid, coarse, method, memory_mb,
                                                                    repeats, nice, log))
         shutil.rmtree(folder, ignore_errors=True)

@@ -104,6 +104,23 @@ def predict_pixels(standardizer, beta_rows, lst, ndvi, elev, columns):
     return total
 
 
+def physical_coefficients(beta, standardizer):
+    """Coefficients of θ = b0 + b1·LST + b2·NDVI + b3·z + b4·LST² + b5·NDVI² + b6·LST·NDVI (SI units)."""
+    s = standardizer
+    b = np.moveaxis(np.asarray(beta, dtype=float), -1, 0)
+    lc, ls, nc, ns, ec, es = s.lst_centre, s.lst_scale, s.ndvi_centre, s.ndvi_scale, s.elev_centre, s.elev_scale
+    out = np.empty_like(b)
+    out[4] = b[4] / ls ** 2
+    out[5] = b[5] / ns ** 2
+    out[6] = b[6] / (ls * ns)
+    out[1] = b[1] / ls - 2 * b[4] * lc / ls ** 2 - b[6] * nc / (ls * ns)
+    out[2] = b[2] / ns - 2 * b[5] * nc / ns ** 2 - b[6] * lc / (ls * ns)
+    out[3] = b[3] / es
+    out[0] = (b[0] - b[1] * lc / ls - b[2] * nc / ns - b[3] * ec / es + b[4] * lc ** 2 / ls ** 2
+              + b[5] * nc ** 2 / ns ** 2 + b[6] * lc * nc / (ls * ns))
+    return np.moveaxis(out, 0, -1)
+
+
 def bisquare_kernel(half_width):
     """Weights (1 − (d/b)²)² with d the distance in cells and b = h + 1; 0 at d ≥ b."""
     offsets = np.arange(-half_width, half_width + 1, dtype=float)

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from helpers import aligned_coarse_grid, block_means, fine_grid, read, smooth_field, write
 
-from soil_moisture_downscaling.core import linking, pipeline
-from soil_moisture_downscaling.core.pipeline import DownscaleInputs, DownscaleOptions, downscale
+from soil_moisture_downscaling.core import downscaling, linking
+from soil_moisture_downscaling.core.downscaling import Method
+from soil_moisture_downscaling.core.downscaling import DownscaleInputs, DownscaleOptions, downscale
 from soil_moisture_downscaling.core.raster_io import RasterSource
 from soil_moisture_downscaling.core.terrain import SunGeometry, illumination, slope_aspect, solar_position
 
@@ -26,7 +27,7 @@ def linear_scene(tmp_path, factor=10, seed=0):
     }
 
 
-@pytest.mark.parametrize('method', [pipeline.ADAPTIVE_NO_TERRAIN, pipeline.GLOBAL_LINEAR])
+@pytest.mark.parametrize('method', [Method.ADAPTIVE_NO_TERRAIN, Method.GLOBAL_LINEAR])
 def test_linear_truth_is_recovered_exactly(tmp_path, method):
     scene = linear_scene(tmp_path)
     result = downscale(scene['inputs'], str(tmp_path / 'out.tif'), DownscaleOptions(method=method))
@@ -47,7 +48,7 @@ def test_local_fit_recovers_linear_coefficients_on_coarse_cells():
     terms = standardizer.terms(lst, ndvi)
     fit = linking.fit_adaptive_window(theta, terms, np.ones(shape, bool), standardizer)
     assert (fit.fallback == linking.FALLBACK_LOCAL).all()
-    coefficients = pipeline.physical_coefficients(fit.beta, standardizer)
+    coefficients = linking.physical_coefficients(fit.beta, standardizer)
     np.testing.assert_allclose(coefficients[..., 0], 1.1, atol=1e-8)
     np.testing.assert_allclose(coefficients[..., 1], -0.003, atol=1e-10)
     np.testing.assert_allclose(coefficients[..., 2], 0.2, atol=1e-8)
@@ -94,7 +95,7 @@ def random_scene(tmp_path, seed, factor=8, with_nodata=False):
         write(tmp_path / 'ndvi.tif', grid, ndvi), write(tmp_path / 'dem.tif', grid, dem))
 
 
-@pytest.mark.parametrize('method', pipeline.CONSISTENT_METHODS)
+@pytest.mark.parametrize('method', downscaling.CONSISTENT_METHODS)
 @pytest.mark.parametrize('seed', [1, 2])
 def test_value_consistency_on_random_inputs(tmp_path, method, seed):
     grid, coarse_values, inputs = random_scene(tmp_path, seed, with_nodata=seed == 2)
@@ -110,7 +111,7 @@ def test_value_consistency_on_random_inputs(tmp_path, method, seed):
     assert np.nanmax(np.abs(means - coarse_values)) < 1e-4
 
 
-@pytest.mark.parametrize('method', pipeline.CONSISTENT_METHODS)
+@pytest.mark.parametrize('method', downscaling.CONSISTENT_METHODS)
 def test_gap_filling_gives_a_seamless_consistent_map(tmp_path, method):
     grid, coarse_values, inputs = random_scene(tmp_path, 2, with_nodata=True)
     options = DownscaleOptions(method=method, sun=SunGeometry(35.0, 140.0), min_half_window=1, max_half_window=3,
@@ -118,10 +119,10 @@ def test_gap_filling_gives_a_seamless_consistent_map(tmp_path, method):
     result = downscale(inputs, str(tmp_path / 'out.tif'), options, diagnostics_path=str(tmp_path / 'diag.tif'))
     out = read(tmp_path / 'out.tif')
     assert np.isfinite(out).all(), 'no holes: cloud gaps and the missing coarse cell are filled'
-    quality = read(tmp_path / 'diag.tif', band=len(pipeline.DIAGNOSTIC_BANDS)).astype(int)
-    assert (quality[10:30, 20:45] & pipeline.QUALITY_LST_FILLED).all()
-    assert not (quality[40:, :] & pipeline.QUALITY_LST_FILLED).any()
-    assert (quality[24:32, 40:48] & pipeline.QUALITY_COARSE_FILLED).all()
+    quality = read(tmp_path / 'diag.tif', band=len(downscaling.DIAGNOSTIC_BANDS)).astype(int)
+    assert (quality[10:30, 20:45] & downscaling.QUALITY_LST_FILLED).all()
+    assert not (quality[40:, :] & downscaling.QUALITY_LST_FILLED).any()
+    assert (quality[24:32, 40:48] & downscaling.QUALITY_COARSE_FILLED).all()
     assert result.n_filled_cells == 1
     means = block_means(out, 8)
     original = np.isfinite(coarse_values)
@@ -130,7 +131,7 @@ def test_gap_filling_gives_a_seamless_consistent_map(tmp_path, method):
 
 def test_methods_without_consistency_promise_stay_in_bounds(tmp_path):
     grid, coarse_values, inputs = random_scene(tmp_path, 5)
-    for method in (pipeline.BILINEAR, pipeline.UNIVERSAL_TRIANGLE):
+    for method in (Method.BILINEAR, Method.UNIVERSAL_TRIANGLE):
         downscale(inputs, str(tmp_path / 'out{}.tif'.format(method)), DownscaleOptions(method=method))
         out = read(tmp_path / 'out{}.tif'.format(method))
         assert np.isfinite(out).all()
@@ -143,7 +144,7 @@ def test_bilinear_reproduces_a_linear_coarse_field(tmp_path):
     cols, rows = np.meshgrid(np.arange(10) + 0.5, np.arange(8) + 0.5)
     field = 0.1 + 0.01 * cols + 0.02 * rows
     inputs = DownscaleInputs(write(tmp_path / 'c.tif', coarse, field), write(tmp_path / 'l.tif', grid, np.full((80, 100), 300.0)))
-    downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(method=pipeline.BILINEAR))
+    downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(method=Method.BILINEAR))
     out = read(tmp_path / 'out.tif')
     fc, fr = np.meshgrid((np.arange(100) + 0.5) / 10, (np.arange(80) + 0.5) / 10)
     expected = 0.1 + 0.01 * fc + 0.02 * fr
@@ -164,7 +165,7 @@ def test_nodata_and_nan_are_honoured(tmp_path):
     inputs = DownscaleInputs(write(tmp_path / 'c.tif', coarse, theta, nodata=-1.0),
                              write(tmp_path / 'l.tif', grid, lst, nodata=-9999.0),
                              write(tmp_path / 'n.tif', grid, ndvi))
-    result = downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(method=pipeline.ADAPTIVE_NO_TERRAIN,
+    result = downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(method=Method.ADAPTIVE_NO_TERRAIN,
                                                                           fill_gaps=False),
                        diagnostics_path=str(tmp_path / 'diag.tif'))
     out = read(tmp_path / 'out.tif')
@@ -175,9 +176,9 @@ def test_nodata_and_nan_are_honoured(tmp_path):
     valid = np.ones((100, 100), bool)
     valid[40:50, :] = valid[:, 70:75] = valid[20:30, 20:30] = False
     assert np.isfinite(out[valid]).all()
-    quality = read(tmp_path / 'diag.tif', band=len(pipeline.DIAGNOSTIC_BANDS))
-    assert (quality[20:30, 20:30].astype(int) & pipeline.QUALITY_OUTSIDE_COARSE).all()
-    assert not (quality[valid].astype(int) & pipeline.QUALITY_OUTSIDE_COARSE).any()
+    quality = read(tmp_path / 'diag.tif', band=len(downscaling.DIAGNOSTIC_BANDS))
+    assert (quality[20:30, 20:30].astype(int) & downscaling.QUALITY_OUTSIDE_COARSE).all()
+    assert not (quality[valid].astype(int) & downscaling.QUALITY_OUTSIDE_COARSE).any()
     means = block_means(out, 10)
     theta[2, 2] = np.nan
     assert np.nanmax(np.abs(means - theta)) < 1e-4
@@ -229,7 +230,7 @@ def test_illumination_from_gradients_equals_the_slope_aspect_formula():
 
 
 def test_terrain_correction_removes_planted_lapse_rate_and_illumination(terrain_scene, tmp_path):
-    from soil_moisture_downscaling.core.pipeline import correct_lst_raster
+    from soil_moisture_downscaling.core.downscaling import correct_lst_raster
     from soil_moisture_downscaling.core.terrain import TerrainOnFineGrid
     paths = terrain_scene.paths
     sun = SunGeometry(acquisition_date=terrain_scene.settings.acquisition_date)
@@ -245,8 +246,8 @@ def test_terrain_correction_removes_planted_lapse_rate_and_illumination(terrain_
                                 str(tmp_path / 'lst_star.tif'), sun=sun)
     assert result.correction.lapse_rate_k_per_km == pytest.approx(-6.5, abs=0.4)
     assert result.correction.illumination_k == pytest.approx(15.0, abs=0.6)
-    assert abs(result.check['corr_lst_star_cos_i']) < 0.05
-    assert result.check['lst_star_sd'] < 0.5 * result.check['lst_sd']
+    assert abs(result.check.corr_lst_star_cos_i) < 0.05
+    assert result.check.lst_star_sd < 0.5 * result.check.lst_sd
     lst_star = read(tmp_path / 'lst_star.tif')
     # What is left of elevation in LST* is the NDVI's own link to it, not the lapse rate.
     residual = lst_star + 8.0 * ndvi

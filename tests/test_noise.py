@@ -5,7 +5,7 @@ from helpers import read, smooth_field
 
 from soil_moisture_downscaling.core.metrics import agreement
 from soil_moisture_downscaling.core.noise import NuggetEstimate
-from soil_moisture_downscaling.core.pipeline import DownscaleInputs, DownscaleOptions, downscale
+from soil_moisture_downscaling.core.downscaling import DownscaleInputs, DownscaleOptions, downscale
 from soil_moisture_downscaling.core.raster_io import RasterSource
 from soil_moisture_downscaling.core.terrain import SunGeometry
 
