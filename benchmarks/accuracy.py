@@ -253,7 +253,7 @@ def run_accuracy(quick=False, gwr=True, results=common.DEFAULT_RESULTS_DIR, work
             gwr_started = time.perf_counter()
             answers = run_gwr_peer(jobs, workdir, log)
             gwr_s = time.perf_counter() - gwr_started
-            for (scene, info, runs), job in zip(scenes, jobs):
+            for (scene, _info, runs), job in zip(scenes, jobs):
                 answer = answers.get(scene.folder, {'error': 'no answer from the GWR peer'})
                 for name, key in zip(PEER_METHODS, ('gwr', 'gwr_residual')):
                     record = {'method': name, 'method_index': len(Method) + (key == 'gwr_residual'),

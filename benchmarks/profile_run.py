@@ -62,7 +62,8 @@ def profile(width, height, results, method=0, memory_mb=512.0, threads=1):
             text = stream.getvalue()
             tool = 'cProfile'
         seconds = time.perf_counter() - started
-        header = ['# {} profile of core.downscaling.downscale (method {}, memory_mb {:.0f}, threads {}) on a {} x {} px '
+        header = ['# {} profile of core.downscaling.downscale (method {}, memory_mb {:.0f}, threads {}) '
+                  'on a {} x {} px '
                   'speed scene'.format(tool, method, memory_mb, threads, width, height),
                   '# wall {:.2f} s (profiled); stage_seconds: {}'.format(
                       seconds, ', '.join('{} {:.2f}'.format(k, v) for k, v in result.stage_seconds.items())),

@@ -87,7 +87,8 @@ def make_series_inputs(folder, n_dates, seed=5):
             lst_out.write(window, lst.astype(np.float32), band=k + 1)
             coarse_out.write(base.coarse_grid.full_window(), coarse.astype(np.float32), band=k + 1)
         for k, day in enumerate(ndvi_dates):
-            ndvi_out.write(window, np.clip(ndvi0 + 0.12 * np.sin(phase(day)), 0.02, 0.92).astype(np.float32), band=k + 1)
+            ndvi_out.write(window, np.clip(ndvi0 + 0.12 * np.sin(phase(day)), 0.02, 0.92).astype(np.float32),
+                           band=k + 1)
         for writer in (lst_out, coarse_out, ndvi_out):
             writer.commit()
     return dates, base
@@ -105,13 +106,15 @@ def standin_daily_calls(folder, dates, out_folder):
     stage_totals, errors, worst = {}, 0, 0.0
     for k, day in enumerate(dates):
         nearest = int(np.argmin([abs((d - day).days) for d in ndvi_dates])) + 1
-        inputs = downscaling.DownscaleInputs(RasterSource(os.path.join(folder, 'coarse_sm.tif'), k + 1, name='coarse_sm'),
+        inputs = downscaling.DownscaleInputs(
+            RasterSource(os.path.join(folder, 'coarse_sm.tif'), k + 1, name='coarse_sm'),
                                           RasterSource(os.path.join(folder, 'lst.tif'), k + 1, name='lst'),
                                           RasterSource(os.path.join(folder, 'ndvi.tif'), nearest, name='ndvi'),
                                           _dem(folder))
         out = os.path.join(out_folder, 'sm_{:03d}.tif'.format(k))
         try:
-            result = downscaling.downscale(inputs, out, downscaling.DownscaleOptions(sun=SunGeometry(acquisition_date=day)))
+            result = downscaling.downscale(inputs, out,
+                                           downscaling.DownscaleOptions(sun=SunGeometry(acquisition_date=day)))
         except Exception:
             errors += 1
             continue
@@ -162,7 +165,8 @@ def run_series(n_dates=365, results=common.DEFAULT_RESULTS_DIR, use_series_call=
         answer = common.run_child('series', [workdir, n_dates, int(use_series_call)])
         row = {'dates': n_dates, 'width': grid.width, 'height': grid.height, 'megapixels': grid.n_pixels / 1e6,
                'coarse_cells': base.coarse_grid.n_pixels, 'mode': 'one call of core.series.downscale_series'
-               if use_series_call else 'stand-in: {} calls of core.downscaling.downscale in one process'.format(n_dates),
+               if use_series_call else
+               'stand-in: {} calls of core.downscaling.downscale in one process'.format(n_dates),
                'seconds': answer['seconds'], 'seconds_per_date': answer['seconds'] / n_dates,
                'peak_rss_mb': answer['peak_rss_mb'], 'failed_dates': answer.get('failed_dates', 0),
                'consistency_max_error': answer.get('consistency_max_error'),

@@ -37,7 +37,8 @@ def describe_pixel(values):
     for band, label in terms:
         value = bands.get(band)
         if ok(value) and (band == 'coef_const' or value != 0):
-            parts.append('{:+.4g} {}'.format(value, label) if band != 'coef_const' else '{} {:.4g}'.format(label, value))
+            parts.append('{:+.4g} {}'.format(value, label) if band != 'coef_const'
+                         else '{} {:.4g}'.format(label, value))
     if parts:
         rows.append(('Local model', ' '.join(parts)))
     if ok(bands.get('quality')):

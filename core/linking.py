@@ -70,7 +70,8 @@ class Standardizer:
         """(l, n, e): the standardized predictors (e = 0 without a DEM)."""
         l = (np.asarray(lst, dtype=np.float64) - self.lst_centre) / self.lst_scale
         n = (np.asarray(ndvi, dtype=np.float64) - self.ndvi_centre) / self.ndvi_scale
-        e = np.zeros_like(l) if elev is None else (np.asarray(elev, dtype=np.float64) - self.elev_centre) / self.elev_scale
+        e = (np.zeros_like(l) if elev is None
+             else (np.asarray(elev, dtype=np.float64) - self.elev_centre) / self.elev_scale)
         return l, n, e
 
 
@@ -257,7 +258,7 @@ def fit_global(theta, terms, sample_mask, standardizer, model='linear', use_elev
     best = (None, -1, int(n[0]), float('nan'))
     best_aicc = np.inf
     moments = _WindowMoments(total, flat_terms, flat_theta, flat_mask)
-    for set_index, with_elevation in enumerate(use_elevation):
+    for with_elevation in use_elevation:
         indices = term_indices(model, with_elevation)
         candidate = _Candidate(indices, moments, min_lst_sd, min_ndvi_sd, standardizer)
         ok, beta, rss, r_squared = candidate.solve(n, np.ones(1, dtype=bool))

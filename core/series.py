@@ -52,7 +52,6 @@ class SeriesResult:
     skipped: List[date] = field(default_factory=list)
     consistency_max_error: float = 0.0
     messages: List[str] = field(default_factory=list)
-    seconds_per_date: float = 0.0
 
 
 def parse_date_list(text):

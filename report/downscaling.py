@@ -1,15 +1,14 @@
 """The HTML report of one downscaling run (maps, coarse-scale fit, window sizes, consistency)."""
 import numpy as np
-from matplotlib.colors import LinearSegmentedColormap
 
 from ..core import linking
 from ..core.downscaling import CONSISTENT_METHODS
 from ..core.raster_io import RasterReader, RasterSource
 from .html import HtmlReport, new_figure
+from .palette import SOIL_MOISTURE_RANGE, soil_moisture_colormap
 
-SOIL_MOISTURE_COLOURS = LinearSegmentedColormap.from_list(
-    'soil_moisture', ['#8c510a', '#d8b365', '#f6e8c3', '#80cdc1', '#2c7fb8', '#08306b'])
-SM_RANGE = (0.0, 0.5)
+SOIL_MOISTURE_COLOURS = soil_moisture_colormap()
+SM_RANGE = SOIL_MOISTURE_RANGE
 
 
 def _map(report, values, title, caption, cmap=SOIL_MOISTURE_COLOURS, vmin=SM_RANGE[0], vmax=SM_RANGE[1],

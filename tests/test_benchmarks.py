@@ -10,8 +10,12 @@ import math
 import os
 import subprocess
 
+import pytest
+
 from soil_moisture_downscaling.core import downscaling
 from soil_moisture_downscaling.core.downscaling import Method
+
+pytestmark = pytest.mark.slow  # runs the quick benchmarks in a child process
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

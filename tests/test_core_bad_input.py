@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 from helpers import aligned_coarse_grid, fine_grid, smooth_field, write
 
-from soil_moisture_downscaling.core import downscaling
 from soil_moisture_downscaling.core.downscaling import Method
 from soil_moisture_downscaling.core.errors import InputError
 from soil_moisture_downscaling.core.downscaling import DownscaleInputs, DownscaleOptions, downscale

@@ -8,7 +8,7 @@ from soil_moisture_downscaling.core import downscaling, linking
 from soil_moisture_downscaling.core.downscaling import Method
 from soil_moisture_downscaling.core.downscaling import DownscaleInputs, DownscaleOptions, downscale
 from soil_moisture_downscaling.core.raster_io import RasterSource
-from soil_moisture_downscaling.core.terrain import SunGeometry, illumination, slope_aspect, solar_position
+from soil_moisture_downscaling.core.terrain import SunGeometry, solar_position
 
 
 def linear_scene(tmp_path, factor=10, seed=0):
@@ -143,7 +143,8 @@ def test_bilinear_reproduces_a_linear_coarse_field(tmp_path):
     coarse = aligned_coarse_grid(grid, 10)
     cols, rows = np.meshgrid(np.arange(10) + 0.5, np.arange(8) + 0.5)
     field = 0.1 + 0.01 * cols + 0.02 * rows
-    inputs = DownscaleInputs(write(tmp_path / 'c.tif', coarse, field), write(tmp_path / 'l.tif', grid, np.full((80, 100), 300.0)))
+    inputs = DownscaleInputs(write(tmp_path / 'c.tif', coarse, field),
+                             write(tmp_path / 'l.tif', grid, np.full((80, 100), 300.0)))
     downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(method=Method.BILINEAR))
     out = read(tmp_path / 'out.tif')
     fc, fr = np.meshgrid((np.arange(100) + 0.5) / 10, (np.arange(80) + 0.5) / 10)
@@ -199,33 +200,55 @@ def test_solar_position_matches_known_values():
     assert solar_position(80, 12.0, 35.0)[0] == pytest.approx(35.0, abs=0.6)
 
 
-def test_slope_aspect_and_illumination_of_planes():
+def slope_aspect_reference(padded, dx, dy):
+    """Horn's slope and aspect (radians, aspect clockwise from north) written out independently of the core."""
+    z = padded
+    a, b, c = z[:-2, :-2], z[:-2, 1:-1], z[:-2, 2:]
+    d, f = z[1:-1, :-2], z[1:-1, 2:]
+    g, h, i = z[2:, :-2], z[2:, 1:-1], z[2:, 2:]
+    dz_east = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
+    dz_down = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * dy)   # towards increasing row = south
+    return np.arctan(np.hypot(dz_east, dz_down)), np.mod(np.arctan2(-dz_east, dz_down), 2.0 * np.pi)
+
+
+def illumination_reference(slope, aspect, sun_zenith, sun_azimuth):
+    """cos i = cos s·cos θz + sin s·sin θz·cos(φ − A) (METHOD.md §2)."""
+    return np.cos(slope) * np.cos(sun_zenith) + np.sin(slope) * np.sin(sun_zenith) * np.cos(sun_azimuth - aspect)
+
+
+def sun_vector(zenith, azimuth):
+    return np.sin(zenith) * np.sin(azimuth), np.sin(zenith) * np.cos(azimuth), np.cos(zenith)
+
+
+def test_gradients_and_illumination_of_planes():
+    from soil_moisture_downscaling.core.terrain import horn_gradients, illumination_from_gradients
     cols, rows = np.meshgrid(np.arange(7.0), np.arange(7.0))
-    # Rising 1 m per 10 m eastwards: slope atan(0.1), facing west (270°).
-    east = slope_aspect(10.0 * 0.1 * cols, 10.0, 10.0)
-    np.testing.assert_allclose(east[0], np.arctan(0.1))
-    np.testing.assert_allclose(np.degrees(east[1]), 270.0)
-    # Falling towards the south (rows go south): faces south (180°), 45° slope.
-    south = slope_aspect(-10.0 * rows, 10.0, 10.0)
-    np.testing.assert_allclose(np.degrees(south[0]), 45.0)
-    np.testing.assert_allclose(np.degrees(south[1]), 180.0)
-    # A 45° south-facing slope under a sun 45° up in the south is lit head-on.
-    cos_i = illumination(south[0], south[1], np.radians(45.0), np.radians(180.0))
+    # Rising 1 m per 10 m eastwards.
+    east, north = horn_gradients(10.0 * 0.1 * cols, 10.0, 10.0)
+    np.testing.assert_allclose(east, 0.1)
+    np.testing.assert_allclose(north, 0.0, atol=1e-15)
+    # Falling towards the south (rows go south) at 45°: rising 1 m per m northwards.
+    east, north = horn_gradients(-10.0 * rows, 10.0, 10.0)
+    np.testing.assert_allclose(north, 1.0)
+    # That south-facing slope under a sun 45° up in the south is lit head-on, edge-on from the north.
+    cos_i = illumination_from_gradients(east, north, *sun_vector(np.radians(45.0), np.radians(180.0)))
     np.testing.assert_allclose(cos_i, 1.0)
-    cos_i = illumination(south[0], south[1], np.radians(45.0), np.radians(0.0))
+    cos_i = illumination_from_gradients(east, north, *sun_vector(np.radians(45.0), np.radians(0.0)))
     np.testing.assert_allclose(cos_i, 0.0, atol=1e-12)
+    slope, aspect = slope_aspect_reference(-10.0 * rows, 10.0, 10.0)
+    np.testing.assert_allclose(np.degrees(slope), 45.0)
+    np.testing.assert_allclose(np.degrees(aspect), 180.0)
 
 
 def test_illumination_from_gradients_equals_the_slope_aspect_formula():
     from soil_moisture_downscaling.core.terrain import horn_gradients, illumination_from_gradients
     rng = np.random.default_rng(2)
     z = np.cumsum(np.cumsum(rng.normal(0, 5, (30, 40)), axis=0), axis=1)
-    slope, aspect = slope_aspect(z, 30.0, 30.0)
+    slope, aspect = slope_aspect_reference(z, 30.0, 30.0)
     east, north = horn_gradients(z, 30.0, 30.0)
     zenith, azimuth = np.radians(37.0), np.radians(131.0)
-    expected = illumination(slope, aspect, zenith, azimuth)
-    fused = illumination_from_gradients(east, north, np.sin(zenith) * np.sin(azimuth),
-                                        np.sin(zenith) * np.cos(azimuth), np.cos(zenith))
+    expected = illumination_reference(slope, aspect, zenith, azimuth)
+    fused = illumination_from_gradients(east, north, *sun_vector(zenith, azimuth))
     np.testing.assert_allclose(fused, expected, atol=1e-12)
 
 

@@ -20,7 +20,8 @@ def cloudy_scene(tmp_path_factory):
 
 
 def test_cloudy_scene_is_downscaled_without_holes_and_keeps_cell_values(cloudy_scene, tmp_path):
-    inputs = DownscaleInputs(*(RasterSource(cloudy_scene.paths[k], name=k) for k in ('coarse_sm', 'lst', 'ndvi', 'dem')))
+    inputs = DownscaleInputs(*(RasterSource(cloudy_scene.paths[k], name=k)
+                               for k in ('coarse_sm', 'lst', 'ndvi', 'dem')))
     lst = read(cloudy_scene.paths['lst'])
     clouds = np.isnan(lst)
     assert 0.25 < clouds.mean() < 0.35

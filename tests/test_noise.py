@@ -34,7 +34,8 @@ def test_nugget_recovers_white_noise_variance(noise_sd):
 
 
 def test_noise_filter_improves_the_default_method_on_a_twin(terrain_scene, tmp_path):
-    inputs = DownscaleInputs(*(RasterSource(terrain_scene.paths[k], name=k) for k in ('coarse_sm', 'lst', 'ndvi', 'dem')))
+    inputs = DownscaleInputs(*(RasterSource(terrain_scene.paths[k], name=k)
+                               for k in ('coarse_sm', 'lst', 'ndvi', 'dem')))
     scores = {}
     for flag in (False, True):
         out = str(tmp_path / 'f{}.tif'.format(flag))

@@ -5,7 +5,6 @@ The figures of every method are printed (pytest -s shows them; -ra lists them to
 import pytest
 from helpers import read
 
-from soil_moisture_downscaling.core import downscaling
 from soil_moisture_downscaling.core.downscaling import Method
 from soil_moisture_downscaling.core.metrics import agreement
 from soil_moisture_downscaling.core.downscaling import DownscaleInputs, DownscaleOptions, downscale
@@ -60,7 +59,8 @@ def test_terrain_correction_does_not_lose_badly_where_soil_moisture_follows_terr
 
 def test_default_beats_bilinear_across_crs_at_25_to_1(colorado_scene, tmp_path):
     """25 km-like cells in EPSG:4326 over a 1 km UTM grid, as with ESA CCI over MODIS."""
-    inputs = DownscaleInputs(*(RasterSource(colorado_scene.paths[k], name=k) for k in ('coarse_sm', 'lst', 'ndvi', 'dem')))
+    inputs = DownscaleInputs(*(RasterSource(colorado_scene.paths[k], name=k)
+                               for k in ('coarse_sm', 'lst', 'ndvi', 'dem')))
     figures = {}
     for method in (Method.TERRAIN_AWARE, Method.BILINEAR):
         out = str(tmp_path / 'm{}.tif'.format(method))

@@ -135,11 +135,17 @@ def _redistribute_clipped(scene, store, consistency, first_statistics, progress,
                   'pixels of their cells ({} pass(es)).'.format(lower, upper, passes))
 
 
-def consistency_error(final_sum, output_count, targets, consistency):
-    """(largest |cell mean − θ_c| in m³/m³, number of cells checked): over the cells with output
-    whose product value is feasible within the bounds (estimated cells are not promised)."""
+def check_consistency(written, prediction, targets, consistency, method, progress):
+    """(largest |cell mean − θ_c| in m³/m³, number of cells checked), computed from what was written,
+    over the cells with output whose product value is feasible within the bounds (estimated cells
+    are not promised); logged for the value-consistent methods."""
+    output_count = prediction.output_count
     with np.errstate(invalid='ignore', divide='ignore'):
-        final_mean = final_sum / output_count
+        final_mean = written.final_sum / output_count
     checked = (output_count > 0) & consistency.feasible & ~targets.filled
     errors = np.abs(final_mean - targets.values)[checked]
-    return (float(errors.max()) if errors.size else 0.0), int(checked.sum())
+    max_error, n_checked = (float(errors.max()) if errors.size else 0.0), int(checked.sum())
+    if method.value_consistent:
+        progress.info('Value consistency: largest |cell mean − coarse value| over {} cells = {:.2e} '
+                      'm³/m³.'.format(n_checked, max_error))
+    return max_error, n_checked

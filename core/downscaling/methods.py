@@ -9,7 +9,6 @@ import numpy as np
 
 from .. import dispatch, linking
 from ..errors import InputError
-from ..gap_filling import fill_by_normalized_convolution
 from . import apply
 from .options import Method
 
