@@ -29,6 +29,13 @@ def plugin_root_off_sys_path():
     plugin_package.ensure_importable()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test that uses the headless QGIS application is slow (it starts QGIS and Processing)."""
+    for item in items:
+        if 'qgis_app' in getattr(item, 'fixturenames', ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope='session')
 def qgis_app(tmp_path_factory):
     """A headless QgsApplication with Processing and the plugin's provider (once per session)."""
