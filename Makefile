@@ -4,13 +4,18 @@ PYTHON ?= /usr/bin/python3
 PLUGIN := soil_moisture_downscaling
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: demo test test-fast lint package bench bench-quick clean
+.PHONY: demo test test-fast test-matrix lint package bench bench-quick clean
 
 demo:
 	bash scripts/demo.sh
 
 test:
-	$(PYTHON) -P -m pytest -ra tests
+	$(PYTHON) -P -m pytest -ra $(PYTEST_ARGS) tests
+
+# The suite on QGIS 3.22 (here), 3.40 LTR (Debian 13 root) and the latest (Debian unstable root).
+# Needs root; SMD_REUSE_ROOTS=1 reuses the roots of an earlier run (see scripts/test_matrix.sh).
+test-matrix:
+	bash scripts/test_matrix.sh
 
 # The tests that do not start QGIS: seconds to a minute, for the edit-run loop.
 test-fast:

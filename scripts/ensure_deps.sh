@@ -1,22 +1,20 @@
 #!/usr/bin/env bash
-# Install what the plugin's demo and tests need on Debian 12, only when missing.
+# Install what the plugin's demo and tests need on Debian (12, 13 or unstable), only when missing:
+# the packages of scripts/debian-packages.txt. The Debian roots of `make test-matrix` are set up by
+# running this same script inside them. SMD_APT_OPTIONS adds options to apt-get (the roots use it).
 set -euo pipefail
+list="$(dirname "$0")/debian-packages.txt"
 missing=()
-[ -x /usr/bin/qgis_process.bin ] || missing+=(qgis qgis-providers)
-/usr/bin/python3 -c 'import qgis.core' 2>/dev/null || missing+=(python3-qgis)
-/usr/bin/python3 -c 'from osgeo import gdal' 2>/dev/null || missing+=(python3-gdal gdal-bin)
-/usr/bin/python3 -c 'import scipy' 2>/dev/null || missing+=(python3-scipy)
-/usr/bin/python3 -c 'import matplotlib' 2>/dev/null || missing+=(python3-matplotlib)
-/usr/bin/python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
-command -v zip >/dev/null || missing+=(zip)
-command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
-command -v make >/dev/null || missing+=(make)
-/usr/bin/python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)   # make lint: ruff in a venv
+for package in $(sed -e 's/#.*//' "$list"); do
+  dpkg-query -W -f='${db:Status-Abbrev}' "$package" 2>/dev/null | grep -q '^ii' || missing+=("$package")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing: ${missing[*]}"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
-    "${missing[@]}" python3-qgis qgis-providers gdal-bin python3-gdal python3-scipy python3-matplotlib python3-pytest
+  # shellcheck disable=SC2086  # SMD_APT_OPTIONS holds several words
+  $SUDO apt-get ${SMD_APT_OPTIONS:-} update -q
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get ${SMD_APT_OPTIONS:-} install -y -q --no-install-recommends \
+    "${missing[@]}"
 fi

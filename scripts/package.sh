@@ -9,7 +9,7 @@ trap 'rm -rf "$stage"' EXIT
 target="$stage/soil_moisture_downscaling"
 dist="${DIST_DIR:-dist}"
 mkdir -p "$target" "$dist"
-git ls-files -z -- metadata.txt __init__.py plugin.py icon.svg LICENSE README.md core processing report ui \
+git ls-files -z -- metadata.txt __init__.py plugin.py compat.py icon.svg LICENSE README.md core processing report ui \
   | xargs -0 -I{} cp --parents {} "$target/"
 find "$target" -name '__pycache__' -prune -exec rm -rf {} +
 out="$(cd "$dist" && pwd)/soil_moisture_downscaling-$version.zip"

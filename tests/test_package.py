@@ -19,8 +19,8 @@ def test_package_zip_layout(tmp_path):
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
     assert {name.split('/')[0] for name in names} == {'soil_moisture_downscaling'}
-    for required in ('metadata.txt', '__init__.py', 'plugin.py', 'LICENSE', 'icon.svg', 'processing/provider.py',
-                     'core/downscaling/__init__.py'):
+    for required in ('metadata.txt', '__init__.py', 'plugin.py', 'compat.py', 'LICENSE', 'icon.svg',
+                     'processing/provider.py', 'core/downscaling/__init__.py'):
         assert 'soil_moisture_downscaling/' + required in names
     assert not [n for n in names if '/tests/' in n or '__pycache__' in n or n.endswith('.pyc')
                 or '/sample_data/' in n or '/benchmarks/' in n]
