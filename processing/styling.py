@@ -156,10 +156,11 @@ class SeriesStyler(QgsProcessingLayerPostProcessorInterface):
             if band > 1:
                 project.addMapLayer(target, False)
             group.addLayer(target)
-        # The loaded layer now lives in the group; drop its original tree entry.
-        node = root.findLayer(layer.id())
-        if node is not None and node.parent() is root:
-            root.removeChildNode(node)
+        # The loaded layer now lives in the group; drop the entry Processing gave it, wherever that is
+        # (findLayer() finds the group's own entry first, so the old check never removed it).
+        for node in root.findLayers():
+            if node.layerId() == layer.id() and node.parent() is not group:
+                node.parent().removeChildNode(node)
 
     @classmethod
     def create(cls, dates, name):

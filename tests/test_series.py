@@ -61,8 +61,14 @@ def test_series_without_dates_asks_for_them(tmp_path):
 def test_series_algorithm_sets_temporal_properties_when_loaded(qgis_app, series30, tmp_path):
     import processing
     from qgis.core import Qgis, QgsProject
+    import qgis.utils
     paths, dates = series30
     QgsProject.instance().removeAllMapLayers()
+    # The user has a group of their own selected: QGIS 3.40 and later load results into it.
+    root = QgsProject.instance().layerTreeRoot()
+    user_group = root.addGroup('My layers')
+    view = qgis.utils.iface.layerTreeView()
+    view.setCurrentIndex(view.node2index(user_group))
     processing.runAndLoadResults('soilmoisture:downscaleseries', {
         'COARSE_SM': paths['coarse_sm'], 'LST': paths['lst'], 'NDVI': paths['ndvi'], 'DEM': paths['dem'],
         'METHOD': 5, 'OUTPUT': str(tmp_path / 'series.tif')})
@@ -76,7 +82,12 @@ def test_series_algorithm_sets_temporal_properties_when_loaded(qgis_app, series3
         begin = properties.fixedTemporalRange().begin().date()
         shown[date(begin.year(), begin.month(), begin.day())] = layer.renderer().usesBands()[0]
     assert shown == {day: band for band, day in enumerate(dates, start=1)}
+    # Each date once in the layer tree, all in the series' group (no stray entry of the loaded layer).
+    nodes = [node for node in root.findLayers() if node.layer().source() == str(tmp_path / 'series.tif')]
+    assert len(nodes) == len(dates)
+    assert {node.parent().name() for node in nodes} == {'Downscaled soil moisture ({} dates)'.format(len(dates))}
     QgsProject.instance().removeAllMapLayers()
+    root.removeAllChildren()
 
 
 def test_fill_lst_gaps_algorithm_single_date_and_stack(qgis_app, series30, tmp_path):
