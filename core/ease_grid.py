@@ -26,8 +26,6 @@ from osgeo import osr
 from .errors import InputError
 from .raster_io import GridSpec, spatial_reference
 
-EASE2_X0 = -17367530.44516
-
 Ease2Grid = namedtuple('Ease2Grid', 'name width height cell_m')
 
 #: The global grids by name; the upper-left y is half the rows above the equator.
@@ -49,11 +47,17 @@ def upper_left_y(definition):
     return definition.height / 2.0 * definition.cell_m
 
 
+def upper_left_x(definition):
+    """-17367530.445 m for every grid: half the columns west of the central meridian."""
+    return -definition.width / 2.0 * definition.cell_m
+
+
 def grid_spec(name):
     """GridSpec of a global EASE-Grid 2.0 grid ('M36', 'M09', 'M25')."""
     definition = GRIDS[name]
     return GridSpec(definition.width, definition.height,
-                    (EASE2_X0, definition.cell_m, 0.0, upper_left_y(definition), 0.0, -definition.cell_m),
+                    (upper_left_x(definition), definition.cell_m, 0.0, upper_left_y(definition), 0.0,
+                     -definition.cell_m),
                     ease2_wkt())
 
 

@@ -40,7 +40,6 @@ from .errors import InputError
 from .land_products import (LST_DN, PRODUCTS, QUALITY_NONE, VI_DN, VIEW_TIME_DN, VIIRS_VI_DN, LandGranule, LandProduct,
                             LayerRef, Scaling, date_from_year_doy, resolve_variable)
 from .raster_io import RasterSource
-from .units import sample_values
 
 gdal.UseExceptions()
 
@@ -252,11 +251,34 @@ def decide_scaling(values, family, role, documented, fills=()):
     return stored, 'values used as stored.'
 
 
+def raw_sample(path, band, max_size=1024, label=None):
+    """Stored numbers of a band as the import reads them (no band scale / offset applied), without nodata:
+    a decimated read, or every row block when that finds nothing valid (sparse clear pixels)."""
+    dataset = gdal.Open(str(path))
+    raster = dataset.GetRasterBand(band)
+    nodata = raster.GetNoDataValue()
+    factor = max(1, int(np.ceil(max(dataset.RasterXSize, dataset.RasterYSize) / float(max_size))))
+
+    def valid(values):
+        values = np.asarray(values, dtype=np.float64).ravel()
+        values = values[np.isfinite(values)]
+        return values[values != nodata] if nodata is not None else values
+    values = valid(raster.ReadAsArray(buf_xsize=max(1, dataset.RasterXSize // factor),
+                                      buf_ysize=max(1, dataset.RasterYSize // factor)))
+    rows = max(1, 4_000_000 // max(1, dataset.RasterXSize))
+    for row in range(0, dataset.RasterYSize, rows):
+        if values.size:
+            break
+        values = valid(raster.ReadAsArray(0, row, dataset.RasterXSize, min(rows, dataset.RasterYSize - row)))
+    if not values.size:
+        raise InputError('{} holds no valid value: every pixel is nodata.'.format(label or os.path.basename(path)))
+    return values
+
+
 def layer_scaling(layer, family, role, documented):
-    """(Scaling, note) of one exported layer, decided from a sample of its values."""
+    """(Scaling, note) of one exported layer, decided from a sample of its stored values."""
     fills = _nodata_fills(layer)
-    values = sample_values(RasterSource(layer.path, layer.band, name=layer.label))
-    return decide_scaling(values, family, role, documented, fills)
+    return decide_scaling(raw_sample(layer.path, layer.band, label=layer.label), family, role, documented, fills)
 
 
 # -- land products (LST / vegetation index) -------------------------------------------------------

@@ -49,6 +49,19 @@ def attributes(node):
     for attribute in node.GetAttributes() or []:
         value = _value(attribute)
         result[attribute.GetName()] = tuple(value) if isinstance(value, list) else value
+    if isinstance(node, gdal.MDArray):
+        # The netCDF driver presents these CF attributes through the array's own properties instead.
+        for key, value in (('units', node.GetUnit()), ('scale_factor', node.GetScale()),
+                           ('add_offset', node.GetOffset())):
+            if key not in result and value not in (None, ''):
+                result[key] = value
+        if '_FillValue' not in result:
+            try:
+                fill = node.GetNoDataValueAsDouble()
+            except (RuntimeError, TypeError):
+                fill = None
+            if fill is not None and node.GetNoDataValueAsRaw() is not None:
+                result['_FillValue'] = fill
     return result
 
 

@@ -99,6 +99,7 @@ def sinusoidal_wkt(radius_m=LAND_GRID_SPHERE_M):
     """WKT of the sinusoidal projection on a sphere of ``radius_m`` (the MODIS / VIIRS land grid)."""
     srs = osr.SpatialReference()
     srs.ImportFromProj4('+proj=sinu +lon_0=0 +x_0=0 +y_0=0 +R={:.3f} +units=m +no_defs'.format(radius_m))
+    srs.SetProjCS('MODIS / VIIRS land grid sinusoidal')
     return srs.ExportToWkt()
 
 

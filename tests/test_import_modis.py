@@ -19,6 +19,7 @@ from soil_moisture_downscaling.core.dates import band_dates
 from soil_moisture_downscaling.core.errors import Cancelled, InputError
 from soil_moisture_downscaling.core.progress import Progress
 from soil_moisture_downscaling.core.raster_io import RasterSource
+from synthetic import read_all
 
 gdal.UseExceptions()
 
@@ -40,17 +41,6 @@ def raw(path, grid, field):
     """A subdataset as stored in the file (no scaling, no nodata masking)."""
     quoted = '"{}"'.format(field) if ' ' in field else field
     return gdal.Open('HDF4_EOS:EOS_GRID:"{}":{}:{}'.format(path, grid, quoted)).ReadAsArray()
-
-
-def read_all(path):
-    """All bands of an output as float64, nodata → NaN; plus the dataset."""
-    dataset = gdal.Open(str(path))
-    values = dataset.ReadAsArray().astype(np.float64)
-    if values.ndim == 2:
-        values = values[None]
-    nodata = dataset.GetRasterBand(1).GetNoDataValue()
-    values[values == nodata] = np.nan
-    return values, dataset
 
 
 def wgs84():
