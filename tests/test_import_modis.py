@@ -435,13 +435,21 @@ ALG = 'soilmoisture:importmodis'
 def test_algorithm_is_registered_with_its_parameters(qgis_app):
     from qgis.core import QgsApplication
     algorithm = QgsApplication.processingRegistry().algorithmById(ALG)
-    assert algorithm is not None and algorithm.displayName() == 'Import MODIS LST / NDVI'
+    assert algorithm is not None and algorithm.displayName() == 'Import MODIS / VIIRS LST and vegetation index'
     ids = [p.name() for p in algorithm.parameterDefinitions()]
     assert ids == ['INPUT', 'PRODUCT_VARIABLE', 'QUALITY', 'TARGET_CRS', 'TARGET_EXTENT', 'TARGET_RESOLUTION',
                    'REFERENCE_GRID', 'OUTPUT', 'VIEW_TIME']
     assert algorithm.parameterDefinition('QUALITY').flags() & algorithm.parameterDefinition('QUALITY').FlagAdvanced
     assert all(p.help() for p in algorithm.parameterDefinitions())
     assert algorithm.shortHelpString() and 'MOD13Q1' in algorithm.shortHelpString()
+    assert 'VNP21A1D' in algorithm.shortHelpString() and 'AppEEARS' in algorithm.shortHelpString()
+    # Enum values are only ever appended: the first ones keep their meaning.
+    options = algorithm.parameterDefinition('QUALITY').options()
+    assert options[0].startswith('Good quality only') and options[1].startswith('Also "other quality"')
+    assert options[2].startswith('No quality screening') and len(options) == 3
+    variables = algorithm.parameterDefinition('PRODUCT_VARIABLE').options()
+    assert [v.split(',')[0].split(' (')[0] for v in variables] == ['From the files: LST for MOD11/MYD11/VNP21',
+                                                                     'Land surface temperature', 'NDVI', 'EVI']
     import processing
     dialog = processing.createAlgorithmDialog(ALG)
     assert dialog is not None

@@ -280,3 +280,22 @@ def test_smap_exports_of_appeears_and_earth_engine_give_the_hdf_values(smap_9km,
     sm_products.import_soil_moisture(appeears[:1], tmp_path / 'noqc.tif', quality=sm_products.SM_QUALITY_ALL)
     with pytest.raises(InputError, match='No SMAP PM soil moisture layer among the exports'):
         sm_products.import_soil_moisture(appeears, tmp_path / 'pm.tif', overpass='pm')
+
+
+# -- through Processing --------------------------------------------------------------------------------------
+def test_processing_run_imports_smap_pm_and_reports_bad_input(qgis_app, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException
+    result = processing.run('soilmoisture:importsoilmoisture', {
+        'INPUT': [SMAP_36KM], 'SMAP_OVERPASS': 1, 'QUALITY': 1, 'OUTPUT': str(tmp_path / 'pm.tif')})
+    assert result['PRODUCT'] == 'SPL3SMP PM (6 pm ascending)' and result['DATES'] == '2021-08-15'
+    values = read_all(tmp_path / 'pm.tif')[0][0]
+    expected = _expected_smap(SMAP_36KM, PM, '_pm', recommended=False)
+    assert np.array_equal(np.isfinite(values), np.isfinite(expected))
+    assert (tmp_path / 'pm.qml').exists()
+    with pytest.raises(QgsProcessingException, match='are on different grids'):
+        processing.run('soilmoisture:importsoilmoisture', {'INPUT': [SMAP_9KM, SMAP_36KM],
+                                                            'OUTPUT': str(tmp_path / 'out.tif')})
+    with pytest.raises(QgsProcessingException, match='is not a SMAP L3 radiometer soil moisture file'):
+        processing.run('soilmoisture:importsoilmoisture', {'INPUT': [VNP21], 'OUTPUT': str(tmp_path / 'out.tif')})
+    assert not (tmp_path / 'out.tif').exists()
