@@ -57,10 +57,10 @@ def attributes(node):
                 result[key] = value
         if '_FillValue' not in result:
             try:
-                fill = node.GetNoDataValueAsDouble()
+                fill = node.GetNoDataValueAsDouble()   # None when the array has no fill value
             except (RuntimeError, TypeError):
                 fill = None
-            if fill is not None and node.GetNoDataValueAsRaw() is not None:
+            if fill is not None:
                 result['_FillValue'] = fill
     return result
 

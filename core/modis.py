@@ -23,12 +23,11 @@ MOD13 C6.1 user guide, Didan 2015/2019):
 """
 import math
 import os
-import re
 import shutil
 import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Optional
 
 import numpy as np

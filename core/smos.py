@@ -15,7 +15,6 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional
 
 import numpy as np
 

@@ -54,9 +54,10 @@ def _child(model, child_id, algorithm_id, description, x, y, sources, outputs=()
         child.addParameterSources(name, source if isinstance(source, list) else [source])
     # As the modeler does: every other input keeps its default value (destinations stay unset: temporary outputs).
     for definition in algorithm.parameterDefinitions():
-        if definition.name() not in sources and not definition.isDestination() and definition.defaultValue() is not None:
-            child.addParameterSources(definition.name(),
-                                      [QgsProcessingModelChildParameterSource.fromStaticValue(definition.defaultValue())])
+        default = definition.defaultValue()
+        if definition.name() not in sources and not definition.isDestination() and default is not None:
+            static = QgsProcessingModelChildParameterSource.fromStaticValue(default)
+            child.addParameterSources(definition.name(), [static])
     model_outputs = {}
     for output_name, label in outputs:
         output = QgsProcessingModelOutput(label)
@@ -94,7 +95,8 @@ def viirs_smap_series():
     output = QgsProcessingModelChildParameterSource.fromChildOutput
     static = QgsProcessingModelChildParameterSource.fromStaticValue
     for index, definition in enumerate((
-            QgsProcessingParameterMultipleLayers('smap_files', 'SMAP L3 files (.h5) or exports', QgsProcessing.TypeFile),
+            QgsProcessingParameterMultipleLayers('smap_files', 'SMAP L3 files (.h5) or exports',
+                                                 QgsProcessing.TypeFile),
             QgsProcessingParameterMultipleLayers('viirs_lst_files', 'VIIRS LST files (VNP21A1D .h5) or exports',
                                                  QgsProcessing.TypeFile),
             QgsProcessingParameterMultipleLayers('viirs_ndvi_files', 'VIIRS NDVI files (VNP13A1 .h5) or exports',

@@ -197,7 +197,8 @@ def _piece(granule, folder, name, window, scale=None):
             options['scaleParams'] = [[0, 60000, 0, 60000 * scale]]
         gdal.Translate(path, layer.source, **options)
         subdatasets[role] = dataclasses.replace(layer, source=path)
-    return dataclasses.replace(granule, subdatasets=subdatasets, grid=modis.subdataset_grid(subdatasets['value'].source),
+    return dataclasses.replace(granule, subdatasets=subdatasets,
+                               grid=modis.subdataset_grid(subdatasets['value'].source),
                                tile='{}-{}'.format(granule.tile, name))
 
 

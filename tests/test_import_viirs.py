@@ -68,7 +68,7 @@ def test_lst_is_dn_times_0_02_kelvin_where_qc_is_good(lst_import):
 
 
 def test_lst_follows_the_field_it_was_made_from(lst_import):
-    """The synthetic LST is an analytic function of the DEM: the import must give it back to the 0.01 K of DN rounding."""
+    """The synthetic LST is an analytic function of the DEM: the import gives it back to the 0.01 K of DN rounding."""
     _, path, _, _ = lst_import
     lst = read_all(path)[0][0]
     lon, lat = fixtures.tile_lonlat(9, 5, 1200)

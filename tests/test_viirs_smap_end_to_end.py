@@ -124,7 +124,7 @@ def test_viirs_smap_model_loads_and_uses_existing_algorithms_and_parameters(qgis
         assert algorithm is not None, child.algorithmId()
         known = {p.name() for p in algorithm.parameterDefinitions()}
         assert set(child.parameterSources()) <= known, (child.algorithmId(), set(child.parameterSources()) - known)
-        for name, sources in child.parameterSources().items():
+        for sources in child.parameterSources().values():
             for source in sources:
                 if source.source() == source.ChildOutput:
                     assert source.outputChildId() in children

@@ -45,8 +45,8 @@ class ImportModisAlgorithm(SoilMoistureAlgorithm):
         return 'Import MODIS / VIIRS LST and vegetation index'
 
     def tags(self):
-        return ['MODIS', 'VIIRS', 'HDF', 'HDF4', 'HDF5', 'HDF-EOS', 'HDF-EOS5', 'LST', 'land surface temperature', 'NDVI',
-                'EVI', 'MOD11A1', 'MYD11A1', 'MOD11A2', 'MOD13A2', 'MOD13A3', 'MOD13Q1', 'VNP21A1D', 'VJ121A1D',
+        return ['MODIS', 'VIIRS', 'HDF', 'HDF4', 'HDF5', 'HDF-EOS', 'HDF-EOS5', 'LST', 'land surface temperature',
+                'NDVI', 'EVI', 'MOD11A1', 'MYD11A1', 'MOD11A2', 'MOD13A2', 'MOD13A3', 'MOD13Q1', 'VNP21A1D', 'VJ121A1D',
                 'VJ221A1D', 'VNP13A1', 'VJ113A1', 'VJ213A1', 'AppEEARS', 'Earth Engine', 'GeoTIFF', 'export',
                 'quality', 'QC', 'mosaic', 'sinusoidal', 'import']
 
@@ -80,10 +80,10 @@ class ImportModisAlgorithm(SoilMoistureAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_parameter(QgsProcessingParameterMultipleLayers(self.INPUT, 'MODIS / VIIRS files or GeoTIFF exports',
                                                                 QgsProcessing.TypeFile),
-                           'One or more files of one product: MODIS .hdf tiles (e.g. MOD11A1.A2021227.h11v05.061.*.hdf), '
-                           'VIIRS .h5 tiles (e.g. VNP21A1D.A2021227.h09v05.002.*.h5), or AppEEARS / Earth Engine '
-                           'GeoTIFFs with their quality files or bands. Tiles of the same date are mosaicked; each date '
-                           'becomes one band.')
+                           'One or more files of one product: MODIS .hdf tiles (e.g. '
+                           'MOD11A1.A2021227.h11v05.061.*.hdf), VIIRS .h5 tiles (e.g. '
+                           'VNP21A1D.A2021227.h09v05.002.*.h5), or AppEEARS / Earth Engine GeoTIFFs with their quality '
+                           'files or bands. Tiles of the same date are mosaicked; each date becomes one band.')
         self.add_parameter(QgsProcessingParameterEnum(self.PRODUCT_VARIABLE, 'Variable', options=list(VARIABLE_LABELS),
                                                       defaultValue=0),
                            'What to import. "From the files" takes LST from MOD11/MYD11 and NDVI from MOD13/MYD13; '

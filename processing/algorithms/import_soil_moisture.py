@@ -4,6 +4,8 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsProcessing, QgsProcessin
                        QgsProcessingParameterRasterDestination, QgsProcessingParameterString)
 
 from ...core.sm_products import OVERPASS_CHOICES, import_soil_moisture
+from ..styling import style_on_load, write_sidecar_style
+from .base import SoilMoistureAlgorithm
 
 #: QUALITY enum labels, in the order of core.sm_products SM_QUALITY_*; the order is permanent.
 QUALITY_LABELS = (
@@ -15,8 +17,6 @@ OVERPASS_LABELS = (
     'AM: 6 am descending (recommended)',
     'PM: 6 pm ascending',
 )
-from ..styling import style_on_load, write_sidecar_style
-from .base import SoilMoistureAlgorithm
 
 
 class ImportSoilMoistureAlgorithm(SoilMoistureAlgorithm):
@@ -61,8 +61,8 @@ class ImportSoilMoistureAlgorithm(SoilMoistureAlgorithm):
                            'One or more files of one product: ESA CCI / C3S .nc (e.g. '
                            'C3S-SOILMOISTURE-L3S-SSMV-COMBINED-MONTHLY-20180101000000-ICDR-v201706.0.0.nc), SMAP .h5 '
                            '(e.g. SMAP_L3_SM_P_E_20210815_R18240_001.h5), SMOS CATDS .nc (e.g. '
-                           'SM_OPER_MIR_CLF31A_20210815T000000_20210815T235959_300_001_7.DBL.nc) or SMAP GeoTIFF exports '
-                           'with their quality layers.')
+                           'SM_OPER_MIR_CLF31A_20210815T000000_20210815T235959_300_001_7.DBL.nc) or SMAP GeoTIFF '
+                           'exports with their quality layers.')
         self.add_parameter(QgsProcessingParameterString(self.VARIABLE, 'Variable', defaultValue='sm'),
                            'Variable to import: "sm" is the product\'s soil moisture (CCI / C3S sm, SMAP '
                            'soil_moisture, SMOS Soil_Moisture); another name reads that variable (e.g. '
@@ -78,8 +78,8 @@ class ImportSoilMoistureAlgorithm(SoilMoistureAlgorithm):
                            'Recommended quality only (default: the CCI / C3S flag and SMAP retrieval_qual_flag bit 0 '
                            'screen), or every retrieval that is not fill. SMOS L3 has no recommended-quality flag.',
                            advanced=True)
-        self.add_parameter(QgsProcessingParameterEnum(self.SMAP_OVERPASS, 'SMAP overpass', options=list(OVERPASS_LABELS),
-                                                      defaultValue=0),
+        self.add_parameter(QgsProcessingParameterEnum(self.SMAP_OVERPASS, 'SMAP overpass',
+                                                      options=list(OVERPASS_LABELS), defaultValue=0),
                            'SMAP files hold a 6 am (descending) and a 6 pm (ascending) retrieval; the AM one is '
                            'recommended (near thermal equilibrium). Ignored for other products.')
         self.addOutput(QgsProcessingOutputString('DATES', 'Dates (band order)'))
