@@ -191,14 +191,17 @@ def _not_export(path, family_text):
 
 
 def scan_exports(paths, family_text):
-    """All usable layers of the given GeoTIFFs; InputError for a file that holds none."""
-    layers = []
+    """(usable layers, notes) of the given GeoTIFFs. An AppEEARS file of a layer the import does not use (e.g.
+    Emis_31, composite_day_of_the_year) is skipped with a note; any other file without a usable band is refused."""
+    layers, notes = [], []
     for path in paths:
         found = scan_export(path)
         if not found:
-            raise _not_export(path, family_text)
+            if APPEEARS_NAME.match(os.path.basename(str(path))) is None:
+                raise _not_export(path, family_text)
+            notes.append('{}: a layer this import does not use, skipped.'.format(os.path.basename(str(path))))
         layers.extend(found)
-    return layers
+    return layers, notes
 
 
 # -- scaling decided from the values --------------------------------------------------------------
@@ -309,7 +312,7 @@ def open_export_granules(paths, variable='auto', quality=0):
     of its group. Without a quality layer the export is refused unless
     ``quality`` is QUALITY_NONE.
     """
-    layers = scan_exports(paths, 'MODIS / VIIRS LST or vegetation index')
+    layers, skipped = scan_exports(paths, 'MODIS / VIIRS LST or vegetation index')
     groups = OrderedDict()
     for layer in layers:
         if layer.kind.family == 'SM':
@@ -319,8 +322,20 @@ def open_export_granules(paths, variable='auto', quality=0):
     granules = []
     for members in groups.values():
         values = [m for m in members if m.kind.role == 'value']
+        if len({v.kind.variable for v in values}) > 1:
+            # e.g. NDVI and EVI of one AppEEARS request: take the one asked for ("from the files": the first).
+            wanted = (variable if variable not in (None, '', 'auto')
+                      else 'NDVI' if values[0].kind.family == 'VI' else 'LST')
+            if any(v.kind.variable == wanted for v in values):
+                skipped.extend('{}: {} not imported (the variable is {}).'.format(v.label, v.kind.variable, wanted)
+                               for v in values if v.kind.variable != wanted)
+                values = [v for v in values if v.kind.variable == wanted]
         for value in values:
             granules.append(_export_granule(value, members, variable, quality))
+    if granules and skipped:
+        first = granules[0]
+        granules[0] = LandGranule(first.path, first.product, first.variable, first.acquired, first.tile,
+                                  first.subdatasets, first.grid, first.notes + tuple(skipped))
     if not granules:
         names = ', '.join(sorted({os.path.basename(m.path) for m in layers}))
         raise InputError('The exports given ({}) hold only quality or view time layers. Add the LST or vegetation '
@@ -392,7 +407,7 @@ class SmapExport:
 
 def open_smap_exports(paths, overpass='am'):
     """The SMAP soil moisture layers (of the chosen overpass 'am' / 'pm') of AppEEARS / Earth Engine exports."""
-    layers = scan_exports(paths, 'SMAP soil moisture')
+    layers, _ = scan_exports(paths, 'SMAP soil moisture')
     groups = OrderedDict()
     for layer in layers:
         if layer.kind.family != 'SM':

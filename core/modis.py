@@ -213,8 +213,9 @@ def check_single_product(granules):
         listed = '; '.join('{} ({} file{})'.format(name, len(files), 's' if len(files) > 1 else '')
                            for name, files in by_product.items())
         raise InputError('The files mix products: {}. One import makes one stack of one product: import LST '
-                         '(MOD11/MYD11) and vegetation index (MOD13/MYD13) files separately, and Terra (MOD) and Aqua '
-                         '(MYD) files separately (their overpass times differ).'.format(listed))
+                         '(MOD11/MYD11, VNP21/VJ121/VJ221) and vegetation index (MOD13/MYD13, VNP13/VJ113/VJ213) '
+                         'files separately, and each satellite separately (Terra MOD, Aqua MYD, Suomi NPP VNP, '
+                         'NOAA-20 VJ1, NOAA-21 VJ2: their overpass times differ).'.format(listed))
     return granules[0].product
 
 

@@ -225,3 +225,22 @@ def test_an_export_of_the_wrong_kind_is_refused(appeears_lst, tmp_path):
     with pytest.raises(InputError, match=r'neither kelvin, °C nor stored MODIS / VIIRS numbers'):
         modis.import_modis([export], tmp_path / 'out.tif')
     assert not (tmp_path / 'out.tif').exists()
+
+
+def test_a_whole_appeears_folder_imports_the_default_variable_and_skips_the_rest(tmp_path):
+    """NDVI, EVI, reliability and an unused layer of one request: "from the files" imports NDVI, says what it left."""
+    names = []
+    for layer in ('NDVI', 'EVI', 'pixel reliability', 'composite day of the year'):
+        names.append(_layer(tmp_path / 'MOD13A2.061__1_km_16_days_{}_doy2021225_aid0001.tif'.format(
+            layer.replace(' ', '_')), VI_GRID.format(MOD13A2, layer)))
+    messages = []
+    result = modis.import_modis(names, tmp_path / 'out.tif', progress=Progress(log=messages.append))
+    modis.import_modis([MOD13A2], tmp_path / 'hdf.tif')
+    out, hdf = read_all(tmp_path / 'out.tif')[0][0], read_all(tmp_path / 'hdf.tif')[0][0]
+    assert result.variable == 'NDVI' and _same(out, hdf)
+    assert any('EVI not imported' in m for m in messages)
+    assert any('composite_day_of_the_year_doy2021225_aid0001.tif: a layer this import does not use, skipped' in m
+               for m in messages)
+    modis.import_modis(names, tmp_path / 'evi.tif', variable='EVI')
+    modis.import_modis([MOD13A2], tmp_path / 'hdf_evi.tif', variable='EVI')
+    assert _same(read_all(tmp_path / 'evi.tif')[0][0], read_all(tmp_path / 'hdf_evi.tif')[0][0])
