@@ -108,7 +108,7 @@ run_tests() {  # inside the namespace; pytest's own exit status
 versions() {
   local package
   for package in qgis python3 python3-numpy python3-gdal python3-scipy libqt5core5t64 libqt5core5a; do
-    chroot "$root" dpkg-query -W -f='${Package} ${Version}\n' "$package" 2>/dev/null || true
+    chroot "$root" dpkg-query -W -f='${Package} ${Version}\n' "$package" 2>/dev/null | awk 'NF == 2' || true
   done
 }
 
