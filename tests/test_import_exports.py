@@ -48,11 +48,11 @@ def _layer(path, source, data_type=None, scale=None, offset=0.0, nodata=None):
 def _multiband(path, layers, descriptions):
     """An Earth Engine style multi-band export: the bands of ``layers`` (paths) with band descriptions."""
     vrt = gdal.BuildVRT('', layers, separate=True)
-    gdal.Translate(str(path), vrt, format='GTiff', outputType=gdal.GDT_Float32)
-    dataset = gdal.Open(str(path), gdal.GA_Update)
+    # Named before the copy: GDAL 3.13 keeps a source's description (with a band's own nodata) in the
+    # .aux.xml, where it outlives a description set on the GeoTIFF afterwards.
     for index, name in enumerate(descriptions, start=1):
-        dataset.GetRasterBand(index).SetDescription(name)
-    dataset = None
+        vrt.GetRasterBand(index).SetDescription(name)
+    gdal.Translate(str(path), vrt, format='GTiff', outputType=gdal.GDT_Float32)
     return str(path)
 
 
