@@ -125,10 +125,12 @@ def test_viirs_smap_model_loads_and_uses_existing_algorithms_and_parameters(qgis
         known = {p.name() for p in algorithm.parameterDefinitions()}
         assert set(child.parameterSources()) <= known, (child.algorithmId(), set(child.parameterSources()) - known)
         for sources in child.parameterSources().values():
+            # By what each source names (the Source enum moved to Qgis.ProcessingModelChildParameterSource
+            # in QGIS 3.26, without the old spelling from 3.40 on).
             for source in sources:
-                if source.source() == source.ChildOutput:
+                if source.outputChildId():
                     assert source.outputChildId() in children
-                if source.source() == source.ModelParameter:
+                if source.parameterName():
                     assert model.parameterDefinition(source.parameterName()) is not None, source.parameterName()
     inputs = {p.name() for p in model.parameterDefinitions()}
     assert {'smap_files', 'viirs_lst_files', 'viirs_ndvi_files', 'area', 'dem', 'stations',
