@@ -1,7 +1,8 @@
 """Golden maps: the bundled sample gives the maps of the reference commit (tests/data/golden).
 
 The reference was made before the redesign of the core into core/downscaling (issue 9), so a
-restructuring that changes any map by more than 1e-7 m³/m³ fails here. A change of the maps
+restructuring that changes any map by more than 1e-7 m³/m³ fails here (with the reference's numpy
+and scipy; see TOLERANCE). A change of the maps
 that is intended (new science) regenerates the file and says so in its commit.
 """
 import os
@@ -9,16 +10,27 @@ from datetime import date
 
 import numpy as np
 import pytest
+import scipy
 from helpers import read
 
 from soil_moisture_downscaling.core.downscaling import DownscaleInputs, DownscaleOptions, Method, downscale
 from soil_moisture_downscaling.core.raster_io import RasterSource
 from soil_moisture_downscaling.core.terrain import SunGeometry
 
+
+def _minor(version):
+    return '.'.join(version.split('.')[:2])
+
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLE = os.path.join(REPO, 'sample_data')
 GOLDEN = os.path.join(REPO, 'tests', 'data', 'golden', 'golden_sample.npz')
-TOLERANCE = 1e-7
+#: The reference was computed with numpy 1.24 and scipy 1.10 (Debian 12, QGIS 3.22): with those, maps agree
+#: to 1e-7 m³/m³. Other builds round differently: with numpy 2.2 / scipy 1.15 (QGIS 3.40 on Debian 13) and
+#: numpy 2.4 / scipy 1.17 (3.44 on unstable) the terrain-aware map differs by up to 1.8e-7; 1e-6 there is
+#: still 100× below the 1e-4 m³/m³ to which the method keeps each coarse cell's value.
+REFERENCE_LIBRARIES = ('1.24', '1.10')
+TOLERANCE = 1e-7 if (_minor(np.__version__), _minor(scipy.__version__)) == REFERENCE_LIBRARIES else 1e-6
 
 
 @pytest.fixture(scope='module')
