@@ -107,6 +107,7 @@ run_tests() {  # inside the namespace; pytest's own exit status
 
 versions() {
   local package
+  echo "interpreter $(chroot "$root" /usr/bin/python3 -c 'import platform; print(platform.python_version())')"
   for package in qgis python3 python3-numpy python3-gdal python3-scipy libqt5core5t64 libqt5core5a; do
     chroot "$root" dpkg-query -W -f='${Package} ${Version}\n' "$package" 2>/dev/null | awk 'NF == 2' || true
   done

@@ -108,7 +108,7 @@ host_chain() {
     return
   fi
   record host qgis "$(dpkg-query -W -f='${Version}' qgis)"
-  record host python "$(dpkg-query -W -f='${Version}' python3)"
+  record host python "$(/usr/bin/python3 -c 'import platform; print(platform.python_version())')"
   say "$(label host): running the suite (make test)"
   run_suite host "$results/host.junit.xml" make test PYTEST_ARGS="${PYTEST_ARGS:-} --junitxml=$results/host.junit.xml"
 }
@@ -134,11 +134,13 @@ root_chain() {
     say "$(label "$suite"): $(value "$suite" result) (exit $status)"
     return
   fi
-  show "$(label "$suite"): building the root (last lines)" "$results/$suite.build.log" 12
+  show "$(label "$suite"): building the root (last lines)" "$results/$suite.build.log" 8
   local versions
   versions="$(bash scripts/qgis_root.sh versions "$suite")"
+  echo "$versions" >"$results/$suite.versions"
+  show "$(label "$suite"): Debian packages in the root" "$results/$suite.versions"
   record "$suite" qgis "$(awk '$1 == "qgis" {print $2}' <<<"$versions")"
-  record "$suite" python "$(awk '$1 == "python3" {print $2}' <<<"$versions")"
+  record "$suite" python "$(awk '$1 == "interpreter" {print $2}' <<<"$versions")"
   say "$(label "$suite"): root ready in $(minutes "$(value "$suite" build_seconds)") min; running the suite"
   # shellcheck disable=SC2086  # PYTEST_ARGS holds several words
   run_suite "$suite" "$ROOTS/$suite/var/tmp/smd-junit.xml" \
@@ -185,7 +187,7 @@ line version "Debian QGIS" Python "root" install tests passed failed skipped res
 line "" "" "" min min min "" "" "" ""
 for id in "${ids[@]}"; do
   result="$(value "$id" result)"
-  line "$(label "$id")" "$(value "$id" qgis)" "$(value "$id" python | cut -d- -f1)" \
+  line "$(label "$id")" "$(value "$id" qgis)" "$(value "$id" python)" \
     "$(minutes "$(value "$id" debootstrap_seconds)")" "$(minutes "$(value "$id" install_seconds)")" \
     "$(minutes "$(value "$id" test_seconds)")" "$(value "$id" passed)" "$(value "$id" failed)" \
     "$(value "$id" skipped)" "${result:-NOT RUN}"
