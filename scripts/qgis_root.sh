@@ -117,6 +117,7 @@ build() {
   mkdir -p "$ROOTS"
   exec 9>"$ROOTS/$suite.lock"
   flock -n 9 || { echo "waiting for another build or run of the $suite root..."; flock 9; }
+  rm -f "$root.times"
   if [ "${SMD_REUSE_ROOTS:-0}" = 1 ] && [ -f "$ready" ]; then
     if cmp -s "$ready" "$PACKAGES"; then
       echo "reusing $root (SMD_REUSE_ROOTS=1)"

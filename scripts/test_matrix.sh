@@ -215,8 +215,8 @@ if [ "${warn_sid:-0}" = 1 ]; then
 EOF
 fi
 for id in "${ids[@]}"; do
-  case "$(value "$id" result)" in
-    passed | "CANNOT INSTALL") ;;
+  case "$id $(value "$id" result)" in
+    *" passed" | "sid CANNOT INSTALL") ;;
     *) echo "FAILED on $(label "$id"): $(value "$id" result)" ;;
   esac
 done
