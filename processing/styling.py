@@ -11,6 +11,8 @@ from qgis.core import (QgsColorRampShader, QgsProcessingLayerPostProcessorInterf
                        QgsSingleBandPseudoColorRenderer)
 from qgis.PyQt.QtGui import QColor
 
+from .algorithms.base import final_output_path
+
 #: Soil moisture colours (m³/m³): dry soil brown → yellow → green → blue → wet dark blue.
 SOIL_MOISTURE_RAMP = ((0.00, '#8c510a', '0.00 (dry)'), (0.10, '#d8b365', '0.10'), (0.20, '#f6e8c3', '0.20'),
                       (0.30, '#80cdc1', '0.30'), (0.40, '#2c7fb8', '0.40'), (0.50, '#08306b', '0.50 m³/m³ (wet)'))
@@ -98,9 +100,20 @@ class LayerStyler(QgsProcessingLayerPostProcessorInterface):
         return styler
 
 
+def load_details(context, destination):
+    """The load-on-completion details of the output ``destination`` (None when it is not loaded),
+    kept under the output's final path: a run writes under staged paths until it commits, and a
+    post-processor must sit on the entry that stays (QGIS deletes those of entries it drops)."""
+    final = final_output_path(destination)
+    if final != destination and context.willLoadLayerOnCompletion(destination) \
+            and not context.willLoadLayerOnCompletion(final):
+        context.addLayerToLoadOnCompletion(final, context.layerToLoadOnCompletionDetails(destination))
+    return context.layerToLoadOnCompletionDetails(final) if context.willLoadLayerOnCompletion(final) else None
+
+
 def _restyle_on_load(context, destination, restyle, layer_type, name):
-    if context.willLoadLayerOnCompletion(destination):
-        details = context.layerToLoadOnCompletionDetails(destination)
+    details = load_details(context, destination)
+    if details is not None:
         if name:
             details.name = name
         details.setPostProcessor(LayerStyler.create(restyle, layer_type, name))
