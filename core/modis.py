@@ -22,7 +22,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -36,7 +35,8 @@ from .dates import stack_metadata
 from .errors import InputError
 from .progress import Progress
 from .raster_io import (OUTPUT_NODATA, SCRATCH_OPTIONS, GridSpec, RasterReader, RasterSource, RasterWriter, Window,
-                        crs_label, row_windows, spatial_reference)
+                        crs_label, damaged_file_error, row_windows, spatial_reference)
+from .scratch import work_folder
 
 gdal.UseExceptions()
 
@@ -270,7 +270,7 @@ def open_granule(path, variable='auto'):
     try:
         dataset = gdal.Open(path, gdal.GA_ReadOnly)
     except RuntimeError as error:
-        raise _not_modis(path, 'GDAL cannot open it: {}'.format(str(error).strip()))
+        raise damaged_file_error(path, error) or _not_modis(path, 'GDAL cannot open it: {}'.format(str(error).strip()))
     if dataset is None:
         raise _not_modis(path, 'GDAL cannot open it')
     driver = dataset.GetDriver().ShortName
@@ -618,7 +618,7 @@ def import_granules(granules, output, quality=QUALITY_GOOD, target=None, view_ti
     outputs = [('value', str(output), dataset_meta)]
     if view_time_output:
         outputs.append(('view_time', str(view_time_output), time_meta))
-    workdir = tempfile.mkdtemp(prefix='smd_modis_')
+    workdir = work_folder('modis')
     writers = []
     try:
         # Tiles are mosaicked into uncompressed scratch files (blocks are read back where tiles meet),

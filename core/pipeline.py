@@ -14,14 +14,13 @@ every pass reuses the same arrays.
 import collections
 import os
 import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
 
-from . import dispatch, linking, units
+from . import dispatch, linking, scratch, units
 from .alignment import CoarseIndexer, align_to_grid, cell_capacity, coarse_window_over, ground_pixel_size_m
 from .errors import InputError
 from .lst_correction import MODES as TERRAIN_MODES
@@ -139,6 +138,10 @@ class DownscaleResult:
     signal_fraction: dict
     stage_seconds: dict
     messages: list
+    #: Coarse cells with output whose value lies outside [sm_min, sm_max] (they cannot keep it), and
+    #: their largest |cell mean − coarse value| (m³/m³).
+    n_infeasible_cells: int = 0
+    infeasible_max_error: float = 0.0
 
 
 class _Block:
@@ -567,7 +570,7 @@ def downscale(inputs, output_path, options=None, diagnostics_path=None, progress
     options.validate()
     progress, messages = _recording(progress or Progress())
     timer = StageTimer()
-    workdir = tempfile.mkdtemp(prefix='smdownscale_')
+    workdir = scratch.work_folder('downscale')
     scene = None
     try:
         with gdal_cache_limit(options.memory_mb):
@@ -1036,13 +1039,22 @@ class _Run:
                         diagnostics.abort()
         with np.errstate(invalid='ignore', divide='ignore'):
             final_mean = final_sum / self.output_count
-        # Consistency is promised for the product's own values, not for estimated cells.
-        checked = (self.output_count > 0) & self.consistency.feasible & ~self.coarse_filled
+        # Measured over every cell with output, also those whose value lies outside [SM_MIN, SM_MAX]
+        # and so cannot be kept (they are counted and reported, never left out of the figure).
+        checked = self.output_count > 0
         errors = np.abs(final_mean - self.theta_flat)[checked]
         max_error = float(errors.max()) if errors.size else 0.0
+        infeasible = checked & ~self.consistency.feasible
+        n_infeasible = int(infeasible.sum())
+        infeasible_error = float(np.abs(final_mean - self.theta_flat)[infeasible].max()) if n_infeasible else 0.0
         if self.method in CONSISTENT_METHODS:
             self.progress.info('Value consistency: largest |cell mean − coarse value| over {} cells = {:.2e} '
                                'm³/m³.'.format(int(checked.sum()), max_error))
+        if n_infeasible:
+            self.progress.warn('{} coarse cells have values outside the soil moisture bounds [{}, {}] m³/m³ and cannot '
+                               'keep them (largest |cell mean − coarse value| {:.3f} m³/m³); check the product\'s '
+                               'units or raise the highest soil moisture.'.format(n_infeasible, lower, upper,
+                                                                                  infeasible_error))
         coarse = {
             'theta': self.theta, 'mean_lst': self.means['lst'], 'mean_ndvi': self.means['ndvi'],
             'mean_elevation': self.means['elev'], 'valid_fraction': self.valid_fraction,
@@ -1058,7 +1070,7 @@ class _Run:
             n_clipped_pixels=n_clipped, n_filled_pixels=self.n_filled_pixels,
             n_filled_cells=int(self.coarse_filled.sum()), signal_fraction=dict(self.signal_fraction),
             stage_seconds=dict(self.timer.seconds),
-            messages=self.messages)
+            messages=self.messages, n_infeasible_cells=n_infeasible, infeasible_max_error=infeasible_error)
 
     def output_metadata(self):
         options, correction = self.options, self.correction
@@ -1166,7 +1178,7 @@ def correct_lst_raster(lst, ndvi, dem, output_path, mode='illumination+lapse', s
         raise InputError('Choose a terrain correction mode other than "none".')
     if dem is None:
         raise InputError('The terrain correction needs a DEM.')
-    workdir = tempfile.mkdtemp(prefix='smcorrect_')
+    workdir = scratch.work_folder('correct')
     timer = StageTimer()
     scene = None
     try:
