@@ -155,7 +155,7 @@ def check_outputs(outputs, inputs):
                     raise InputError('The output "{}"{} is the same file as the input "{}" ({}): choose another name '
                                      'for the output.'.format(label, ' (its style file)' if what else '', input_label,
                                                               input_path))
-    for label, path, kind in outputs:
+    for _, path, kind in outputs:
         check_writable(path, folder=(kind == 'folder'))
 
 
@@ -236,7 +236,7 @@ class OutputCommit:
             for name in self._staged[folder]:
                 stale += [os.path.join(folder, name + suffix) for suffix in DERIVED_SUFFIXES
                           if name + suffix not in names and os.path.lexists(os.path.join(folder, name + suffix))]
-        for source, target in moves:
+        for _, target in moves:
             for label, path in self._protect:
                 if same_file(target, path):
                     self.abort()

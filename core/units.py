@@ -32,7 +32,8 @@ def sample_values(source, max_size=1024):
 
 
 #: LST scale factors in use, what values with them look like, and the fix (MODIS LST is kelvin / 0.02).
-_LST_SCALES = ((0.02, 'raw MODIS digital numbers', 'multiply by 0.02 to get kelvin (or use "Import MODIS LST / NDVI")'),
+_LST_SCALES = ((0.02, 'raw MODIS digital numbers',
+                'multiply by 0.02 to get kelvin (or use "Import MODIS / VIIRS LST and vegetation index")'),
                (0.01, 'kelvin × 100', 'multiply by 0.01 to get kelvin'),
                (0.1, 'kelvin × 10', 'multiply by 0.1 to get kelvin'))
 
@@ -78,7 +79,8 @@ def check_ndvi(values, name='NDVI'):
                          '[-1, 1].'.format(name, p99))
     if high <= 10000.0 and p1 >= -2000.0 and p99 >= 1000.0:
         raise InputError('{} values reach {:.0f}: these look like MODIS digital numbers, so multiply by 0.0001 to get '
-                         'NDVI in [-1, 1] (or use "Import MODIS LST / NDVI").'.format(name, p99))
+                         'NDVI in [-1, 1] (or use "Import MODIS / VIIRS LST and vegetation index").'.format(
+                             name, p99))
     raise InputError('{} must lie between -1 and 1, but its values run from {:.4g} to {:.4g}; check the layer, its '
                      'band and its nodata value.'.format(name, p1, p99))
 

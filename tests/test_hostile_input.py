@@ -263,7 +263,8 @@ def assert_unchanged(before, after):
     changes = []
     for folder in before:
         old, new = before[folder], after[folder]
-        def cache(name):
+
+        def cache(name, old=old):
             return name.endswith('.aux.xml') and name[:-len('.aux.xml')] in old
         changes += ['{}: {}'.format(what, os.path.join(folder, name)) for what, names in (
             ('appeared', {n for n in set(new) - set(old) if not cache(n)}), ('disappeared', set(old) - set(new)),
@@ -371,7 +372,7 @@ def full_disk(tmp_path):
     ('soilmoisture:importmodis', lambda p, o: {'INPUT': [p['modis']], 'OUTPUT': p['modis']}, 'MODIS'),
     ('soilmoisture:importmodis', lambda p, o: {'INPUT': [p['modis']], 'OUTPUT': str(o / 'lst.tif'),
                                                'VIEW_TIME': str(o / 'lst.tif')}, 'view time'),
-    ('soilmoisture:importsoilmoisture', lambda p, o: {'INPUT': [p['c3s']], 'OUTPUT': p['c3s']}, 'NetCDF'),
+    ('soilmoisture:importsoilmoisture', lambda p, o: {'INPUT': [p['c3s']], 'OUTPUT': p['c3s']}, 'C3S-SOIL'),
     ('soilmoisture:importinsitu', lambda p, o: {'INPUT': [p['insitu_csv']], 'STATIONS': str(o / 's.gpkg'),
                                                 'MEASUREMENTS': p['insitu_csv']}, 'in-situ'),
     ('soilmoisture:importinsitu', lambda p, o: {'INPUT': [p['insitu_csv']], 'STATIONS': str(o / 's.gpkg'),

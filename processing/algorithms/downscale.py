@@ -4,20 +4,10 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer)
 
-from ...core.pipeline import MODELS, DownscaleInputs, DownscaleOptions, downscale
+from ...core.downscaling import MODELS, DownscaleInputs, DownscaleOptions, Method, downscale
 from ...report.downscaling import write_downscaling_report
 from ..styling import style_on_load, write_sidecar_style
 from .base import SoilMoistureAlgorithm
-
-#: METHOD enum labels; the order is permanent (models and scripts store the index).
-METHOD_LABELS = (
-    'Terrain-aware adaptive window (default)',
-    'Bilinear interpolation (reference)',
-    'Global linear with residual correction (TsHARP-like)',
-    'Universal triangle (Chauhan 2003, Piles 2011)',
-    'DISPATCH (Merlin 2012)',
-    'Adaptive window on the LST as given (no terrain correction)',
-)
 
 
 class DownscaleAlgorithm(SoilMoistureAlgorithm):
@@ -89,14 +79,14 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
         self.addOutput(QgsProcessingOutputNumber('CONSISTENCY_MAX_ERROR', 'Largest cell-mean error (m³/m³)'))
         self.addOutput(QgsProcessingOutputNumber('LAPSE_RATE_K_PER_KM', 'Fitted lapse rate (K/km)'))
         self.addOutput(QgsProcessingOutputNumber('ILLUMINATION_COEFFICIENT_K', 'Fitted illumination coefficient (K)'))
-        self.addOutput(QgsProcessingOutputNumber('N_INFEASIBLE_CELLS',
-                                                 'Coarse cells outside the soil moisture bounds (cannot keep their value)'))
+        self.addOutput(QgsProcessingOutputNumber(
+            'N_INFEASIBLE_CELLS', 'Coarse cells outside the soil moisture bounds (cannot keep their value)'))
         self.addOutput(QgsProcessingOutputNumber('INFEASIBLE_MAX_ERROR',
                                                  'Largest cell-mean error of those cells (m³/m³)'))
 
     def add_method_parameters(self):
         """METHOD … FILL_GAPS: shared with "Downscale a soil moisture series"."""
-        self.add_parameter(QgsProcessingParameterEnum(self.METHOD, 'Method', options=list(METHOD_LABELS),
+        self.add_parameter(QgsProcessingParameterEnum(self.METHOD, 'Method', options=Method.labels(),
                                                       defaultValue=0),
                            'Downscaling method. The others are for comparison: bilinear is the floor every method '
                            'must beat; method 5 is the default without the terrain correction of LST.')
@@ -145,7 +135,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     def method_options(self, parameters, context, sun):
         """DownscaleOptions from the parameters of add_method_parameters()."""
         return DownscaleOptions(
-            method=self.parameterAsEnum(parameters, self.METHOD, context),
+            method=Method(self.parameterAsEnum(parameters, self.METHOD, context)),
             model=MODELS[self.parameterAsEnum(parameters, self.MODEL, context)],
             min_half_window=self.parameterAsInt(parameters, self.MIN_HALF_WINDOW, context),
             max_half_window=self.parameterAsInt(parameters, self.MAX_HALF_WINDOW, context),
@@ -166,7 +156,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         diagnostics = self.parameterAsOutputLayer(parameters, self.DIAGNOSTICS, context) or None
         report = self.parameterAsFileOutput(parameters, self.REPORT, context) or None
-        feedback.pushInfo('Method: {}; memory budget {:.0f} MB.'.format(METHOD_LABELS[options.method],
+        feedback.pushInfo('Method: {}; memory budget {:.0f} MB.'.format(options.method.label,
                                                                          options.memory_mb))
         result = self.run_core(downscale, inputs, output, options, diagnostics, self.progress(feedback))
 
@@ -197,7 +187,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
 
     @staticmethod
     def _describe_options(options):
-        return [('Method', METHOD_LABELS[options.method]), ('Linking model', options.model),
+        return [('Method', options.method.label), ('Linking model', options.model),
                 ('Half-windows (cells)', '{}–{}'.format(options.min_half_window, options.max_half_window)),
                 ('Minimum valid fraction', options.min_valid_fraction),
                 ('Soil moisture bounds (m³/m³)', '{}–{}'.format(options.sm_min, options.sm_max)),
