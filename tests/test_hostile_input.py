@@ -497,6 +497,13 @@ def test_a_full_disk_for_the_report_leaves_no_map_either(arena, full_disk):
         REPORT=str(full_disk / 'report.html')), 'report.html', before_compute=False, extra_folders=(full_disk,))
 
 
+def test_a_full_disk_for_the_diagnostics_leaves_no_map_either(arena, full_disk):
+    """Item 3: diag.tif stayed when OUTPUT failed; here the other way round, neither may stay."""
+    refused(arena, 'soilmoisture:downscale', scene_parameters(
+        arena.paths, arena.out / 'sm.tif', DIAGNOSTICS=str(full_disk / 'diag.tif')), 'diag.tif',
+        before_compute=False, extra_folders=(full_disk,))
+
+
 def test_a_report_that_fails_leaves_neither_map_nor_diagnostics(arena, monkeypatch):
     import errno
 
