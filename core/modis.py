@@ -24,7 +24,6 @@ MOD13 C6.1 user guide, Didan 2015/2019):
 import math
 import os
 import shutil
-import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,7 +38,8 @@ from .dates import stack_metadata
 from .errors import InputError
 from .progress import Progress
 from .raster_io import (OUTPUT_NODATA, SCRATCH_OPTIONS, GridSpec, RasterReader, RasterSource, RasterWriter, Window,
-                        crs_label, row_windows, spatial_reference)
+                        crs_label, damaged_file_error, row_windows, spatial_reference)
+from .scratch import work_folder
 
 # The product table, scalings and quality rules are shared with VIIRS and the exports (core/land_products.py);
 # the names are re-exported here for existing callers.
@@ -95,7 +95,7 @@ def file_driver(path):
     try:
         dataset = gdal.Open(path, gdal.GA_ReadOnly)
     except RuntimeError as error:
-        raise _not_modis(path, 'GDAL cannot open it: {}'.format(str(error).strip()))
+        raise damaged_file_error(path, error) or _not_modis(path, 'GDAL cannot open it: {}'.format(str(error).strip()))
     if dataset is None:
         raise _not_modis(path, 'GDAL cannot open it')
     return dataset.GetDriver().ShortName
@@ -485,7 +485,7 @@ def import_granules(granules, output, quality=QUALITY_GOOD, target=None, view_ti
     outputs = [('value', str(output), dataset_meta)]
     if view_time_output:
         outputs.append(('view_time', str(view_time_output), time_meta))
-    workdir = tempfile.mkdtemp(prefix='smd_modis_')
+    workdir = work_folder('modis')
     writers = []
     try:
         # Tiles are mosaicked into uncompressed scratch files (blocks are read back where tiles meet),

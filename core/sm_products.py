@@ -31,7 +31,8 @@ from .dates import stack_metadata
 from .errors import InputError
 from .modis import transform_bounds
 from .progress import Progress
-from .raster_io import OUTPUT_NODATA, GridSpec, RasterReader, RasterSource, RasterWriter, Window
+from .raster_io import (OUTPUT_NODATA, GridSpec, RasterReader, RasterSource, RasterWriter, Window,
+                        damaged_file_error)
 from .units import check_soil_moisture
 
 gdal.UseExceptions()
@@ -187,7 +188,8 @@ def open_soil_moisture_file(path, variable='sm'):
     try:
         dataset = gdal.Open(path)
     except RuntimeError as error:
-        raise InputError(not_cci.format(label, _EXAMPLE).format('GDAL cannot open it: {}'.format(str(error).strip())))
+        raise damaged_file_error(path, error) or InputError(not_cci.format(label, _EXAMPLE).format(
+            'GDAL cannot open it: {}'.format(str(error).strip())))
     driver = dataset.GetDriver().ShortName
     if driver != 'netCDF':
         raise InputError(not_cci.format(label, _EXAMPLE).format('it is a {} file, not NetCDF'.format(driver)))
