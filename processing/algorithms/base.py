@@ -6,16 +6,18 @@ from datetime import date
 from osgeo import gdal
 from qgis.core import (QgsCoordinateReferenceSystem, QgsProcessingAlgorithm, QgsProcessingException,
                        QgsProcessingParameterDateTime, QgsProcessingParameterDefinition, QgsProcessingParameterNumber)
+from qgis.PyQt.QtGui import QIcon
 
 from ...core.dates import band_dates
 from ...core.errors import Cancelled, InputError
 from ...core.progress import Progress
 from ...core.raster_io import RasterSource, spatial_reference
 from ...core.terrain import SunGeometry
+from ...translation import tr
+from ..help import help_url, icon_path
 from ..settings import memory_budget_mb
 
 GROUP_ID = 'soilmoisture'
-GROUP_NAME = 'Soil moisture'
 
 
 class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
@@ -30,13 +32,19 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
         return type(self)()
 
     def group(self):
-        return GROUP_NAME
+        return tr('Soil moisture')
 
     def groupId(self):  # noqa: N802
         return GROUP_ID
 
     def helpUrl(self):  # noqa: N802
-        return 'https://github.com/soil-moisture-downscaling/soil_moisture_downscaling#readme'
+        return help_url(self.name())
+
+    def icon(self):
+        return QIcon(icon_path(self.name()))
+
+    def svgIconPath(self):  # noqa: N802
+        return icon_path(self.name())
 
     # -- parameters -------------------------------------------------------------------------
     def add_parameter(self, parameter, help_text, advanced=False):
@@ -48,27 +56,28 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
 
     def add_sun_parameters(self):
         self.add_parameter(
-            QgsProcessingParameterNumber(self.SUN_ZENITH, 'Sun zenith angle at the LST overpass (degrees)',
+            QgsProcessingParameterNumber(self.SUN_ZENITH, tr('Sun zenith angle (°)'),
                                          QgsProcessingParameterNumber.Double, optional=True, minValue=0.0,
                                          maxValue=89.9),
-            'Sun zenith angle in degrees (0 = sun overhead). Leave empty to compute the sun position from the '
-            'acquisition date and the overpass local solar time at every pixel.')
+            tr('Sun zenith angle at the LST overpass in degrees (0 = sun overhead). Leave empty to compute the sun '
+               'position from the acquisition date and the overpass local solar time at every pixel.'))
         self.add_parameter(
-            QgsProcessingParameterNumber(self.SUN_AZIMUTH, 'Sun azimuth at the LST overpass (degrees from north)',
+            QgsProcessingParameterNumber(self.SUN_AZIMUTH, tr('Sun azimuth (° from north)'),
                                          QgsProcessingParameterNumber.Double, optional=True, minValue=0.0,
                                          maxValue=360.0),
-            'Sun azimuth in degrees, clockwise from north (90 = east). Give it together with the zenith angle.')
+            tr('Sun azimuth at the LST overpass in degrees, clockwise from north (90 = east). Give it together with '
+               'the zenith angle.'))
         self.add_parameter(
-            QgsProcessingParameterDateTime(self.ACQUISITION_DATE, 'Acquisition date of the LST',
+            QgsProcessingParameterDateTime(self.ACQUISITION_DATE, tr('LST acquisition date'),
                                            QgsProcessingParameterDateTime.Date, optional=True),
-            'Date of the LST image, used for the sun position when the angles are not given. When empty, the '
-            'ACQUISITION_DATE metadata of the LST raster is used (written by "Import MODIS LST / NDVI").')
+            tr('Date of the LST image, used for the sun position when the angles are not given. When empty, the '
+               'ACQUISITION_DATE metadata of the LST raster is used (written by "Import MODIS LST / NDVI").'))
         self.add_parameter(
-            QgsProcessingParameterNumber(self.OVERPASS_SOLAR_TIME, 'Overpass local solar time (hours)',
+            QgsProcessingParameterNumber(self.OVERPASS_SOLAR_TIME, tr('Overpass local solar time (h)'),
                                          QgsProcessingParameterNumber.Double, defaultValue=10.5, minValue=0.0,
                                          maxValue=24.0),
-            'Local solar time of the LST acquisition in hours: about 10.5 for Terra (MOD11), 13.5 for Aqua '
-            '(MYD11). MODIS gives it per pixel as Day_view_time.', advanced=True)
+            tr('Local solar time of the LST acquisition in hours: about 10.5 for Terra (MOD11), 13.5 for Aqua '
+               '(MYD11). MODIS gives it per pixel as Day_view_time.'), advanced=True)
 
     def sun_geometry(self, parameters, context, lst_source):
         zenith = azimuth = None
@@ -96,8 +105,8 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
             return None
         if layer.providerType() != 'gdal':
             raise QgsProcessingException(
-                'The {} layer "{}" is not a file-based raster ({} provider). Save it as a GeoTIFF first '
-                '(right-click ▸ Export ▸ Save As…).'.format(label, layer.name(), layer.providerType()))
+                tr('The {} layer "{}" is not a file-based raster ({} provider). Save it as a GeoTIFF first '
+                   '(right-click ▸ Export ▸ Save As…).').format(label, layer.name(), layer.providerType()))
         return RasterSource(layer.source(), 1, layer_crs_override(layer), label)
 
     # -- running the core -------------------------------------------------------------------
@@ -124,8 +133,8 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
         except (InputError, Cancelled) as error:
             raise QgsProcessingException(str(error))
         except MemoryError:
-            raise QgsProcessingException('Out of memory: lower the memory budget in Settings ▸ Options ▸ Processing '
-                                         '▸ Providers ▸ Soil moisture downscaling.')
+            raise QgsProcessingException(tr('Out of memory: lower the memory budget in Settings ▸ Options ▸ '
+                                            'Processing ▸ Providers ▸ Soil moisture downscaling.'))
 
 
 def layer_crs_override(layer):

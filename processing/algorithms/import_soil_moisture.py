@@ -4,6 +4,8 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsProcessing, QgsProcessin
                        QgsProcessingParameterRasterDestination, QgsProcessingParameterString)
 
 from ...core.sm_products import import_soil_moisture
+from ...translation import tr
+from ..outputs import parameter_default_names
 from ..styling import style_on_load, write_sidecar_style
 from .base import SoilMoistureAlgorithm
 
@@ -18,14 +20,17 @@ class ImportSoilMoistureAlgorithm(SoilMoistureAlgorithm):
         return 'importsoilmoisture'
 
     def displayName(self):  # noqa: N802
-        return 'Import soil moisture product'
+        return tr('Import soil moisture product')
 
     def tags(self):
         return ['soil moisture', 'ESA CCI', 'CCI', 'C3S', 'Copernicus', 'NetCDF', 'nc', 'daily', 'dekadal', 'monthly',
                 'flag', 'import', 'stack', 'EPSG:4326']
 
+    def shortDescription(self):  # noqa: N802
+        return tr('ESA CCI / C3S soil moisture NetCDF files to one dated GeoTIFF stack in m³/m³ (EPSG:4326).')
+
     def shortHelpString(self):  # noqa: N802
-        return (
+        return tr(
             'Imports ESA CCI or C3S soil moisture NetCDF files (Level 3, 0.25°; daily, dekadal or monthly) into one '
             'GeoTIFF ready for the downscaling: volumetric soil moisture in m³/m³, one band per date.\n\n'
             'The files carry no CRS that GDAL reads: the grid is checked to be the 0.25° CCI grid (origin -180°, '
@@ -37,20 +42,20 @@ class ImportSoilMoistureAlgorithm(SoilMoistureAlgorithm):
             'The optional extent (any CRS) clips the output to the 0.25° cells it touches.')
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.add_parameter(QgsProcessingParameterMultipleLayers(self.INPUT, 'Soil moisture NetCDF files',
+        self.add_parameter(QgsProcessingParameterMultipleLayers(self.INPUT, tr('Soil moisture NetCDF files'),
                                                                 QgsProcessing.TypeFile),
-                           'One or more ESA CCI / C3S soil moisture .nc files, e.g. '
-                           'C3S-SOILMOISTURE-L3S-SSMV-COMBINED-MONTHLY-20180101000000-ICDR-v201706.0.0.nc.')
-        self.add_parameter(QgsProcessingParameterString(self.VARIABLE, 'Variable', defaultValue='sm'),
-                           'NetCDF variable to import: "sm" (volumetric soil moisture, m³/m³) in CCI / C3S files.',
+                           tr('One or more ESA CCI / C3S soil moisture .nc files, e.g. '
+                              'C3S-SOILMOISTURE-L3S-SSMV-COMBINED-MONTHLY-20180101000000-ICDR-v201706.0.0.nc.'))
+        self.add_parameter(QgsProcessingParameterString(self.VARIABLE, tr('Variable'), defaultValue='sm'),
+                           tr('NetCDF variable to import: "sm" (volumetric soil moisture, m³/m³) in CCI / C3S files.'),
                            advanced=True)
-        self.add_parameter(QgsProcessingParameterExtent(self.EXTENT, 'Clip to extent', optional=True),
-                           'Area to keep, in any CRS (transformed to latitude/longitude); the output keeps whole '
-                           '0.25° cells. Empty: the whole grid.')
-        self.add_parameter(QgsProcessingParameterRasterDestination(self.OUTPUT, 'Soil moisture stack'),
-                           'Float32 GeoTIFF in EPSG:4326, m³/m³, nodata -9999, one band per date.')
-        self.addOutput(QgsProcessingOutputString('DATES', 'Dates (band order)'))
-        self.addOutput(QgsProcessingOutputString('PRODUCT', 'Product'))
+        self.add_parameter(QgsProcessingParameterExtent(self.EXTENT, tr('Clip to extent'), optional=True),
+                           tr('Area to keep, in any CRS (transformed to latitude/longitude); the output keeps whole '
+                              '0.25° cells. Empty: the whole grid.'))
+        self.add_parameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr('Soil moisture stack')),
+                           tr('Float32 GeoTIFF in EPSG:4326, m³/m³, nodata -9999, one band per date.'))
+        self.addOutput(QgsProcessingOutputString('DATES', tr('Dates (band order)')))
+        self.addOutput(QgsProcessingOutputString('PRODUCT', tr('Product')))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         paths = self.parameterAsFileList(parameters, self.INPUT, context)
@@ -64,9 +69,10 @@ class ImportSoilMoistureAlgorithm(SoilMoistureAlgorithm):
                 extent = (rectangle.xMinimum(), rectangle.yMinimum(), rectangle.xMaximum(), rectangle.yMaximum())
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         result = self.run_core(import_soil_moisture, paths, output, variable, extent, self.progress(feedback))
-        feedback.pushInfo('Valid cells per date: {}.'.format(', '.join(
+        feedback.pushInfo(tr('Valid cells per date: {}.').format(', '.join(
             '{} {}'.format(d.isoformat(), n) for d, n in zip(result.dates, result.valid_cells))))
         write_sidecar_style(output, 'soil_moisture')
-        style_on_load(context, output, 'soil_moisture', 'Soil moisture (m³/m³)')
+        style_on_load(context, output, 'soil_moisture', tr('Soil moisture (m³/m³)'),
+                      parameter_default_names(self, self.OUTPUT))
         return {self.OUTPUT: output, 'DATES': ','.join(d.isoformat() for d in result.dates),
                 'PRODUCT': '; '.join(result.products)}
