@@ -4,13 +4,35 @@ PYTHON ?= /usr/bin/python3
 PLUGIN := soil_moisture_downscaling
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: demo test package bench bench-quick clean
+.PHONY: demo test test-fast package bench bench-quick clean translations models help screenshots
 
 demo:
 	bash scripts/demo.sh
 
 test:
 	$(PYTHON) -P -m pytest -ra tests
+
+# Without the tests that start QGIS desktop under Xvfb.
+test-fast:
+	$(PYTHON) -P -m pytest -ra -m 'not slow' tests
+
+# i18n/soil_moisture_downscaling.ts from the sources (pylupdate5), .qm for translated locales (lrelease).
+translations:
+	bash scripts/ensure_deps.sh
+	$(PYTHON) -P scripts/update_translations.py
+
+# models/*.model3 (the example models) from the algorithms.
+models:
+	$(PYTHON) -P scripts/make_models.py
+
+# docs/help/<algorithm>.md from the algorithms.
+help:
+	$(PYTHON) -P scripts/make_help.py
+
+# docs/*.png: the desktop tests under Xvfb, saving what they show.
+screenshots:
+	bash scripts/ensure_deps.sh
+	SMD_SCREENSHOTS=$(CURDIR)/docs $(PYTHON) -P -m pytest -q -m slow tests
 
 package:
 	bash scripts/package.sh

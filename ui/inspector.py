@@ -22,13 +22,21 @@ from qgis.PyQt.QtWidgets import QDockWidget, QFormLayout, QLabel, QTextBrowser, 
 from ..core.diagnostics import describe_pixel
 from ..core.insitu import STATION_FIELDS
 from ..core.pipeline import DIAGNOSTIC_BANDS
-from ..translation import tr
+from ..translation import QT_TRANSLATE_NOOP, tr
 from .pixel_series import (SeriesEntry, band_to_read, entry_in_range, file_entries, nearest_station, pixel_series,
                            series_of, station_series, values_at, values_on_days)
 
 #: Output metadata naming the run's diagnostics file and coarse input (written by the algorithms).
 DIAGNOSTICS_ITEM = 'DIAGNOSTICS_FILE'
 COARSE_ITEM = 'COARSE_SOIL_MOISTURE_FILE'
+#: Row labels of core.diagnostics.describe_pixel (English there: core has no Qt), translated when shown.
+DIAGNOSTIC_ROW_LABELS = (QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Model'),
+                         QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Window'),
+                         QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Predictors'),
+                         QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Coarse cells in the fit'),
+                         QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'R² of the fit'),
+                         QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Local model'),
+                         QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Quality'))
 #: Fields of the measurement table written by "Import in-situ soil moisture".
 TABLE_FIELDS_NEEDED = ('station', 'date', 'depth_m', 'soil_moisture')
 WGS84 = QgsCoordinateReferenceSystem('EPSG:4326')
@@ -264,7 +272,7 @@ class InspectorDock(QDockWidget):
             diagnostics = values_at(diagnostics_layer.source(), point.x(), point.y(), wkt)
             if diagnostics is not None:
                 corrected = 'TERRAIN_CORRECTION' in dataset_metadata(diagnostics_layer.source())
-                rows += describe_pixel(diagnostics, terrain_corrected=corrected)
+                rows += [(tr(label), text) for label, text in describe_pixel(diagnostics, terrain_corrected=corrected)]
         self.view.setHtml('<table>' + ''.join('<tr><th align="left">{}</th><td>{}</td></tr>'.format(k, v)
                                               for k, v in rows) + '</table>')
         self.plot.setVisible(self.last_series is not None)
