@@ -45,8 +45,7 @@ class SoilMoistureDownscalingPlugin:
 
     def initGui(self):  # noqa: N802
         self.initProcessing()
-        from .processing.models import register_models_folder
-        self.models_registered = register_models_folder()
+        self.register_models()
         from .ui.inspector import InspectorDock
         window = self.iface.mainWindow()
         self.dock = InspectorDock(self.iface, window)
@@ -67,6 +66,19 @@ class SoilMoistureDownscalingPlugin:
         self.sample_action.setToolTip(tr('Open the bundled sample scene (Colorado, 2021-07-15) as styled layers'))
         self.sample_action.triggered.connect(self.load_sample_data)
         self.iface.addPluginToRasterMenu(self.menu(), self.sample_action)
+
+    def register_models(self, provider_id=None):
+        """List the example models under Models; when Processing's model provider comes after this
+        plugin, as soon as it is added."""
+        from .processing.models import MODEL_PROVIDER_ID, register_models_folder
+        registry = QgsApplication.processingRegistry()
+        if provider_id not in (None, MODEL_PROVIDER_ID) or self.models_registered:
+            return
+        self.models_registered = register_models_folder()
+        if self.models_registered and provider_id is not None:
+            registry.providerAdded.disconnect(self.register_models)
+        elif not self.models_registered and provider_id is None:
+            registry.providerAdded.connect(self.register_models)
 
     def toggle_inspector(self, on):
         canvas = self.iface.mapCanvas()
@@ -117,6 +129,11 @@ class SoilMoistureDownscalingPlugin:
             from .processing.models import unregister_models_folder
             unregister_models_folder()
             self.models_registered = False
+        else:
+            try:
+                QgsApplication.processingRegistry().providerAdded.disconnect(self.register_models)
+            except TypeError:  # was not waiting for the model provider
+                pass
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None

@@ -73,11 +73,11 @@ def series_model():
                 'MODIS NDVI HDF files')
     model_input(QgsProcessingParameterExtent('AREA', '', optional=True), 260, 140, 'Area')
     model_input(QgsProcessingParameterCrs('CRS', '', 'EPSG:32613'), 540, 140, 'Output CRS')
-    model_input(QgsProcessingParameterRasterLayer('DEM', ''), 820, 200, 'DEM (m)')
-    model_input(QgsProcessingParameterMultipleLayers('INSITU_FILES', '', QgsProcessing.TypeFile), 120, 420,
+    model_input(QgsProcessingParameterRasterLayer('DEM', ''), 900, 330, 'DEM (m)')
+    model_input(QgsProcessingParameterMultipleLayers('INSITU_FILES', '', QgsProcessing.TypeFile), 120, 480,
                 'In-situ files')
     model_input(QgsProcessingParameterFeatureSource('STATION_LOCATIONS', '', [QgsProcessing.TypeVectorPoint],
-                                                    optional=True), 120, 500, 'Station locations')
+                                                    optional=True), 120, 550, 'Station locations')
 
     def step(child_id, algorithm_id, description, x, y, sources, outputs=()):
         child = QgsProcessingModelChildAlgorithm(algorithm_id)
@@ -93,11 +93,11 @@ def series_model():
                 continue
             child.addParameterSources(definition.name(), [Source.fromStaticValue(definition.defaultValue())])
         model_outputs = {}
-        for output_name, child_output in outputs:
+        for output_name, child_output, output_x, output_y in outputs:
             output = QgsProcessingModelOutput(output_name)
             output.setChildId(child_id)
             output.setChildOutputName(child_output)
-            output.setPosition(QPointF(x + 220, y + 40))
+            output.setPosition(QPointF(output_x, output_y))
             model_outputs[output_name] = output
         child.setModelOutputs(model_outputs)
         model.addChildAlgorithm(child)
@@ -110,20 +110,20 @@ def series_model():
     step('import_ndvi', 'soilmoisture:importmodis', 'Import MODIS NDVI onto the LST grid', 760, 260,
          {'INPUT': Source.fromModelParameter('NDVI_FILES'), 'PRODUCT_VARIABLE': Source.fromStaticValue(2),
           'REFERENCE_GRID': Source.fromChildOutput('import_lst', 'OUTPUT')})
-    step('downscale', 'soilmoisture:downscaleseries', 'Downscale the series', 480, 380,
+    step('downscale', 'soilmoisture:downscaleseries', 'Downscale the series', 480, 400,
          {'COARSE_SM': Source.fromChildOutput('import_sm', 'OUTPUT'),
           'LST': Source.fromChildOutput('import_lst', 'OUTPUT'),
           'NDVI': Source.fromChildOutput('import_ndvi', 'OUTPUT'), 'DEM': Source.fromModelParameter('DEM'),
           'OUTPUT_MODE': Source.fromStaticValue(0)},
-         [('Downscaled soil moisture series', 'OUTPUT')])
-    step('import_insitu', 'soilmoisture:importinsitu', 'Import in-situ soil moisture', 200, 560,
+         [('Downscaled soil moisture series', 'OUTPUT', 760, 470)])
+    step('import_insitu', 'soilmoisture:importinsitu', 'Import in-situ soil moisture', 200, 640,
          {'INPUT': Source.fromModelParameter('INSITU_FILES'), 'FORMAT': Source.fromStaticValue(0),
           'STATION_LAYER': Source.fromModelParameter('STATION_LOCATIONS')})
-    step('validate', 'soilmoisture:validate', 'Validate the series and the product', 480, 560,
+    step('validate', 'soilmoisture:validate', 'Validate the series and the product', 480, 640,
          {'RASTERS': [Source.fromChildOutput('downscale', 'OUTPUT'), Source.fromChildOutput('import_sm', 'OUTPUT')],
           'STATIONS': Source.fromChildOutput('import_insitu', 'STATIONS'),
           'MEASUREMENTS': Source.fromChildOutput('import_insitu', 'MEASUREMENTS')},
-         [('Station metrics', 'OUTPUT'), ('Validation report', 'REPORT')])
+         [('Station metrics', 'OUTPUT', 760, 620), ('Validation report', 'REPORT', 760, 690)])
     return model
 
 

@@ -62,4 +62,19 @@ def test_models_folder_is_listed_under_models_while_the_plugin_is_loaded(qgis_ap
         unregister_models_folder()
     assert registry.algorithmById(SERIES_MODEL_ID) is None
     from processing.core.ProcessingConfig import ProcessingConfig
+    from qgis.core import QgsSettings
     assert MODELS_FOLDER not in str(ProcessingConfig.getSetting('MODELS_FOLDER'))
+    # Nothing of the plugin is left in the user's saved options.
+    assert MODELS_FOLDER not in str(QgsSettings().value(ProcessingConfig.settings['MODELS_FOLDER'].qname, ''))
+
+
+def test_models_folder_survives_providers_rereading_the_options(qgis_app):
+    """Every provider that loads rereads Processing's options (ProcessingConfig.readSettings())."""
+    from processing.core.ProcessingConfig import ProcessingConfig
+    assert register_models_folder()
+    try:
+        ProcessingConfig.readSettings()
+        QgsApplication.processingRegistry().providerById('model').refreshAlgorithms()
+        assert QgsApplication.processingRegistry().algorithmById(SERIES_MODEL_ID) is not None
+    finally:
+        unregister_models_folder()

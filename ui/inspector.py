@@ -385,6 +385,7 @@ class TimePlot(QWidget):
         self.lines = {}
 
     def show_series(self, history, current_day=None):
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
         self.figure.clear()
         axes = self.figure.add_subplot(1, 1, 1)
         self.lines = {}
@@ -405,6 +406,8 @@ class TimePlot(QWidget):
         axes.set_ylabel(tr('soil moisture (m³/m³)'))
         axes.legend(loc='best', fontsize='small')
         axes.grid(True, alpha=0.3)
-        self.figure.autofmt_xdate()
+        locator = AutoDateLocator(minticks=3, maxticks=6)
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
         self.figure.tight_layout()
         self.canvas.draw_idle()

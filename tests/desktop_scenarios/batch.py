@@ -8,7 +8,7 @@ import sys
 import traceback
 
 sys.path.insert(0, os.environ['SMD_SCENARIO_DIR'])
-from scenario import Scenario, grab_screen  # noqa: E402
+from scenario import Scenario, fill_screen, grab_screen  # noqa: E402
 
 
 def body(scenario):
@@ -20,6 +20,7 @@ def body(scenario):
     from processing.tools import dataobjects
 
     rows = json.loads(os.environ['SMD_ROWS'])
+    fill_screen()
     algorithm = QgsApplication.processingRegistry().algorithmById('soilmoisture:downscale')
     dialog = BatchAlgorithmDialog(algorithm.create(), parent=iface.mainWindow())
     dialog.show()
@@ -48,6 +49,18 @@ def body(scenario):
     processing_plugin = plugins.get('processing')
     if processing_plugin is not None and getattr(processing_plugin, 'resultsDock', None) is not None:
         processing_plugin.resultsDock.show()
+    # The summary page QGIS wrote for the batch (listed in the Results Viewer), shown as a browser would.
+    summary = [path for name, path in scenario.result['results_added'] if name.endswith('[summary]')]
+    if summary and os.environ.get('SMD_SCREENSHOTS'):
+        from qgis.PyQt.QtWidgets import QTextBrowser
+        browser = QTextBrowser()
+        browser.setWindowTitle(os.path.basename(summary[0]))
+        with open(summary[0], encoding='utf-8') as handle:
+            browser.setHtml(handle.read())
+        dialog.setGeometry(280, 110, 760, 520)
+        browser.setGeometry(560, 420, 760, 540)
+        browser.show()
+        scenario.keep = browser
     scenario.wait(1500)
     grab_screen('batch_summary')
 

@@ -73,3 +73,15 @@ def grab_screen(name):
     path = os.path.join(folder, name + '.png')
     QApplication.primaryScreen().grabWindow(0).save(path)
     return path
+
+
+def fill_screen():
+    """The main window over the whole (virtual) screen, without the Browser panel: room for the map and docks.
+    Xvfb has no window manager, so showMaximized() would do nothing."""
+    from qgis.PyQt.QtWidgets import QApplication, QDockWidget
+    from qgis.utils import iface
+    window = iface.mainWindow()
+    window.setGeometry(QApplication.primaryScreen().availableGeometry())
+    for dock in window.findChildren(QDockWidget):
+        if dock.objectName() == 'Browser':
+            dock.hide()

@@ -8,7 +8,7 @@ import os
 import sys
 
 sys.path.insert(0, os.environ['SMD_SCENARIO_DIR'])
-from scenario import Scenario, grab  # noqa: E402
+from scenario import Scenario, fill_screen, grab_screen  # noqa: E402
 
 
 def body(scenario):
@@ -22,6 +22,7 @@ def body(scenario):
     project = QgsProject.instance()
     root = project.layerTreeRoot()
     plugin = plugins['soil_moisture_downscaling']
+    fill_screen()
     # The coarse stack is the project's first raster: the inspector must not start on it.
     coarse = QgsRasterLayer(case['coarse'], 'coarse stack', 'gdal')
     project.addMapLayer(coarse)
@@ -80,11 +81,24 @@ def body(scenario):
     scenario.wait(500)
     scenario.result['canvas_temporal'] = iface.mapCanvas().mapSettings().isTemporal()
     scenario.result['rows_frame2'] = dock.inspect(point, layer4.crs())
+    # For the screenshot: the series alone on the map, legends folded, the Temporal Controller shown.
     controller.setCurrentFrameNumber(3)
-    scenario.wait(1500)
+    for node in root.findLayers():
+        node.setExpanded(False)
+        if isinstance(node.layer(), QgsRasterLayer) and node.layer().source() != case['series']:
+            node.setItemVisibilityChecked(False)
+    for group in root.findGroups():
+        group.setExpanded(group.name().startswith('series'))
+    from qgis.PyQt.QtWidgets import QDockWidget
+    for dock_widget in iface.mainWindow().findChildren(QDockWidget):
+        if 'temporal' in dock_widget.objectName().lower() or 'temporal' in dock_widget.windowTitle().lower():
+            dock_widget.show()
+    for _ in range(2):  # the canvas keeps its scale when the new dock shrinks it: zoom once it has settled
+        scenario.wait(1000)
+        iface.mapCanvas().setExtent(layer4.extent())
     iface.mapCanvas().refresh()
     scenario.wait(1500)
-    grab(iface.mainWindow(), 'inspector_series')
+    grab_screen('inspector_series')
 
 
 Scenario().run(body)
