@@ -19,7 +19,8 @@ def dialogs_run(tmp_path_factory):
     # LST given as the soil moisture: refused by the core during the run.
     bad = dict(good, COARSE_SM=good['LST'], OUTPUT=str(folder / 'bad.tif'))
     incomplete = {key: value for key, value in good.items() if key != 'NDVI'}
-    case = {'good': good, 'bad': bad, 'incomplete': incomplete, 'report': str(folder / 'report.html')}
+    case = {'good': good, 'bad': bad, 'incomplete': incomplete, 'report': str(folder / 'report.html'),
+            'model_output': str(folder / 'model_output.tif')}
     result = run_scenario('dialogs', folder / 'run', case=json.dumps(case),
                           screenshots=os.environ.get('SMD_SCREENSHOTS', ''))
     return result, case
@@ -61,3 +62,11 @@ def test_example_model_is_listed_under_models_and_opens(dialogs_run):
     result, _ = dialogs_run
     assert result['model_provider'] == 'model'
     assert result['model_items'] > 20
+
+
+def test_model_step_output_loads_styled_with_the_models_name(dialogs_run):
+    """A model's output keeps the name the model gives it, is styled, and loads as a raster without OGR
+    warnings (defect 8's "OGR: Cannot open" came from per-date series files: test_desktop_series)."""
+    result, _ = dialogs_run
+    assert result['model_run_layers'] == [['Soil moisture of the model', 'singlebandpseudocolor']]
+    assert not [line for line in result['model_run_log'] if 'Cannot open' in line], result['model_run_log']

@@ -57,8 +57,8 @@ def body(scenario):
         browser.setWindowTitle(os.path.basename(summary[0]))
         with open(summary[0], encoding='utf-8') as handle:
             browser.setHtml(handle.read())
-        dialog.setGeometry(280, 110, 760, 520)
-        browser.setGeometry(560, 420, 760, 540)
+        dialog.setGeometry(420, 110, 720, 480)
+        browser.setGeometry(640, 430, 780, 540)
         browser.show()
         scenario.keep = browser
     scenario.wait(1500)

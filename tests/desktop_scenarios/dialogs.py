@@ -76,6 +76,30 @@ def body(scenario):
     from processing.core.ProcessingResults import resultsList
     scenario.result['results_viewer'] = [[r.name, r.filename] for r in resultsList.getResults()]
 
+    # A model step whose output is a model output, loaded on completion (defect 8: "OGR: Cannot open").
+    import processing
+    from qgis.core import (QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm,
+                           QgsProcessingModelChildParameterSource, QgsProcessingModelOutput)
+    model = QgsProcessingModelAlgorithm('one step', 'tests')
+    child = QgsProcessingModelChildAlgorithm('soilmoisture:downscale')
+    child.setChildId('downscale')
+    for name, value in case['good'].items():
+        if name != 'OUTPUT':
+            child.addParameterSources(name, [QgsProcessingModelChildParameterSource.fromStaticValue(value)])
+    output = QgsProcessingModelOutput('Soil moisture of the model')
+    output.setChildId('downscale')
+    output.setChildOutputName('OUTPUT')
+    child.setModelOutputs({'Soil moisture of the model': output})
+    model.addChildAlgorithm(child)
+    log_before = len(scenario.log)
+    processing.runAndLoadResults(model, {'downscale:Soil moisture of the model': case['model_output']})
+    scenario.wait(500)
+    scenario.result['model_run_log'] = scenario.log[log_before:]
+    from qgis.core import QgsProject
+    scenario.result['model_run_layers'] = [[layer.name(), layer.renderer().type() if layer.renderer() else None]
+                                           for layer in QgsProject.instance().mapLayers().values()
+                                           if layer.source() == case['model_output']]
+
     # The example model: listed under Models, open in the Model Designer.
     model = registry.algorithmById(MODEL_ID)
     scenario.result['model_provider'] = model.provider().id() if model is not None else None

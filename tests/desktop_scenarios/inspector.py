@@ -73,8 +73,10 @@ def body(scenario):
     scenario.result['follows'] = dock.output_combo.currentLayer().name()
     iface.setActiveLayer(output)
     # For the screenshot: 200 km around the pixel, where coarse cells and fine detail both show.
+    view = iface.layerTreeView()
     for node in project.layerTreeRoot().findLayers():
-        node.setExpanded(node.layerId() == output.id())
+        index = view.node2index(node)
+        view.setExpanded(index, node.layerId() == output.id())
     from qgis.core import QgsRectangle
     canvas.setExtent(QgsRectangle(point.x() - 120000, point.y() - 80000, point.x() + 120000, point.y() + 80000))
     dock.inspect(point, output.crs())

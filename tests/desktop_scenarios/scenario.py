@@ -78,6 +78,7 @@ def grab_screen(name):
 def fill_screen():
     """The main window over the whole (virtual) screen, without the Browser panel: room for the map and docks.
     Xvfb has no window manager, so showMaximized() would do nothing."""
+    from qgis.PyQt.QtCore import Qt
     from qgis.PyQt.QtWidgets import QApplication, QDockWidget
     from qgis.utils import iface
     window = iface.mainWindow()
@@ -85,3 +86,5 @@ def fill_screen():
     for dock in window.findChildren(QDockWidget):
         if dock.objectName() == 'Browser':
             dock.hide()
+        elif dock.objectName() == 'Layers':
+            window.resizeDocks([dock], [400], Qt.Orientation.Horizontal)
