@@ -129,37 +129,37 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="33" />
+      <location filename="../ui/inspector.py" line="31" />
       <source>Model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="33" />
+      <location filename="../ui/inspector.py" line="31" />
       <source>Window</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="33" />
+      <location filename="../ui/inspector.py" line="31" />
       <source>Predictors</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="33" />
+      <location filename="../ui/inspector.py" line="31" />
       <source>Coarse cells in the fit</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="33" />
+      <location filename="../ui/inspector.py" line="31" />
       <source>R² of the fit</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="33" />
+      <location filename="../ui/inspector.py" line="31" />
       <source>Local model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="33" />
+      <location filename="../ui/inspector.py" line="31" />
       <source>Quality</source>
       <translation type="unfinished" />
     </message>
@@ -194,27 +194,27 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="91" />
+      <location filename="../ui/inspector.py" line="89" />
       <source>Soil moisture inspector</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../plugin.py" line="57" />
+      <location filename="../plugin.py" line="56" />
       <source>Soil moisture inspector: click a pixel to see its value, its local model and its history</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../plugin.py" line="66" />
+      <location filename="../plugin.py" line="65" />
       <source>Load sample data</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../plugin.py" line="67" />
+      <location filename="../plugin.py" line="66" />
       <source>Open the bundled sample scene (Colorado, 2021-07-15) as styled layers</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="253" />
+      <location filename="../ui/inspector.py" line="251" />
       <source>Soil moisture</source>
       <translation type="unfinished" />
     </message>
@@ -348,17 +348,17 @@ The log reports the fitted lapse rate (K/km) and illumination coefficient and ch
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="62" />
+      <location filename="../processing/algorithms/downscale.py" line="59" />
       <source>Downscale soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="65" />
+      <location filename="../processing/algorithms/downscale.py" line="62" />
       <source>Coarse soil moisture (e.g. 25 km ESA CCI, SMAP) to the 1 km grid of MODIS LST, keeping every coarse value.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="73" />
+      <location filename="../processing/algorithms/downscale.py" line="70" />
       <source>Downscales a coarse soil moisture raster (m³/m³, e.g. 25 km ESA CCI, C3S, SMAP or SMOS) to the grid of a land surface temperature raster (kelvin, e.g. 1 km MODIS LST), using NDVI and a DEM.
 
 The default method (Zhao et al. 2025) removes the effect of elevation and sun illumination from the LST, fits soil moisture against the corrected LST and NDVI (and, where it helps, elevation) in a moving window whose size is chosen per coarse cell, applies the local models at the fine scale, and corrects the residuals so that the mean of the fine pixels of every coarse cell equals its coarse value.
@@ -371,27 +371,27 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="91" />
+      <location filename="../processing/algorithms/downscale.py" line="88" />
       <source>Coarse soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="91" />
+      <location filename="../processing/algorithms/downscale.py" line="88" />
       <source>Coarse volumetric soil moisture in m³/m³ (not %), e.g. ESA CCI / C3S (0.25°), SMAP or SMOS. Band 1 is used.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="94" />
+      <location filename="../processing/algorithms/downscale.py" line="91" />
       <source>Daytime LST in kelvin. Its grid is the output grid (e.g. MODIS MOD11A1 at 1 km).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="96" />
+      <location filename="../processing/algorithms/downscale.py" line="93" />
       <source>NDVI (all methods but bilinear)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="96" />
+      <location filename="../processing/algorithms/downscale.py" line="93" />
       <source>NDVI in [-1, 1] (e.g. MODIS MOD13A2). Needed by every method except bilinear.</source>
       <translation type="unfinished" />
     </message>
@@ -401,7 +401,7 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="99" />
+      <location filename="../processing/algorithms/downscale.py" line="96" />
       <source>Elevation in metres, any CRS and resolution. Needed by the terrain-aware method; the adaptive window without terrain correction uses it as a candidate predictor.</source>
       <translation type="unfinished" />
     </message>
@@ -411,27 +411,27 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="105" />
+      <location filename="../processing/algorithms/downscale.py" line="102" />
       <source>Float32 GeoTIFF on the LST grid, m³/m³, nodata -9999.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="109" />
+      <location filename="../ui/inspector.py" line="107" />
       <source>Diagnostics</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="107" />
+      <location filename="../processing/algorithms/downscale.py" line="104" />
       <source>Multi-band raster on the LST grid: half_window, predictor_set, n_samples, r_squared, the model coefficients (SI units), fallback and quality bit flags.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="111" />
+      <location filename="../processing/algorithms/downscale.py" line="108" />
       <source>Report</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="111" />
+      <location filename="../processing/algorithms/downscale.py" line="108" />
       <source>HTML report with maps of the input and output, the coarse-scale fit, the window sizes and the value-consistency check.</source>
       <translation type="unfinished" />
     </message>
@@ -441,152 +441,157 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="115" />
+      <location filename="../processing/algorithms/downscale.py" line="112" />
       <source>Fitted lapse rate (K/km)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="116" />
+      <location filename="../processing/algorithms/downscale.py" line="113" />
       <source>Fitted illumination coefficient (K)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="295" />
+      <location filename="../processing/algorithms/downscale.py" line="294" />
       <source>Method</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="121" />
+      <location filename="../processing/algorithms/downscale.py" line="118" />
       <source>Downscaling method. The others are for comparison: bilinear is the floor every method must beat; method 5 is the default without the terrain correction of LST.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="295" />
+      <location filename="../processing/algorithms/downscale.py" line="294" />
       <source>Linking model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="125" />
+      <location filename="../processing/algorithms/downscale.py" line="122" />
       <source>Form of the local soil moisture model: linear in LST* and NDVI (default), or the 6-term quadratic ("universal triangle" form).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="129" />
+      <location filename="../processing/algorithms/downscale.py" line="126" />
       <source>Smallest half-window (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="129" />
+      <location filename="../processing/algorithms/downscale.py" line="126" />
       <source>Smallest moving window tried, as a half-width h in coarse cells (window (2h+1)²).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="134" />
+      <location filename="../processing/algorithms/downscale.py" line="131" />
       <source>Largest half-window (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="134" />
+      <location filename="../processing/algorithms/downscale.py" line="131" />
       <source>Largest moving window tried, as a half-width h in coarse cells.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="138" />
+      <location filename="../processing/algorithms/downscale.py" line="135" />
       <source>Minimum valid fraction of a cell</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="138" />
+      <location filename="../processing/algorithms/downscale.py" line="135" />
       <source>A coarse cell takes part in the calibration only if at least this fraction of its fine pixels has valid LST and NDVI.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="143" />
+      <location filename="../processing/algorithms/downscale.py" line="140" />
       <source>Lowest soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="143" />
+      <location filename="../processing/algorithms/downscale.py" line="140" />
       <source>Downscaled values are kept above this bound; the clipped amount is moved onto the other pixels of the cell so its mean is unchanged.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="148" />
+      <location filename="../processing/algorithms/downscale.py" line="145" />
       <source>Highest soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="148" />
+      <location filename="../processing/algorithms/downscale.py" line="145" />
       <source>Downscaled values are kept below this bound (porosity).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="152" />
+      <location filename="../processing/algorithms/downscale.py" line="149" />
       <source>Fill gaps (seamless output)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="152" />
+      <location filename="../processing/algorithms/downscale.py" line="149" />
       <source>Fill cloud gaps in LST (terrain and NDVI model plus the interpolated residual) and holes in NDVI, and estimate coarse cells that have no value from their local model, so the map has no holes. Filled pixels are flagged in the diagnostics quality band (1 LST filled, 2 coarse value filled).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="158" />
+      <location filename="../processing/algorithms/downscale.py" line="155" />
       <source>Filter pixel noise of predictors</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="158" />
+      <location filename="../processing/algorithms/downscale.py" line="155" />
       <source>Methods 0 and 5: estimate the per-pixel (white) noise of LST and NDVI from their semivariogram and weight the fine-scale anomalies by their signal fraction before applying the coarse-scale model, so sensor noise does not become soil moisture noise. Off: the model is applied to the predictors as they are (as in the published method).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="179" />
+      <location filename="../processing/algorithms/downscale.py" line="176" />
       <source>Choose a method between 0 and {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="185" />
+      <location filename="../processing/algorithms/downscale.py" line="182" />
       <source>The method "{}" needs NDVI: choose an NDVI layer, or the bilinear method.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="188" />
+      <location filename="../processing/algorithms/downscale.py" line="185" />
       <source>The method "{}" needs a DEM: choose a DEM layer, or method 5 (adaptive window without terrain correction).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="193" />
+      <location filename="../processing/algorithms/downscale.py" line="190" />
       <source>The smallest half-window ({}) is larger than the largest ({}): swap them.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="198" />
+      <location filename="../processing/algorithms/downscale.py" line="195" />
       <source>The lowest soil moisture ({}) must be below the highest ({}) m³/m³.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="207" />
+      <location filename="../processing/algorithms/downscale.py" line="204" />
       <source>The acquisition date given ({}) is not the date of the LST raster ({}); the sun position is computed for {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="211" />
+      <location filename="../processing/algorithms/downscale.py" line="208" />
       <source>coarse soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="215" />
+      <location filename="../processing/algorithms/downscale.py" line="212" />
       <source>The {} is dated {}, the LST {}: {} days apart. Downscaling relates soil moisture to the temperature of the same days; check that these are the files you meant (a monthly or composite product explains a few weeks).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="247" />
+      <location filename="../processing/algorithms/downscale.py" line="244" />
       <source>Method: {}; memory budget {:.0f} MB.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="264" />
+      <location filename="../processing/algorithms/downscale.py" line="256" />
+      <source>{} downscaled</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="263" />
       <source>Downscaling diagnostics</source>
       <translation type="unfinished" />
     </message>
@@ -596,67 +601,67 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="287" />
+      <location filename="../processing/algorithms/downscale.py" line="286" />
       <source>Coarse soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="287" />
+      <location filename="../processing/algorithms/downscale.py" line="286" />
       <source>LST</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="287" />
+      <location filename="../processing/algorithms/downscale.py" line="286" />
       <source>DEM</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="301" />
+      <location filename="../processing/algorithms/downscale.py" line="300" />
       <source>(none)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="294" />
+      <location filename="../processing/algorithms/downscale.py" line="293" />
       <source>yes</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="294" />
+      <location filename="../processing/algorithms/downscale.py" line="293" />
       <source>no</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="296" />
+      <location filename="../processing/algorithms/downscale.py" line="295" />
       <source>Half-windows (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="297" />
+      <location filename="../processing/algorithms/downscale.py" line="296" />
       <source>Minimum valid fraction</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="298" />
+      <location filename="../processing/algorithms/downscale.py" line="297" />
       <source>Soil moisture bounds (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="299" />
+      <location filename="../processing/algorithms/downscale.py" line="298" />
       <source>Fill gaps</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="300" />
+      <location filename="../processing/algorithms/downscale.py" line="299" />
       <source>Noise filter</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="301" />
+      <location filename="../processing/algorithms/downscale.py" line="300" />
       <source>Sun</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="303" />
+      <location filename="../processing/algorithms/downscale.py" line="302" />
       <source>Memory budget (MB)</source>
       <translation type="unfinished" />
     </message>
@@ -1473,12 +1478,12 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/outputs.py" line="25" />
+      <location filename="../processing/outputs.py" line="29" />
       <source>HTML files (*.html)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/outputs.py" line="37" />
+      <location filename="../processing/outputs.py" line="41" />
       <source>Report written: {} (open it from Processing ▸ Results Viewer).</source>
       <translation type="unfinished" />
     </message>
@@ -1493,62 +1498,62 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="110" />
+      <location filename="../ui/inspector.py" line="108" />
       <source>Coarse product</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="112" />
+      <location filename="../ui/inspector.py" line="110" />
       <source>Click on the map to inspect a pixel.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="244" />
+      <location filename="../ui/inspector.py" line="242" />
       <source>choose a layer</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="246" />
+      <location filename="../ui/inspector.py" line="244" />
       <source>Layer</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="247" />
+      <location filename="../ui/inspector.py" line="245" />
       <source>Band</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="251" />
+      <location filename="../ui/inspector.py" line="249" />
       <source>outside the layer</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="253" />
+      <location filename="../ui/inspector.py" line="251" />
       <source>no data</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="267" />
+      <location filename="../ui/inspector.py" line="265" />
       <source>Coarse cell</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="392" />
+      <location filename="../ui/inspector.py" line="391" />
       <source>downscaled pixel</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="395" />
+      <location filename="../ui/inspector.py" line="394" />
       <source>coarse cell</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="399" />
+      <location filename="../ui/inspector.py" line="398" />
       <source>station {} ({:.1f} km)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="405" />
+      <location filename="../ui/inspector.py" line="404" />
       <source>soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>

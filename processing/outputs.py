@@ -19,6 +19,10 @@ from qgis.core import (QgsProcessingOutputFile, QgsProcessingOutputLayerDefiniti
 
 from ..translation import tr
 
+#: Metadata items by which an output records where it came from (read back by the inspector).
+DIAGNOSTICS_ITEM = 'DIAGNOSTICS_FILE'
+COARSE_ITEM = 'COARSE_SOIL_MOISTURE_FILE'
+
 
 def add_report_parameter(algorithm, name, description, help_text, create_by_default=False):
     """An optional HTML report destination, declared as a file output (see the module's docstring)."""

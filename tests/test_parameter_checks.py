@@ -110,3 +110,18 @@ def test_layer_names_tell_outputs_apart(path, temporary, expected):
     folder = '/tmp/processing_x' if temporary else '/elsewhere'
     assert outputs.output_layer_name(path, 'Downscaled soil moisture', ('bilinear', '2021-07-15', None),
                                      folder) == expected
+
+
+def test_temporary_output_is_named_after_its_coarse_input(qgis_app, terrain_scene, tmp_path):
+    import shutil
+    import processing
+    coarse = str(tmp_path / 'cci_20210715.tif')
+    shutil.copy(terrain_scene.paths['coarse_sm'], coarse)
+    QgsProject.instance().removeAllMapLayers()
+    try:
+        processing.runAndLoadResults('soilmoisture:downscale', scene_parameters(
+            terrain_scene, COARSE_SM=coarse, ACQUISITION_DATE='2021-07-15', METHOD=1))
+        names = [layer.name() for layer in QgsProject.instance().mapLayers().values()]
+        assert names == ['cci_20210715 downscaled (bilinear, 2021-07-15)']
+    finally:
+        QgsProject.instance().removeAllMapLayers()

@@ -22,13 +22,11 @@ from qgis.PyQt.QtWidgets import QDockWidget, QFormLayout, QLabel, QTextBrowser, 
 from ..core.diagnostics import describe_pixel
 from ..core.insitu import STATION_FIELDS
 from ..core.pipeline import DIAGNOSTIC_BANDS
+from ..processing.outputs import COARSE_ITEM, DIAGNOSTICS_ITEM
 from ..translation import QT_TRANSLATE_NOOP, tr
 from .pixel_series import (SeriesEntry, band_to_read, entry_in_range, file_entries, nearest_station, pixel_series,
                            series_of, station_series, values_at, values_on_days)
 
-#: Output metadata naming the run's diagnostics file and coarse input (written by the algorithms).
-DIAGNOSTICS_ITEM = 'DIAGNOSTICS_FILE'
-COARSE_ITEM = 'COARSE_SOIL_MOISTURE_FILE'
 #: Row labels of core.diagnostics.describe_pixel (English there: core has no Qt), translated when shown.
 DIAGNOSTIC_ROW_LABELS = (QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Model'),
                          QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Window'),

@@ -10,8 +10,8 @@ from ...core.pipeline import METHODS, MODELS, DownscaleInputs, DownscaleOptions,
 from ...core.raster_io import update_metadata
 from ...report.downscaling import write_downscaling_report
 from ...translation import QT_TRANSLATE_NOOP, tr
-from ..outputs import (add_report_parameter, optional_output_layer, output_layer_name, parameter_default_names,
-                       processing_temp_folder, show_report)
+from ..outputs import (COARSE_ITEM, DIAGNOSTICS_ITEM, add_report_parameter, optional_output_layer, output_layer_name,
+                       parameter_default_names, processing_temp_folder, show_report)
 from ..styling import style_on_load, write_sidecar_style
 from .base import SoilMoistureAlgorithm
 
@@ -32,9 +32,6 @@ MODEL_LABELS = (QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'linear'),
 COARSE_DATE_TOLERANCE_DAYS = 3
 #: Days NDVI may differ from the LST (16-day composites, slow change).
 NDVI_DATE_TOLERANCE_DAYS = 32
-#: Metadata items recording where an output came from (read back by the inspector).
-DIAGNOSTICS_ITEM = 'DIAGNOSTICS_FILE'
-COARSE_ITEM = 'COARSE_SOIL_MOISTURE_FILE'
 
 
 class DownscaleAlgorithm(SoilMoistureAlgorithm):
@@ -257,7 +254,9 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
         temporary = processing_temp_folder()
         write_sidecar_style(output, 'soil_moisture')
         style_on_load(context, output, 'soil_moisture',
-                      output_layer_name(output, tr('Downscaled soil moisture'), details, temporary),
+                      # A temporary output is named after the coarse input, so batch rows stay apart.
+                      output_layer_name(output, tr('{} downscaled').format(
+                          os.path.splitext(os.path.basename(inputs.coarse_sm.path))[0]), details, temporary),
                       parameter_default_names(self, self.OUTPUT))
         if diagnostics:
             write_sidecar_style(diagnostics, 'diagnostics')

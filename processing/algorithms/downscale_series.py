@@ -11,9 +11,9 @@ from ...core.raster_io import update_metadata
 from ...core.series import SeriesInputs, downscale_series, parse_date_list
 from ...core.terrain import SunGeometry
 from ...translation import QT_TRANSLATE_NOOP, tr
-from ..outputs import is_temporary_output, optional_output_layer, processing_temp_folder
+from ..outputs import COARSE_ITEM, is_temporary_output, optional_output_layer, processing_temp_folder
 from ..styling import SeriesStyler, write_sidecar_style
-from .downscale import COARSE_ITEM, DownscaleAlgorithm
+from .downscale import DownscaleAlgorithm
 
 OUTPUT_MODES = (QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'One multi-band GeoTIFF (band per date)'),
                 QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'One GeoTIFF per date in a folder'))
