@@ -4,7 +4,7 @@ PYTHON ?= /usr/bin/python3
 PLUGIN := soil_moisture_downscaling
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: demo test test-fast package bench bench-quick clean translations models help screenshots
+.PHONY: demo test test-fast lint package bench bench-quick clean translations models help screenshots
 
 demo:
 	bash scripts/demo.sh
@@ -12,9 +12,12 @@ demo:
 test:
 	$(PYTHON) -P -m pytest -ra tests
 
-# Without the tests that start QGIS desktop under Xvfb.
+# The tests that do not start QGIS: seconds to a minute, for the edit-run loop.
 test-fast:
-	$(PYTHON) -P -m pytest -ra -m 'not slow' tests
+	$(PYTHON) -P -m pytest -ra -m "not slow" tests
+
+lint:
+	bash scripts/lint.sh
 
 # i18n/soil_moisture_downscaling.ts from the sources (pylupdate5), .qm for translated locales (lrelease).
 translations:
@@ -29,10 +32,10 @@ models:
 help:
 	$(PYTHON) -P scripts/make_help.py
 
-# docs/*.png: the desktop tests under Xvfb, saving what they show.
+# docs/*.png: the desktop tests (QGIS under Xvfb), saving what they show.
 screenshots:
 	bash scripts/ensure_deps.sh
-	SMD_SCREENSHOTS=$(CURDIR)/docs $(PYTHON) -P -m pytest -q -m slow tests
+	SMD_SCREENSHOTS=$(CURDIR)/docs $(PYTHON) -P -m pytest -q tests/test_desktop*.py
 
 package:
 	bash scripts/package.sh

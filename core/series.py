@@ -16,9 +16,9 @@ from typing import List, Optional
 import numpy as np
 
 from .dates import band_dates, parse_date, stack_metadata
-from .errors import InputError
+from .errors import EmptySceneError, InputError
 from .gap_filling import TemporalLstFiller, write_annual_cycle
-from .pipeline import DownscaleInputs, DownscaleOptions, downscale
+from .downscaling import DownscaleInputs, DownscaleOptions, downscale
 from .progress import Progress
 from .raster_io import GTIFF_OPTIONS, RasterReader, RasterSource, RasterWriter, gdal_cache_limit, row_windows
 from .terrain import SunGeometry
@@ -52,7 +52,6 @@ class SeriesResult:
     skipped: List[date] = field(default_factory=list)
     consistency_max_error: float = 0.0
     messages: List[str] = field(default_factory=list)
-    seconds_per_date: float = 0.0
 
 
 def parse_date_list(text):
@@ -193,20 +192,19 @@ def _run_series(inputs, output, options, per_date_files, progress, coarse_dates,
                                                                solar_hour=options.sun.solar_hour)
         path = os.path.join(workdir, 'soil_moisture_{}.tif'.format(day.isoformat()))
         filler = TemporalLstFiller(lst_grid, cycle, day) if cycle else None
-        quiet = Progress(day_progress._set_percent, day_progress._is_canceled, None, day_progress.start,
-                         day_progress.end)
+        quiet = day_progress.quiet()
         try:
             result = downscale(day_inputs, path, replace(options, sun=sun), progress=quiet, gap_filler=filler)
             worst = max(worst, result.consistency_max_error)
             log('{}: {} pixels, {} filled; consistency {:.1e} m³/m³.'.format(
                 day, result.n_output_pixels, result.n_filled_pixels, result.consistency_max_error))
-        except InputError as error:
+        except EmptySceneError as error:
             # A date the product leaves empty over the scene (e.g. frozen soil) gives an empty band.
-            if 'no valid value' not in str(error):
-                raise InputError('{}: {}'.format(day, error))
             log('{}: skipped, {}'.format(day, error))
             skipped.append(day)
             path = None
+        except InputError as error:
+            raise InputError('{}: {}'.format(day, error))
         finally:
             if filler is not None:
                 filler.close()

@@ -36,7 +36,7 @@ def check_lst_kelvin(values, name='LST'):
     p1, median, p99 = np.percentile(values, [1, 50, 99])
     if p99 > 1000:
         raise InputError('{} values reach {:.0f}: these look like raw MODIS digital numbers. Multiply by 0.02 to get '
-                         'kelvin (or use "Import MODIS LST / NDVI").'.format(name, p99))
+                         'kelvin (or use "Import MODIS / VIIRS LST and vegetation index").'.format(name, p99))
     if -60 <= median <= 80:
         raise InputError('{} values (median {:.1f}) look like degrees Celsius; the downscaling needs kelvin. '
                          'Add 273.15 (Raster calculator: "LST@1" + 273.15).'.format(name, median))
@@ -51,7 +51,8 @@ def check_ndvi(values, name='NDVI'):
     if p99 > 1.5:
         if values.max() <= 10000 and p1 >= -2000:
             raise InputError('{} values reach {:.0f}: these look like MODIS digital numbers. Multiply by 0.0001 to '
-                             'get NDVI in [-1, 1] (or use "Import MODIS LST / NDVI").'.format(name, p99))
+                             'get NDVI in [-1, 1] (or use "Import MODIS / VIIRS LST and vegetation index").'.format(
+                                 name, p99))
         raise InputError('{} must lie between -1 and 1; found values up to {:.1f}.'.format(name, p99))
     if p1 < -1.5:
         raise InputError('{} must lie between -1 and 1; found values down to {:.1f}.'.format(name, p1))

@@ -19,52 +19,52 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="19" />
+      <location filename="../processing/algorithms/downscale.py" line="21" />
       <source>Terrain-aware adaptive window (default)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="19" />
+      <location filename="../processing/algorithms/downscale.py" line="21" />
       <source>Bilinear interpolation (reference)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="19" />
+      <location filename="../processing/algorithms/downscale.py" line="21" />
       <source>Global linear with residual correction (TsHARP-like)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="19" />
+      <location filename="../processing/algorithms/downscale.py" line="21" />
       <source>Universal triangle (Chauhan 2003, Piles 2011)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="19" />
+      <location filename="../processing/algorithms/downscale.py" line="21" />
       <source>DISPATCH (Merlin 2012)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="19" />
+      <location filename="../processing/algorithms/downscale.py" line="21" />
       <source>Adaptive window on the LST as given (no terrain correction)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="27" />
+      <location filename="../processing/algorithms/downscale.py" line="29" />
       <source>linear</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="27" />
+      <location filename="../processing/algorithms/downscale.py" line="29" />
       <source>quadratic</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="18" />
+      <location filename="../processing/algorithms/downscale_series.py" line="17" />
       <source>One multi-band GeoTIFF (band per date)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="18" />
+      <location filename="../processing/algorithms/downscale_series.py" line="17" />
       <source>One GeoTIFF per date in a folder</source>
       <translation type="unfinished" />
     </message>
@@ -89,32 +89,12 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_modis.py" line="14" />
-      <source>From the files: LST for MOD11/MYD11, NDVI for MOD13/MYD13</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="14" />
-      <source>Land surface temperature (K), MOD11/MYD11</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="14" />
-      <source>NDVI, MOD13/MYD13</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="14" />
-      <source>EVI, MOD13/MYD13</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="21" />
+      <location filename="../processing/algorithms/import_modis.py" line="22" />
       <source>Good quality only (LST QC = good; VI pixel reliability = good)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_modis.py" line="21" />
+      <location filename="../processing/algorithms/import_modis.py" line="22" />
       <source>Also "other quality" LST / "marginal" VI pixels</source>
       <translation type="unfinished" />
     </message>
@@ -189,6 +169,51 @@
       <translation type="unfinished" />
     </message>
     <message>
+      <location filename="../processing/algorithms/import_modis.py" line="14" />
+      <source>From the files: LST for MOD11/MYD11/VNP21, NDVI for MOD13/MYD13/VNP13</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="14" />
+      <source>Land surface temperature (K), MOD11/MYD11, VNP21/VJ121/VJ221</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="14" />
+      <source>NDVI, MOD13/MYD13, VNP13/VJ113/VJ213</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="14" />
+      <source>EVI, MOD13/MYD13, VNP13/VJ113/VJ213</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="22" />
+      <source>No quality screening (exports without a quality layer, or already screened)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="13" />
+      <source>Recommended retrievals only (CCI / C3S flag 0, SMAP retrieval_qual_flag bit 0 clear)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="13" />
+      <source>All retrievals (only fill and out-of-range values removed)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="19" />
+      <source>AM: 6 am descending (recommended)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="19" />
+      <source>PM: 6 pm ascending</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
       <location filename="../processing/provider.py" line="39" />
       <source>Soil moisture downscaling</source>
       <translation type="unfinished" />
@@ -249,7 +274,7 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="70" />
+      <location filename="../processing/algorithms/downscale_series.py" line="69" />
       <source>Overpass local solar time (h)</source>
       <translation type="unfinished" />
     </message>
@@ -348,17 +373,17 @@ The log reports the fitted lapse rate (K/km) and illumination coefficient and ch
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="59" />
+      <location filename="../processing/algorithms/downscale.py" line="61" />
       <source>Downscale soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="62" />
+      <location filename="../processing/algorithms/downscale.py" line="64" />
       <source>Coarse soil moisture (e.g. 25 km ESA CCI, SMAP) to the 1 km grid of MODIS LST, keeping every coarse value.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="70" />
+      <location filename="../processing/algorithms/downscale.py" line="72" />
       <source>Downscales a coarse soil moisture raster (m³/m³, e.g. 25 km ESA CCI, C3S, SMAP or SMOS) to the grid of a land surface temperature raster (kelvin, e.g. 1 km MODIS LST), using NDVI and a DEM.
 
 The default method (Zhao et al. 2025) removes the effect of elevation and sun illumination from the LST, fits soil moisture against the corrected LST and NDVI (and, where it helps, elevation) in a moving window whose size is chosen per coarse cell, applies the local models at the fine scale, and corrects the residuals so that the mean of the fine pixels of every coarse cell equals its coarse value.
@@ -371,47 +396,47 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="88" />
+      <location filename="../processing/algorithms/downscale.py" line="90" />
       <source>Coarse soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="88" />
+      <location filename="../processing/algorithms/downscale.py" line="90" />
       <source>Coarse volumetric soil moisture in m³/m³ (not %), e.g. ESA CCI / C3S (0.25°), SMAP or SMOS. Band 1 is used.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="91" />
+      <location filename="../processing/algorithms/downscale.py" line="93" />
       <source>Daytime LST in kelvin. Its grid is the output grid (e.g. MODIS MOD11A1 at 1 km).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="93" />
+      <location filename="../processing/algorithms/downscale.py" line="95" />
       <source>NDVI (all methods but bilinear)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="93" />
+      <location filename="../processing/algorithms/downscale.py" line="95" />
       <source>NDVI in [-1, 1] (e.g. MODIS MOD13A2). Needed by every method except bilinear.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="63" />
+      <location filename="../processing/algorithms/downscale_series.py" line="62" />
       <source>DEM (m; terrain-aware method)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="96" />
+      <location filename="../processing/algorithms/downscale.py" line="98" />
       <source>Elevation in metres, any CRS and resolution. Needed by the terrain-aware method; the adaptive window without terrain correction uses it as a candidate predictor.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="140" />
+      <location filename="../processing/algorithms/downscale_series.py" line="139" />
       <source>Downscaled soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="102" />
+      <location filename="../processing/algorithms/downscale.py" line="104" />
       <source>Float32 GeoTIFF on the LST grid, m³/m³, nodata -9999.</source>
       <translation type="unfinished" />
     </message>
@@ -421,177 +446,177 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="104" />
+      <location filename="../processing/algorithms/downscale.py" line="106" />
       <source>Multi-band raster on the LST grid: half_window, predictor_set, n_samples, r_squared, the model coefficients (SI units), fallback and quality bit flags.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="108" />
+      <location filename="../processing/algorithms/downscale.py" line="110" />
       <source>Report</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="108" />
+      <location filename="../processing/algorithms/downscale.py" line="110" />
       <source>HTML report with maps of the input and output, the coarse-scale fit, the window sizes and the value-consistency check.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="87" />
+      <location filename="../processing/algorithms/downscale_series.py" line="86" />
       <source>Largest cell-mean error (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="112" />
+      <location filename="../processing/algorithms/downscale.py" line="114" />
       <source>Fitted lapse rate (K/km)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="113" />
+      <location filename="../processing/algorithms/downscale.py" line="115" />
       <source>Fitted illumination coefficient (K)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="294" />
+      <location filename="../processing/algorithms/downscale.py" line="296" />
       <source>Method</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="118" />
+      <location filename="../processing/algorithms/downscale.py" line="120" />
       <source>Downscaling method. The others are for comparison: bilinear is the floor every method must beat; method 5 is the default without the terrain correction of LST.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="294" />
+      <location filename="../processing/algorithms/downscale.py" line="296" />
       <source>Linking model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="122" />
+      <location filename="../processing/algorithms/downscale.py" line="124" />
       <source>Form of the local soil moisture model: linear in LST* and NDVI (default), or the 6-term quadratic ("universal triangle" form).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="126" />
+      <location filename="../processing/algorithms/downscale.py" line="128" />
       <source>Smallest half-window (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="126" />
+      <location filename="../processing/algorithms/downscale.py" line="128" />
       <source>Smallest moving window tried, as a half-width h in coarse cells (window (2h+1)²).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="131" />
+      <location filename="../processing/algorithms/downscale.py" line="133" />
       <source>Largest half-window (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="131" />
+      <location filename="../processing/algorithms/downscale.py" line="133" />
       <source>Largest moving window tried, as a half-width h in coarse cells.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="135" />
+      <location filename="../processing/algorithms/downscale.py" line="137" />
       <source>Minimum valid fraction of a cell</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="135" />
+      <location filename="../processing/algorithms/downscale.py" line="137" />
       <source>A coarse cell takes part in the calibration only if at least this fraction of its fine pixels has valid LST and NDVI.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="140" />
+      <location filename="../processing/algorithms/downscale.py" line="142" />
       <source>Lowest soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="140" />
+      <location filename="../processing/algorithms/downscale.py" line="142" />
       <source>Downscaled values are kept above this bound; the clipped amount is moved onto the other pixels of the cell so its mean is unchanged.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="145" />
+      <location filename="../processing/algorithms/downscale.py" line="147" />
       <source>Highest soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="145" />
+      <location filename="../processing/algorithms/downscale.py" line="147" />
       <source>Downscaled values are kept below this bound (porosity).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="149" />
+      <location filename="../processing/algorithms/downscale.py" line="151" />
       <source>Fill gaps (seamless output)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="149" />
+      <location filename="../processing/algorithms/downscale.py" line="151" />
       <source>Fill cloud gaps in LST (terrain and NDVI model plus the interpolated residual) and holes in NDVI, and estimate coarse cells that have no value from their local model, so the map has no holes. Filled pixels are flagged in the diagnostics quality band (1 LST filled, 2 coarse value filled).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="155" />
+      <location filename="../processing/algorithms/downscale.py" line="157" />
       <source>Filter pixel noise of predictors</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="155" />
+      <location filename="../processing/algorithms/downscale.py" line="157" />
       <source>Methods 0 and 5: estimate the per-pixel (white) noise of LST and NDVI from their semivariogram and weight the fine-scale anomalies by their signal fraction before applying the coarse-scale model, so sensor noise does not become soil moisture noise. Off: the model is applied to the predictors as they are (as in the published method).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="176" />
+      <location filename="../processing/algorithms/downscale.py" line="178" />
       <source>Choose a method between 0 and {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="182" />
+      <location filename="../processing/algorithms/downscale.py" line="184" />
       <source>The method "{}" needs NDVI: choose an NDVI layer, or the bilinear method.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="185" />
+      <location filename="../processing/algorithms/downscale.py" line="187" />
       <source>The method "{}" needs a DEM: choose a DEM layer, or method 5 (adaptive window without terrain correction).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="190" />
+      <location filename="../processing/algorithms/downscale.py" line="192" />
       <source>The smallest half-window ({}) is larger than the largest ({}): swap them.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="195" />
+      <location filename="../processing/algorithms/downscale.py" line="197" />
       <source>The lowest soil moisture ({}) must be below the highest ({}) m³/m³.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="204" />
+      <location filename="../processing/algorithms/downscale.py" line="206" />
       <source>The acquisition date given ({}) is not the date of the LST raster ({}); the sun position is computed for {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="208" />
+      <location filename="../processing/algorithms/downscale.py" line="210" />
       <source>coarse soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="212" />
+      <location filename="../processing/algorithms/downscale.py" line="214" />
       <source>The {} is dated {}, the LST {}: {} days apart. Downscaling relates soil moisture to the temperature of the same days; check that these are the files you meant (a monthly or composite product explains a few weeks).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="244" />
+      <location filename="../processing/algorithms/downscale.py" line="246" />
       <source>Method: {}; memory budget {:.0f} MB.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="256" />
+      <location filename="../processing/algorithms/downscale.py" line="258" />
       <source>{} downscaled</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="263" />
+      <location filename="../processing/algorithms/downscale.py" line="265" />
       <source>Downscaling diagnostics</source>
       <translation type="unfinished" />
     </message>
@@ -601,82 +626,82 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="286" />
+      <location filename="../processing/algorithms/downscale.py" line="288" />
       <source>Coarse soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="286" />
+      <location filename="../processing/algorithms/downscale.py" line="288" />
       <source>LST</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="286" />
+      <location filename="../processing/algorithms/downscale.py" line="288" />
       <source>DEM</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="300" />
+      <location filename="../processing/algorithms/downscale.py" line="302" />
       <source>(none)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="293" />
+      <location filename="../processing/algorithms/downscale.py" line="295" />
       <source>yes</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="293" />
+      <location filename="../processing/algorithms/downscale.py" line="295" />
       <source>no</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="295" />
+      <location filename="../processing/algorithms/downscale.py" line="297" />
       <source>Half-windows (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="296" />
+      <location filename="../processing/algorithms/downscale.py" line="298" />
       <source>Minimum valid fraction</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="297" />
+      <location filename="../processing/algorithms/downscale.py" line="299" />
       <source>Soil moisture bounds (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="298" />
+      <location filename="../processing/algorithms/downscale.py" line="300" />
       <source>Fill gaps</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="299" />
+      <location filename="../processing/algorithms/downscale.py" line="301" />
       <source>Noise filter</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="300" />
+      <location filename="../processing/algorithms/downscale.py" line="302" />
       <source>Sun</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="302" />
+      <location filename="../processing/algorithms/downscale.py" line="304" />
       <source>Memory budget (MB)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="31" />
+      <location filename="../processing/algorithms/downscale_series.py" line="30" />
       <source>Downscale a soil moisture series</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="34" />
+      <location filename="../processing/algorithms/downscale_series.py" line="33" />
       <source>Every date of a soil moisture stack downscaled in one run, loaded for the Temporal Controller.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="40" />
+      <location filename="../processing/algorithms/downscale_series.py" line="39" />
       <source>Downscales every date of a coarse soil moisture stack (one band per date, m³/m³) onto the grid of an LST stack (one band per date, K), with the same method and options as "Downscale soil moisture".
 
 Dates are read from the stacks (as written by "Import soil moisture product" and "Import MODIS LST / NDVI") or given as a list, one per band. Both stacks must hold the same dates. NDVI may be one raster for all dates or a dated stack, interpolated linearly in time. With gap filling, LST cloud gaps are filled with each pixel's annual temperature cycle plus the day's anomaly when the series covers at least 10 dates over 90 days, and spatially otherwise, so every date gives a complete map where the coarse product has data; dates the product leaves empty give an empty band.
@@ -685,112 +710,112 @@ Output: one multi-band GeoTIFF (band per date, dates in the band descriptions) o
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="54" />
+      <location filename="../processing/algorithms/downscale_series.py" line="53" />
       <source>Coarse soil moisture stack (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="54" />
+      <location filename="../processing/algorithms/downscale_series.py" line="53" />
       <source>One band per date, m³/m³, e.g. from "Import soil moisture product".</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="56" />
+      <location filename="../processing/algorithms/downscale_series.py" line="55" />
       <source>LST stack (K)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="56" />
+      <location filename="../processing/algorithms/downscale_series.py" line="55" />
       <source>One band per date, kelvin, e.g. from "Import MODIS LST / NDVI". Its grid is the output grid.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="59" />
+      <location filename="../processing/algorithms/downscale_series.py" line="58" />
       <source>NDVI (single or dated stack)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="59" />
+      <location filename="../processing/algorithms/downscale_series.py" line="58" />
       <source>One NDVI raster for all dates, or a stack with dates (interpolated in time). Needed by every method except bilinear.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="63" />
+      <location filename="../processing/algorithms/downscale_series.py" line="62" />
       <source>Elevation in metres; needed by the terrain-aware method.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="66" />
+      <location filename="../processing/algorithms/downscale_series.py" line="65" />
       <source>Dates, one per band</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="66" />
+      <location filename="../processing/algorithms/downscale_series.py" line="65" />
       <source>Only needed when the stacks do not carry their dates: one date (YYYY-MM-DD) per band, separated by commas, for both stacks.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="70" />
+      <location filename="../processing/algorithms/downscale_series.py" line="69" />
       <source>Local solar time of the LST acquisitions (10.5 for Terra, 13.5 for Aqua); the sun position is computed for each date.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="76" />
+      <location filename="../processing/algorithms/downscale_series.py" line="75" />
       <source>Output as</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="76" />
+      <location filename="../processing/algorithms/downscale_series.py" line="75" />
       <source>A single multi-band GeoTIFF with one band per date, or one GeoTIFF per date in a folder.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="80" />
+      <location filename="../processing/algorithms/downscale_series.py" line="79" />
       <source>Downscaled series (multi-band)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="80" />
+      <location filename="../processing/algorithms/downscale_series.py" line="79" />
       <source>Float32 GeoTIFF, one band per date (m³/m³), dates in band descriptions and metadata.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="83" />
+      <location filename="../processing/algorithms/downscale_series.py" line="82" />
       <source>Folder for one file per date</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="83" />
+      <location filename="../processing/algorithms/downscale_series.py" line="82" />
       <source>Used when "Output as" is one GeoTIFF per date: soil_moisture_YYYY-MM-DD.tif files.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="86" />
+      <location filename="../processing/algorithms/downscale_series.py" line="85" />
       <source>Number of dates</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="88" />
+      <location filename="../processing/algorithms/downscale_series.py" line="87" />
       <source>Files written</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="103" />
+      <location filename="../processing/algorithms/downscale_series.py" line="102" />
       <source>a folder ("Folder for one file per date")</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="107" />
+      <location filename="../processing/algorithms/downscale_series.py" line="106" />
       <source>a file ("Downscaled series")</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="114" />
+      <location filename="../processing/algorithms/downscale_series.py" line="113" />
       <source>{} ({}, {} dates)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="146" />
+      <location filename="../processing/algorithms/downscale_series.py" line="145" />
       <source>Choose where to write the series: {}.</source>
       <translation type="unfinished" />
     </message>
@@ -995,20 +1020,22 @@ Station coordinates come from the file (ISMN, or latitude/longitude columns) or 
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_modis.py" line="46" />
-      <source>Import MODIS LST / NDVI</source>
+      <location filename="../processing/algorithms/import_modis.py" line="49" />
+      <source>Import MODIS / VIIRS LST and vegetation index</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_modis.py" line="54" />
-      <source>MODIS LST or NDVI HDF tiles to one quality-filtered GeoTIFF in physical units, one band per date.</source>
+      <location filename="../processing/algorithms/import_modis.py" line="58" />
+      <source>MODIS or VIIRS LST or vegetation index (tiles or exports) to one quality-filtered GeoTIFF in physical units, one band per date.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_modis.py" line="57" />
-      <source>Imports MODIS land surface temperature or vegetation index tiles (HDF4-EOS files as downloaded from NASA LP DAAC) into one GeoTIFF ready for the downscaling: physical units, quality-filtered, one band per date.
+      <location filename="../processing/algorithms/import_modis.py" line="62" />
+      <source>Imports MODIS or VIIRS land surface temperature or vegetation index into one GeoTIFF ready for the downscaling: physical units, quality-filtered, one band per date. It reads the tiles as downloaded from NASA LP DAAC (MODIS HDF4-EOS .hdf, VIIRS HDF-EOS5 .h5) and GeoTIFFs exported by AppEEARS or Google Earth Engine.
 
-Products ({}) are recognised from the file name and the HDF metadata. LST is read from LST_Day_1km in kelvin (DN × 0.02), keeping pixels whose QC_Day says "good quality" (optionally also "other quality"); NDVI or EVI is DN / 10000, keeping pixel reliability "good" (optionally also "marginal"). Fill values, out-of-range values and rejected pixels become nodata (-9999).
+Products ({}) are recognised from the file name and the file metadata. LST (LST_Day_1km, LST_1KM) is in kelvin (DN × 0.02), keeping pixels whose QC says "good quality" (optionally also "other" / "unreliable" quality); NDVI or EVI is DN / 10000, keeping pixel reliability "good" (VIIRS: excellent, good, acceptable; optionally also "marginal"). VIIRS scale, offset and fill values come from the field attributes and the grid from the StructMetadata. Fill values, out-of-range values and rejected pixels become nodata (-9999).
+
+Exports: AppEEARS files (e.g. MOD11A1.061_LST_Day_1km_doy2021227_aid0001.tif) are paired with the quality file of the same product, date and request (…_QC_Day_…); Earth Engine files are read by their band names (LST_Day_1km, QC_Day, LST_1KM, QC, NDVI, SummaryQA, pixel_reliability). The date comes from the name (doyYYYYDDD, YYYY_MM_DD, YYYYMMDD) or the ACQUISITION_DATE metadata. The scale is applied exactly once: values already in kelvin (or °C) or already within ±1 are recognised. Every decision is written to the log.
 
 Tiles of one date are mosaicked; several dates become one band per date, sorted, with the date in the band description and the ACQUISITION_DATE metadata (read by "Downscale soil moisture"). All files must be one product: import LST and NDVI, or Terra and Aqua, separately.
 
@@ -1016,188 +1043,208 @@ By default the output stays on the native MODIS sinusoidal grid. Give a target C
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_modis.py" line="75" />
-      <source>MODIS HDF files</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="75" />
-      <source>One or more MODIS .hdf tiles of one product (e.g. MOD11A1.A2021227.h11v05.061.*.hdf). Tiles of the same date are mosaicked; each date becomes one band.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_soil_moisture.py" line="49" />
-      <source>Variable</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="79" />
-      <source>What to import. "From the files" takes LST from MOD11/MYD11 and NDVI from MOD13/MYD13; choosing a variable also checks that the files hold it.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="84" />
-      <source>Pixels kept</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="84" />
-      <source>Quality filter: good quality only (default), or also LST of "other quality" (QC_Day bits 0-1 = 01) and vegetation index of "marginal" reliability (1).</source>
+      <location filename="../processing/algorithms/import_modis.py" line="89" />
+      <source>MODIS / VIIRS files or exports</source>
       <translation type="unfinished" />
     </message>
     <message>
       <location filename="../processing/algorithms/import_modis.py" line="89" />
-      <source>Target CRS</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="89" />
-      <source>CRS of the output. Empty: the native MODIS sinusoidal CRS.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="91" />
-      <source>Target extent</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="91" />
-      <source>Area of the output, in any CRS (it is transformed into the target CRS). Empty: all of the tiles.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="94" />
-      <source>Target pixel size</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="94" />
-      <source>Pixel size of the output in target CRS units (metres, or degrees for a geographic CRS). Empty: about the native 926.6 m (1 km products) or 231.7 m (MOD13Q1).</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="99" />
-      <source>Reference grid (copy its grid)</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="99" />
-      <source>A raster whose CRS, extent and pixel size the output copies exactly, e.g. a layer of the map. Do not combine with the target CRS, extent or pixel size.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="103" />
-      <source>Imported MODIS layer</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="103" />
-      <source>Float32 GeoTIFF, one band per date: LST in kelvin or NDVI/EVI (-1..1), nodata -9999.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="105" />
-      <source>LST view time (hours)</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="105" />
-      <source>LST products only: Day_view_time as local solar time in hours (DN × 0.1), on the same grid and dates as the LST, nodata where the LST is nodata.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="109" />
-      <source>MODIS product</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_soil_moisture.py" line="57" />
-      <source>Dates (band order)</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="122" />
-      <source>Pixels of "other" / "marginal" quality are included.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="123" />
-      <source>Valid pixels per date: {}.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_modis.py" line="127" />
-      <source>{} LST (K)</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_soil_moisture.py" line="23" />
-      <source>Import soil moisture product</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_soil_moisture.py" line="30" />
-      <source>ESA CCI / C3S soil moisture NetCDF files to one dated GeoTIFF stack in m³/m³ (EPSG:4326).</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_soil_moisture.py" line="33" />
-      <source>Imports ESA CCI or C3S soil moisture NetCDF files (Level 3, 0.25°; daily, dekadal or monthly) into one GeoTIFF ready for the downscaling: volumetric soil moisture in m³/m³, one band per date.
-
-The files carry no CRS that GDAL reads: the grid is checked to be the 0.25° CCI grid (origin -180°, 90°) and EPSG:4326 is assigned. Cells that are missing or flagged (the flag variable of daily files, e.g. frozen soil, snow or dense vegetation) become nodata (-9999).
-
-The date of each file comes from its time variable and is checked against the file name. Several files become one band per date, sorted, with the date in the band description and the ACQUISITION_DATE metadata. All files must be one series (same sensor type and temporal resolution).
-
-The optional extent (any CRS) clips the output to the 0.25° cells it touches.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_soil_moisture.py" line="45" />
-      <source>Soil moisture NetCDF files</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_soil_moisture.py" line="45" />
-      <source>One or more ESA CCI / C3S soil moisture .nc files, e.g. C3S-SOILMOISTURE-L3S-SSMV-COMBINED-MONTHLY-20180101000000-ICDR-v201706.0.0.nc.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_soil_moisture.py" line="49" />
-      <source>NetCDF variable to import: "sm" (volumetric soil moisture, m³/m³) in CCI / C3S files.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_soil_moisture.py" line="52" />
-      <source>Clip to extent</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_soil_moisture.py" line="52" />
-      <source>Area to keep, in any CRS (transformed to latitude/longitude); the output keeps whole 0.25° cells. Empty: the whole grid.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_soil_moisture.py" line="55" />
-      <source>Soil moisture stack</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_soil_moisture.py" line="55" />
-      <source>Float32 GeoTIFF in EPSG:4326, m³/m³, nodata -9999, one band per date.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/import_soil_moisture.py" line="58" />
-      <source>Product</source>
+      <source>One or more files of one product: MODIS .hdf tiles (e.g. MOD11A1.A2021227.h11v05.061.*.hdf), VIIRS .h5 tiles (e.g. VNP21A1D.A2021227.h09v05.002.*.h5), or AppEEARS / Earth Engine GeoTIFFs with their quality files or bands. Tiles of the same date are mosaicked; each date becomes one band.</source>
       <translation type="unfinished" />
     </message>
     <message>
       <location filename="../processing/algorithms/import_soil_moisture.py" line="72" />
+      <source>Variable</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="96" />
+      <source>What to import. "From the files" takes LST from MOD11/MYD11 and NDVI from MOD13/MYD13; choosing a variable also checks that the files hold it.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="101" />
+      <source>Pixels kept</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="101" />
+      <source>Quality filter: good quality only (default), or also LST of "other quality" (QC bits 0-1 = 01) and vegetation index of "marginal" reliability (MODIS 1, VIIRS 3), or no screening (for exports without a quality layer).</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="107" />
+      <source>Target CRS</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="107" />
+      <source>CRS of the output. Empty: the native CRS (MODIS / VIIRS sinusoidal for tiles).</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="109" />
+      <source>Target extent</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="109" />
+      <source>Area of the output, in any CRS (it is transformed into the target CRS). Empty: all of the tiles.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="112" />
+      <source>Target pixel size</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="112" />
+      <source>Pixel size of the output in target CRS units (metres, or degrees for a geographic CRS). Empty: about the native 926.6 m (1 km products), 463.3 m (VNP13A1) or 231.7 m (MOD13Q1).</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="118" />
+      <source>Reference grid (copy its grid)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="118" />
+      <source>A raster whose CRS, extent and pixel size the output copies exactly, e.g. a layer of the map. Do not combine with the target CRS, extent or pixel size.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="122" />
+      <source>Imported LST / vegetation index</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="122" />
+      <source>Float32 GeoTIFF, one band per date: LST in kelvin or NDVI/EVI (-1..1), nodata -9999.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="124" />
+      <source>LST view time (hours)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="124" />
+      <source>LST products only: Day_view_time / View_Time as local solar time in hours (DN × 0.1), on the same grid and dates as the LST, nodata where the LST is nodata.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="94" />
+      <source>Product</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="93" />
+      <source>Dates (band order)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="141" />
+      <source>Pixels of "other" / "marginal" quality are included.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="143" />
+      <source>No quality screening: every valid value is kept.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="144" />
+      <source>Valid pixels per date: {}.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_modis.py" line="148" />
+      <source>{} LST (K)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="37" />
+      <source>Import soil moisture product</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="45" />
+      <source>ESA CCI / C3S, SMAP or SMOS soil moisture files to one dated GeoTIFF stack in m³/m³.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="48" />
+      <source>Imports satellite soil moisture into one GeoTIFF ready for the downscaling: volumetric soil moisture in m³/m³, one band per date. Reads ESA CCI or C3S NetCDF files (Level 3, 0.25°; daily, dekadal or monthly), SMAP L3 radiometer HDF5 files (SPL3SMP 36 km, SPL3SMP_E 9 km), SMOS L3 CATDS netCDF files (25 km) and AppEEARS / Earth Engine GeoTIFF exports of SMAP.
+
+CCI / C3S files carry no CRS that GDAL reads: the grid is checked to be the 0.25° CCI grid (origin -180°, 90°) and EPSG:4326 is assigned. SMAP and SMOS files are checked to be on the global EASE-Grid 2.0 (EPSG:6933; 964 × 406 cells of 36 km, 3856 × 1624 of 9 km, 1388 × 584 of 25 km) and keep that grid. Cells that are missing or not of recommended quality (the CCI flag: frozen soil, snow, dense vegetation; SMAP retrieval_qual_flag bit 0) become nodata (-9999). SMAP has a 6 am (AM) and a 6 pm (PM) retrieval: choose one.
+
+The date of each file comes from its time variable and is checked against the file name. Several files become one band per date, sorted, with the date in the band description and the ACQUISITION_DATE metadata. All files must be one series (same grid, sensor and temporal resolution).
+
+The optional extent (any CRS) clips the output to the cells it touches.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="65" />
+      <source>Soil moisture files</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="65" />
+      <source>One or more files of one product: ESA CCI / C3S .nc (e.g. C3S-SOILMOISTURE-L3S-SSMV-COMBINED-MONTHLY-20180101000000-ICDR-v201706.0.0.nc), SMAP .h5 (e.g. SMAP_L3_SM_P_E_20210815_R18240_001.h5), SMOS CATDS .nc (e.g. SM_OPER_MIR_CLF31A_20210815T000000_20210815T235959_300_001_7.DBL.nc) or SMAP GeoTIFF exports with their quality layers.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="72" />
+      <source>Variable to import: "sm" is the product's soil moisture (CCI / C3S sm, SMAP soil_moisture, SMOS Soil_Moisture); another name reads that variable (e.g. soil_moisture_dca in the SMAP overpass group).</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="76" />
+      <source>Clip to extent</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="76" />
+      <source>Area to keep, in any CRS (transformed to latitude/longitude); the output keeps whole 0.25° cells. Empty: the whole grid.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="79" />
+      <source>Soil moisture stack</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="79" />
+      <source>Float32 GeoTIFF on the product's grid (EPSG:4326 for CCI / C3S, EPSG:6933 for SMAP and SMOS), m³/m³, nodata -9999, one band per date.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="82" />
+      <source>Retrievals kept</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="82" />
+      <source>Recommended quality only (default: the CCI / C3S flag and SMAP retrieval_qual_flag bit 0 screen), or every retrieval that is not fill. SMOS L3 has no recommended-quality flag.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="89" />
+      <source>SMAP overpass</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="89" />
+      <source>SMAP files hold a 6 am (descending) and a 6 pm (ascending) retrieval; the AM one is recommended (near thermal equilibrium). Ignored for other products.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="111" />
       <source>Valid cells per date: {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_soil_moisture.py" line="75" />
+      <location filename="../processing/algorithms/import_soil_moisture.py" line="114" />
       <source>Soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>

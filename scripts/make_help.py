@@ -9,9 +9,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_models import plugin_package, start_qgis  # noqa: E402
+from make_models import REPO, start_qgis  # noqa: E402
 
-HELP = os.path.join(plugin_package.REPO_ROOT, 'docs', 'help')
+HELP = os.path.join(REPO, 'docs', 'help')
 
 
 def cell(text):
@@ -87,8 +87,7 @@ def write_help(folder=HELP):
 def main():
     application, provider = start_qgis()
     for path in write_help(sys.argv[1] if len(sys.argv) > 1 else HELP):
-        print('Wrote', os.path.relpath(path, plugin_package.REPO_ROOT))
-    application.exitQgis()
+        print('Wrote', os.path.relpath(path, REPO))
 
 
 if __name__ == '__main__':

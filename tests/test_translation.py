@@ -90,3 +90,10 @@ def test_pylupdate5_and_the_extractor_agree(tmp_path):
     update_translations.merge_default_context(target)
     assert set(update_translations.ts_messages(target)[translation.CONTEXT]) == set(
         update_translations.extract_messages(files))
+
+
+def test_method_labels_marked_for_translation_are_the_cores():
+    """The core (no Qt) names the methods; processing/algorithms/downscale.py marks the same labels for tr()."""
+    from soil_moisture_downscaling.core.downscaling import Method
+    from soil_moisture_downscaling.processing.algorithms.downscale import METHOD_LABELS
+    assert list(METHOD_LABELS) == Method.labels()

@@ -21,7 +21,7 @@ from qgis.PyQt.QtWidgets import QDockWidget, QFormLayout, QLabel, QTextBrowser, 
 
 from ..core.diagnostics import describe_pixel
 from ..core.insitu import STATION_FIELDS
-from ..core.pipeline import DIAGNOSTIC_BANDS
+from ..core.downscaling import DIAGNOSTIC_BANDS
 from ..processing.outputs import COARSE_ITEM, DIAGNOSTICS_ITEM
 from ..translation import QT_TRANSLATE_NOOP, tr
 from .pixel_series import (SeriesEntry, band_to_read, entry_in_range, file_entries, nearest_station, pixel_series,

@@ -6,7 +6,8 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
                        QgsProcessingParameterRasterLayer)
 
 from ...core.dates import disagreeing_dates, first_band_date
-from ...core.pipeline import METHODS, MODELS, DownscaleInputs, DownscaleOptions, _needs, downscale
+from ...core.downscaling import MODELS, DownscaleInputs, DownscaleOptions, Method, downscale
+from ...core.downscaling.methods import method_for
 from ...core.raster_io import update_metadata
 from ...report.downscaling import write_downscaling_report
 from ...translation import QT_TRANSLATE_NOOP, tr
@@ -15,7 +16,8 @@ from ..outputs import (COARSE_ITEM, DIAGNOSTICS_ITEM, add_report_parameter, opti
 from ..styling import style_on_load, write_sidecar_style
 from .base import SoilMoistureAlgorithm
 
-#: METHOD enum labels; the order is permanent (models and scripts store the index).
+#: core.downscaling.Method's labels (the METHOD options, in index order), marked for translation here because
+#: the core has no Qt; a test checks that the two agree.
 METHOD_LABELS = (
     QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Terrain-aware adaptive window (default)'),
     QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Bilinear interpolation (reference)'),
@@ -116,7 +118,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     def add_method_parameters(self):
         """METHOD … FILL_GAPS: shared with "Downscale a soil moisture series"."""
         self.add_parameter(QgsProcessingParameterEnum(self.METHOD, tr('Method'),
-                                                      options=[tr(label) for label in METHOD_LABELS], defaultValue=0),
+                                                      options=[tr(label) for label in Method.labels()], defaultValue=0),
                            tr('Downscaling method. The others are for comparison: bilinear is the floor every method '
                               'must beat; method 5 is the default without the terrain correction of LST.'))
         self.add_parameter(QgsProcessingParameterEnum(self.MODEL, tr('Linking model'),
@@ -171,17 +173,17 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     def parameter_problems(self, parameters, context):
         """What is wrong with the method's inputs and options, as sentences saying what to change."""
         problems = []
-        method = self.parameterAsEnum(parameters, self.METHOD, context)
-        if method not in range(len(METHOD_LABELS)):
-            return [tr('Choose a method between 0 and {}.').format(len(METHOD_LABELS) - 1)]
+        index = self.parameterAsEnum(parameters, self.METHOD, context)
+        if index not in set(Method):
+            return [tr('Choose a method between 0 and {}.').format(len(Method) - 1)]
         has_dem = self.parameterAsRasterLayer(parameters, self.DEM, context) is not None
         has_ndvi = self.parameterAsRasterLayer(parameters, self.NDVI, context) is not None
-        needs_ndvi, terrain_correction, _ = _needs(method, has_dem)
-        label = tr(METHOD_LABELS[method])
-        if needs_ndvi and not has_ndvi:
+        method = method_for(DownscaleOptions(method=Method(index)), has_dem)
+        label = tr(Method(index).label)
+        if method.needs_ndvi and not has_ndvi:
             problems.append(tr('The method "{}" needs NDVI: choose an NDVI layer, or the bilinear method.').format(
                 label))
-        if terrain_correction and not has_dem:
+        if method.corrects_terrain and not has_dem:
             problems.append(tr('The method "{}" needs a DEM: choose a DEM layer, or method 5 (adaptive window without '
                                'terrain correction).').format(label))
         smallest = self.parameterAsInt(parameters, self.MIN_HALF_WINDOW, context)
@@ -218,7 +220,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     def method_options(self, parameters, context, sun):
         """DownscaleOptions from the parameters of add_method_parameters()."""
         return DownscaleOptions(
-            method=self.parameterAsEnum(parameters, self.METHOD, context),
+            method=Method(self.parameterAsEnum(parameters, self.METHOD, context)),
             model=MODELS[self.parameterAsEnum(parameters, self.MODEL, context)],
             min_half_window=self.parameterAsInt(parameters, self.MIN_HALF_WINDOW, context),
             max_half_window=self.parameterAsInt(parameters, self.MAX_HALF_WINDOW, context),
@@ -241,7 +243,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
         report = self.parameterAsFileOutput(parameters, self.REPORT, context) or None
         for warning in self.date_warnings(inputs, options.sun):
             feedback.pushWarning(warning)
-        feedback.pushInfo(tr('Method: {}; memory budget {:.0f} MB.').format(tr(METHOD_LABELS[options.method]),
+        feedback.pushInfo(tr('Method: {}; memory budget {:.0f} MB.').format(tr(options.method.label),
                                                                              options.memory_mb))
         result = self.run_core(downscale, inputs, output, options, diagnostics, self.progress(feedback))
 
@@ -250,7 +252,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
             provenance[DIAGNOSTICS_ITEM] = os.path.basename(diagnostics)
         update_metadata(output, provenance, ['soil moisture (m³/m³)'])
         day = options.sun.acquisition_date
-        details = (METHODS[options.method], day.isoformat() if day else None)
+        details = (options.method.title, day.isoformat() if day else None)
         temporary = processing_temp_folder()
         write_sidecar_style(output, 'soil_moisture')
         style_on_load(context, output, 'soil_moisture',
@@ -291,7 +293,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     @staticmethod
     def _describe_options(options):
         yes, no = tr('yes'), tr('no')
-        return [(tr('Method'), tr(METHOD_LABELS[options.method])), (tr('Linking model'), options.model),
+        return [(tr('Method'), tr(options.method.label)), (tr('Linking model'), options.model),
                 (tr('Half-windows (cells)'), '{}–{}'.format(options.min_half_window, options.max_half_window)),
                 (tr('Minimum valid fraction'), options.min_valid_fraction),
                 (tr('Soil moisture bounds (m³/m³)'), '{}–{}'.format(options.sm_min, options.sm_max)),

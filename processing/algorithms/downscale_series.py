@@ -6,7 +6,6 @@ from qgis.core import (QgsProcessingContext, QgsProcessingException, QgsProcessi
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer, QgsProcessingParameterString, QgsProcessingUtils)
 
-from ...core.pipeline import METHODS
 from ...core.raster_io import update_metadata
 from ...core.series import SeriesInputs, downscale_series, parse_date_list
 from ...core.terrain import SunGeometry
@@ -108,10 +107,10 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
         inputs = SeriesInputs(coarse.path, lst.path, ndvi.path if ndvi else None, dem, coarse.crs_wkt, lst.crs_wkt,
                               ndvi.crs_wkt if ndvi else None)
         result = self.run_core(downscale_series, inputs, output, options, dates, per_date, self.progress(feedback))
-        provenance = {COARSE_ITEM: os.path.abspath(coarse.path), 'METHOD': METHODS[options.method],
-                      'METHOD_INDEX': options.method}
+        provenance = {COARSE_ITEM: os.path.abspath(coarse.path), 'METHOD': options.method.title,
+                      'METHOD_INDEX': int(options.method)}
         name = self.series_name(output, per_date)
-        group = tr('{} ({}, {} dates)').format(name, METHODS[options.method], len(result.dates))
+        group = tr('{} ({}, {} dates)').format(name, options.method.title, len(result.dates))
         for path in result.outputs:
             update_metadata(path, provenance)
             write_sidecar_style(path, 'soil_moisture')
