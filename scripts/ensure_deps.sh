@@ -14,6 +14,9 @@ command -v zip >/dev/null || missing+=(zip)
 command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
 command -v make >/dev/null || missing+=(make)
 /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)   # make lint: ruff in a venv
+# make translations: pylupdate5 writes the .ts template, lrelease compiles translations (and the tests' .qm).
+command -v pylupdate5 >/dev/null || missing+=(pyqt5-dev-tools)
+command -v lrelease >/dev/null || missing+=(qttools5-dev-tools)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing: ${missing[*]}"
   SUDO=""
