@@ -12,6 +12,7 @@ takes, only when one was written. Nothing depends on the QGIS version.
 """
 import inspect
 import os
+import re
 import time
 
 from qgis.core import (QgsProcessingOutputFile, QgsProcessingOutputLayerDefinition,
@@ -78,10 +79,24 @@ def optional_output_layer(algorithm, parameters, name, context):
     return algorithm.parameterAsOutputLayer(parameters, name, context) or None
 
 
-def is_temporary_output(path, temporary_folder):
-    """True for a file Processing made up (in its temporary folder) rather than one the user named."""
-    if not path or not temporary_folder:
+#: The folder Processing makes for each temporary output: a UUID without dashes or braces, inside its
+#: temporary folder (QgsProcessingUtils.generateTempFilename).
+TEMPORARY_OUTPUT_SUBFOLDER = re.compile(r'^[0-9a-f]{32}$')
+
+
+def is_temporary_output(path, temporary_folder=None):
+    """True for a file (or folder) Processing made up, in its temporary folder, rather than one the user named.
+
+    Without ``temporary_folder``, Processing's is asked for only when ``path`` lies in a folder named like
+    those Processing makes for temporary outputs: asking QGIS for its temporary folder creates it (in the
+    system's temporary folder), and a run must leave nothing there that it did not need.
+    """
+    if not path:
         return False
+    if temporary_folder is None:
+        if not TEMPORARY_OUTPUT_SUBFOLDER.match(os.path.basename(os.path.dirname(os.path.abspath(path)))):
+            return False
+        temporary_folder = processing_temp_folder()
     folder = os.path.realpath(temporary_folder)
     return os.path.realpath(path).startswith(folder + os.sep)
 
@@ -98,6 +113,7 @@ def output_layer_name(path, fallback, details=(), temporary_folder=None):
 
 
 def processing_temp_folder():
+    """Processing's folder for temporary outputs (made by QGIS if it does not exist yet)."""
     from qgis.core import QgsProcessingUtils
     return QgsProcessingUtils.tempFolder()
 

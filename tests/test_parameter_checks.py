@@ -112,6 +112,21 @@ def test_layer_names_tell_outputs_apart(path, temporary, expected):
                                      folder) == expected
 
 
+def test_temporary_outputs_are_recognised_without_making_processing_s_temporary_folder(qgis_app, monkeypatch):
+    """Asking QGIS for its temporary folder creates it: a failed run with named outputs must not leave it behind."""
+    from qgis.core import QgsProcessingUtils
+    temporary = QgsProcessingUtils.generateTempFilename('OUTPUT.tif')
+    assert outputs.is_temporary_output(temporary)
+    assert outputs.is_temporary_output(QgsProcessingUtils.generateTempFilename('OUTPUT_FOLDER'))  # one file per date
+
+    def asked():
+        raise AssertionError('asked QGIS for its temporary folder')
+    monkeypatch.setattr(outputs, 'processing_temp_folder', asked)
+    assert not outputs.is_temporary_output('/data/front_range_a.tif')
+    assert not outputs.is_temporary_output('/data/series_2021')
+    assert outputs.output_layer_name('/data/front_range_a.tif', 'Downscaled soil moisture') == 'front_range_a'
+
+
 def test_temporary_output_is_named_after_its_coarse_input(qgis_app, terrain_scene, tmp_path):
     import shutil
     import processing

@@ -4,7 +4,7 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterEnum, Qg
 
 from ...core.downscaling import correct_lst_raster
 from ...translation import QT_TRANSLATE_NOOP, tr
-from ..outputs import output_layer_name, parameter_default_names, processing_temp_folder
+from ..outputs import output_layer_name, parameter_default_names
 from ..styling import style_on_load, write_sidecar_style
 from .base import SoilMoistureAlgorithm
 
@@ -76,7 +76,7 @@ class CorrectLstAlgorithm(SoilMoistureAlgorithm):
             result.correction.lapse_rate_k_per_km, result.correction.illumination_k))
         write_sidecar_style(output, 'lst')
         style_on_load(context, output, 'lst',
-                      output_layer_name(output, tr('Terrain-corrected LST'), (), processing_temp_folder()),
+                      output_layer_name(output, tr('Terrain-corrected LST')),
                       parameter_default_names(self, self.OUTPUT))
         return {self.OUTPUT: output, 'LAPSE_RATE_K_PER_KM': result.correction.lapse_rate_k_per_km,
                 'ILLUMINATION_COEFFICIENT_K': result.correction.illumination_k,

@@ -12,7 +12,7 @@ from ...core.raster_io import update_metadata
 from ...report.downscaling import write_downscaling_report
 from ...translation import QT_TRANSLATE_NOOP, tr
 from ..outputs import (COARSE_ITEM, DIAGNOSTICS_ITEM, add_report_parameter, optional_output_layer, output_layer_name,
-                       parameter_default_names, processing_temp_folder, show_report)
+                       parameter_default_names, show_report)
 from ..styling import style_on_load, write_sidecar_style
 from .base import SoilMoistureAlgorithm, final_output_path
 
@@ -249,17 +249,16 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
         update_metadata(output, provenance, ['soil moisture (m³/m³)'])
         day = options.sun.acquisition_date
         details = (options.method.title, day.isoformat() if day else None)
-        temporary = processing_temp_folder()
         write_sidecar_style(output, 'soil_moisture')
         style_on_load(context, output, 'soil_moisture',
                       # A temporary output is named after the coarse input, so batch rows stay apart.
                       output_layer_name(output, tr('{} downscaled').format(
-                          os.path.splitext(os.path.basename(inputs.coarse_sm.path))[0]), details, temporary),
+                          os.path.splitext(os.path.basename(inputs.coarse_sm.path))[0]), details),
                       parameter_default_names(self, self.OUTPUT))
         if diagnostics:
             write_sidecar_style(diagnostics, 'diagnostics')
             style_on_load(context, diagnostics, 'diagnostics',
-                          output_layer_name(diagnostics, tr('Downscaling diagnostics'), details, temporary),
+                          output_layer_name(diagnostics, tr('Downscaling diagnostics'), details),
                           parameter_default_names(self, self.DIAGNOSTICS))
         if report:
             feedback.pushInfo(tr('Writing the report…'))

@@ -10,7 +10,7 @@ from ...core.raster_io import update_metadata
 from ...core.series import SeriesInputs, downscale_series, parse_date_list
 from ...core.terrain import SunGeometry
 from ...translation import QT_TRANSLATE_NOOP, tr
-from ..outputs import COARSE_ITEM, is_temporary_output, optional_output_layer, processing_temp_folder
+from ..outputs import COARSE_ITEM, is_temporary_output, optional_output_layer
 from ..styling import SeriesStyler, load_details, write_sidecar_style
 from .base import final_output_path
 from .downscale import DownscaleAlgorithm
@@ -141,7 +141,7 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
         """Layer names of a series: the file's (or folder's) name, unless Processing made it up (``output``
         may be the staged path of the running algorithm: the name is the final file's or folder's)."""
         output = final_output_path(output)
-        if is_temporary_output(output, processing_temp_folder()):
+        if is_temporary_output(output):
             return tr('Downscaled soil moisture')
         return os.path.basename(os.path.normpath(output)) if per_date else os.path.splitext(
             os.path.basename(output))[0]

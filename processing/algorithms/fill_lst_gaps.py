@@ -5,7 +5,7 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterRasterDe
 from ...core.lst_gaps import fill_lst_gaps
 from ...core.series import parse_date_list
 from ...translation import tr
-from ..outputs import optional_output_layer, output_layer_name, parameter_default_names, processing_temp_folder
+from ..outputs import optional_output_layer, output_layer_name, parameter_default_names
 from ..styling import style_on_load, write_sidecar_style
 from .base import SoilMoistureAlgorithm
 
@@ -74,8 +74,7 @@ class FillLstGapsAlgorithm(SoilMoistureAlgorithm):
         result = self.run_core(fill_lst_gaps, lst.path, output, ndvi, dem, sun, dates, self.memory_mb(), mask,
                                lst.crs_wkt, self.progress(feedback))
         write_sidecar_style(output, 'lst')
-        style_on_load(context, output, 'lst', output_layer_name(output, tr('Gap-filled LST'), (),
-                                                                processing_temp_folder()),
+        style_on_load(context, output, 'lst', output_layer_name(output, tr('Gap-filled LST')),
                       parameter_default_names(self, self.OUTPUT))
         return {self.OUTPUT: output, self.FILLED_MASK: mask, 'N_FILLED': result.n_filled,
                 'N_MISSING': result.n_missing_after}
