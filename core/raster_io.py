@@ -502,3 +502,21 @@ def update_metadata(path, items, band_descriptions=None):
         dataset.FlushCache()
     finally:
         dataset = None
+
+
+#: netCDF keeps a dataset's GDAL metadata items as global attributes with this prefix.
+_NETCDF_ITEM_PREFIX = 'NC_GLOBAL#GDAL_'
+
+
+def dataset_metadata(path):
+    """The dataset metadata items of a raster file as written ({} when it cannot be read): in a netCDF
+    output, whose items GDAL stores as ``NC_GLOBAL#GDAL_<item>``, under their own names as well."""
+    try:
+        dataset = gdal.Open(str(path))
+    except RuntimeError:
+        return {}
+    items = dict(dataset.GetMetadata() or {}) if dataset is not None else {}
+    for key, value in list(items.items()):
+        if key.startswith(_NETCDF_ITEM_PREFIX):
+            items.setdefault(key[len(_NETCDF_ITEM_PREFIX):], value)
+    return items

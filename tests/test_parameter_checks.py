@@ -73,13 +73,15 @@ def test_disagreeing_acquisition_dates_warn_but_run(qgis_app, terrain_scene, tmp
     assert feedback.warnings == []
 
 
-def test_output_records_its_diagnostics_and_coarse_input(qgis_app, terrain_scene, tmp_path):
+@pytest.mark.parametrize('extension', ['tif', 'nc', 'asc'])
+def test_output_records_its_diagnostics_and_coarse_input(qgis_app, terrain_scene, tmp_path, extension):
+    """Whatever format the extension names: the inspector pairs an output with its run by these items."""
     import processing
-    from osgeo import gdal
+    from soil_moisture_downscaling.core.raster_io import dataset_metadata
     result = processing.run('soilmoisture:downscale', scene_parameters(
-        terrain_scene, ACQUISITION_DATE='2021-07-15', OUTPUT=str(tmp_path / 'sm.tif'),
+        terrain_scene, ACQUISITION_DATE='2021-07-15', OUTPUT=str(tmp_path / 'sm.{}'.format(extension)),
         DIAGNOSTICS=str(tmp_path / 'sm_diag.tif')))
-    metadata = gdal.Open(result['OUTPUT']).GetMetadata()
+    metadata = dataset_metadata(result['OUTPUT'])
     assert metadata['DIAGNOSTICS_FILE'] == 'sm_diag.tif'
     assert metadata['COARSE_SOIL_MOISTURE_FILE'] == os.path.abspath(terrain_scene.paths['coarse_sm'])
 

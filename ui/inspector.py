@@ -22,6 +22,7 @@ from qgis.PyQt.QtWidgets import QDockWidget, QFormLayout, QLabel, QTextBrowser, 
 from ..core.diagnostics import describe_pixel
 from ..core.insitu import STATION_FIELDS
 from ..core.downscaling import DIAGNOSTIC_BANDS
+from ..core.raster_io import dataset_metadata
 from ..processing.outputs import COARSE_ITEM, DIAGNOSTICS_ITEM
 from ..translation import QT_TRANSLATE_NOOP, tr
 from .pixel_series import (SeriesEntry, band_to_read, entry_in_range, file_entries, nearest_station, pixel_series,
@@ -38,15 +39,6 @@ DIAGNOSTIC_ROW_LABELS = (QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Model'),
 #: Fields of the measurement table written by "Import in-situ soil moisture".
 TABLE_FIELDS_NEEDED = ('station', 'date', 'depth_m', 'soil_moisture')
 WGS84 = QgsCoordinateReferenceSystem('EPSG:4326')
-
-
-def dataset_metadata(path):
-    """The dataset metadata of a raster file ({} when it cannot be read)."""
-    try:
-        dataset = gdal.Open(str(path))
-    except RuntimeError:
-        return {}
-    return dict(dataset.GetMetadata() or {}) if dataset is not None else {}
 
 
 def is_diagnostics_file(path):
