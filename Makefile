@@ -4,7 +4,7 @@ PYTHON ?= /usr/bin/python3
 PLUGIN := soil_moisture_downscaling
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: demo test test-fast test-matrix lint package bench bench-quick clean
+.PHONY: demo test test-fast test-matrix lint package bench bench-quick clean translations models help screenshots
 
 demo:
 	bash scripts/demo.sh
@@ -23,6 +23,24 @@ test-fast:
 
 lint:
 	bash scripts/lint.sh
+
+# i18n/soil_moisture_downscaling.ts from the sources (pylupdate5), .qm for translated locales (lrelease).
+translations:
+	bash scripts/ensure_deps.sh
+	$(PYTHON) -P scripts/update_translations.py
+
+# models/*.model3 (the example models) from the algorithms.
+models:
+	$(PYTHON) -P scripts/make_models.py
+
+# docs/help/<algorithm>.md from the algorithms.
+help:
+	$(PYTHON) -P scripts/make_help.py
+
+# docs/*.png: the desktop tests (QGIS under Xvfb), saving what they show.
+screenshots:
+	bash scripts/ensure_deps.sh
+	SMD_SCREENSHOTS=$(CURDIR)/docs $(PYTHON) -P -m pytest -q tests/test_desktop*.py
 
 package:
 	bash scripts/package.sh

@@ -52,3 +52,27 @@ def stack_metadata(dates):
     if len(texts) == 1:
         dataset[DATE_ITEM] = texts[0]
     return dataset, [{DATE_ITEM: t} for t in texts], texts
+
+
+def first_band_date(path):
+    """The date of band 1 of a raster (the band the single-date algorithms read), or None."""
+    try:
+        dates = band_dates(path)
+    except InputError:
+        return None
+    return dates[0] if dates else None
+
+
+def disagreeing_dates(reference, others):
+    """Inputs dated too far from a reference date, as (label, date, days apart).
+
+    ``reference`` is a date (None: nothing to compare); ``others`` lists (label, date or
+    None, tolerance in days); undated inputs are skipped.
+    """
+    if reference is None:
+        return []
+    late = []
+    for label, day, tolerance_days in others:
+        if day is not None and abs((day - reference).days) > tolerance_days:
+            late.append((label, day, abs((day - reference).days)))
+    return late

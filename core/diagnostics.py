@@ -14,8 +14,11 @@ def decode_quality(bits):
     return [name for flag, name in QUALITY_FLAGS if value & flag]
 
 
-def describe_pixel(values):
-    """(label, text) rows for the diagnostics band values of one pixel (NaN/None = no data)."""
+def describe_pixel(values, terrain_corrected=True):
+    """(label, text) rows for the diagnostics band values of one pixel (NaN/None = no data).
+
+    The model's temperature is LST* (terrain-corrected) unless the run had no terrain correction.
+    """
     def ok(v):
         return v is not None and v == v
     bands = dict(zip(DIAGNOSTIC_BANDS, values))
@@ -31,8 +34,9 @@ def describe_pixel(values):
         rows.append(('Coarse cells in the fit', '{:.0f}'.format(bands['n_samples'])))
     if ok(bands.get('r_squared')):
         rows.append(('R² of the fit', '{:.3f}'.format(bands['r_squared'])))
-    terms = (('coef_const', 'θ ='), ('coef_lst_K', '· LST'), ('coef_ndvi', '· NDVI'), ('coef_elevation_m', '· z'),
-             ('coef_lst2', '· LST²'), ('coef_ndvi2', '· NDVI²'), ('coef_lst_ndvi', '· LST·NDVI'))
+    lst = 'LST*' if terrain_corrected else 'LST'
+    terms = (('coef_const', 'θ ='), ('coef_lst_K', '· ' + lst), ('coef_ndvi', '· NDVI'), ('coef_elevation_m', '· z'),
+             ('coef_lst2', '· {}²'.format(lst)), ('coef_ndvi2', '· NDVI²'), ('coef_lst_ndvi', '· {}·NDVI'.format(lst)))
     parts = []
     for band, label in terms:
         value = bands.get(band)

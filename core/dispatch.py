@@ -34,6 +34,11 @@ class Trapezoid:
     def vegetation_temperature(self):
         return 0.5 * (self.vegetation_max + self.vegetation_min)
 
+    def __str__(self):
+        # Shown in the run's log: the vertices in kelvin, not the dataclass.
+        return ('bare soil {:.1f} K (dry) to {:.1f} K (wet), full cover {:.1f} K to {:.1f} K'.format(
+            self.soil_max, self.soil_min, self.vegetation_max, self.vegetation_min))
+
 
 def fit_trapezoid(cover, lst, bins=10, min_per_bin=20):
     """Dry and wet edges as lines through the 99th/1st LST percentiles of fv bins (K)."""

@@ -485,3 +485,38 @@ def write_array(path, grid, arrays, nodata=OUTPUT_NODATA, data_type=gdal.GDT_Flo
         for index, values in enumerate(arrays, start=1):
             writer.write(grid.full_window(), values, band=index)
         return writer.commit()
+
+
+def update_metadata(path, items, band_descriptions=None):
+    """Add dataset metadata ``items`` (and, given, band descriptions) to a finished raster, in place.
+
+    Used to record where an output came from (e.g. the file of its diagnostics);
+    the pixel values are not touched.
+    """
+    dataset = gdal.Open(str(path), gdal.GA_Update)
+    try:
+        for key, value in items.items():
+            dataset.SetMetadataItem(str(key), str(value))
+        for index, text in enumerate(band_descriptions or [], start=1):
+            dataset.GetRasterBand(index).SetDescription(str(text))
+        dataset.FlushCache()
+    finally:
+        dataset = None
+
+
+#: netCDF keeps a dataset's GDAL metadata items as global attributes with this prefix.
+_NETCDF_ITEM_PREFIX = 'NC_GLOBAL#GDAL_'
+
+
+def dataset_metadata(path):
+    """The dataset metadata items of a raster file as written ({} when it cannot be read): in a netCDF
+    output, whose items GDAL stores as ``NC_GLOBAL#GDAL_<item>``, under their own names as well."""
+    try:
+        dataset = gdal.Open(str(path))
+    except RuntimeError:
+        return {}
+    items = dict(dataset.GetMetadata() or {}) if dataset is not None else {}
+    for key, value in list(items.items()):
+        if key.startswith(_NETCDF_ITEM_PREFIX):
+            items.setdefault(key[len(_NETCDF_ITEM_PREFIX):], value)
+    return items

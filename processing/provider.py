@@ -4,6 +4,7 @@ import os
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from ..translation import tr
 from .algorithms.correct_lst import CorrectLstAlgorithm
 from .algorithms.downscale import DownscaleAlgorithm
 from .algorithms.downscale_series import DownscaleSeriesAlgorithm
@@ -36,10 +37,10 @@ class SoilMoistureProvider(QgsProcessingProvider):
         return 'soilmoisture'
 
     def name(self):
-        return 'Soil moisture downscaling'
+        return tr('Soil moisture downscaling')
 
     def longName(self):  # noqa: N802
-        return 'Soil moisture downscaling (terrain-aware, self-adaptive window)'
+        return tr('Soil moisture downscaling (terrain-aware, self-adaptive window)')
 
     def icon(self):
         return QIcon(ICON_PATH)

@@ -1,6 +1,8 @@
 """Plugin settings shown under Settings ▸ Options ▸ Processing ▸ Providers."""
 from qgis.core import QgsSettings
 
+from ..translation import tr
+
 MEMORY_SETTING = 'SOILMOISTURE_MEMORY_MB'
 DEFAULT_MEMORY_MB = 1024
 
@@ -12,7 +14,8 @@ def register_settings(group, icon):
         return
     ProcessingConfig.settingIcons[group] = icon
     ProcessingConfig.addSetting(Setting(
-        group, MEMORY_SETTING, 'Memory budget for fine-grid blocks (MB): larger is faster, smaller fits small machines',
+        group, MEMORY_SETTING,
+        tr('Memory budget for fine-grid blocks (MB): larger is faster, smaller fits small machines'),
         DEFAULT_MEMORY_MB, valuetype=Setting.INT))
     ProcessingConfig.readSettings()
 

@@ -7,7 +7,8 @@ the file is opened later).
 """
 import os
 
-from qgis.core import (QgsColorRampShader, QgsProcessingLayerPostProcessorInterface, QgsRasterLayer, QgsRasterShader,
+from qgis.core import (QgsColorRampLegendNodeSettings, QgsColorRampShader, QgsLayerTreeRegistryBridge,
+                       QgsProcessingLayerPostProcessorInterface, QgsProcessingUtils, QgsRasterLayer, QgsRasterShader,
                        QgsSingleBandPseudoColorRenderer)
 from qgis.PyQt.QtGui import QColor
 
@@ -20,6 +21,13 @@ HALF_WINDOW_RAMP = ((0, '#bdbdbd', 'global / no local model'), (2, '#fef0d9', 'h
 #: Terrain-corrected LST (K).
 LST_RAMP = ((270.0, '#313695', '270 K'), (285.0, '#74add1', '285 K'), (295.0, '#ffffbf', '295 K'),
             (305.0, '#f46d43', '305 K'), (320.0, '#a50026', '320 K'))
+
+#: NDVI: bare soil brown → dense vegetation green.
+NDVI_RAMP = ((0.0, '#a6611a', '0.0 (bare)'), (0.2, '#dfc27d', '0.2'), (0.4, '#d9f0a3', '0.4'), (0.6, '#78c679', '0.6'),
+             (0.9, '#006837', '0.9 NDVI (dense)'))
+#: Elevation (m), for the DEM of the sample scene.
+ELEVATION_RAMP = ((1000.0, '#1a9850', '1000 m'), (2000.0, '#fee08b', '2000 m'), (3000.0, '#b35806', '3000 m'),
+                  (4300.0, '#ffffff', '4300 m'))
 
 
 def pseudocolor_renderer(layer, ramp, band=1, discrete=False):
@@ -36,6 +44,12 @@ def pseudocolor_renderer(layer, ramp, band=1, discrete=False):
     shader_function.setColorRampItemList(items)
     shader_function.setMinimumValue(ramp[0][0])
     shader_function.setMaximumValue(ramp[-1][0])
+    if not discrete:
+        # The continuous legend shows only its two ends: label them with the unit.
+        legend = QgsColorRampLegendNodeSettings()
+        legend.setMinimumLabel(ramp[0][2])
+        legend.setMaximumLabel(ramp[-1][2])
+        shader_function.setLegendSettings(legend)
     shader = QgsRasterShader()
     shader.setRasterShaderFunction(shader_function)
     renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, shader)
@@ -48,6 +62,8 @@ STYLES = {
     'soil_moisture': lambda layer: pseudocolor_renderer(layer, SOIL_MOISTURE_RAMP),
     'diagnostics': lambda layer: pseudocolor_renderer(layer, HALF_WINDOW_RAMP, band=1, discrete=True),
     'lst': lambda layer: pseudocolor_renderer(layer, LST_RAMP),
+    'ndvi': lambda layer: pseudocolor_renderer(layer, NDVI_RAMP),
+    'elevation': lambda layer: pseudocolor_renderer(layer, ELEVATION_RAMP),
 }
 
 
@@ -109,17 +125,24 @@ def load_details(context, destination):
     return context.layerToLoadOnCompletionDetails(final) if context.willLoadLayerOnCompletion(final) else None
 
 
-def _restyle_on_load(context, destination, restyle, layer_type, name):
+def _restyle_on_load(context, destination, restyle, layer_type, name, default_names):
     details = load_details(context, destination)
-    if details is not None:
-        if name:
-            details.name = name
-        details.setPostProcessor(LayerStyler.create(restyle, layer_type, name))
+    if details is None:
+        return
+    # A name given in a model (its output's name) wins; QGIS's default (the parameter's description) does not.
+    if name and (not details.name or details.name in default_names):
+        details.name = name
+        details.forceName = True
+    details.layerTypeHint = (QgsProcessingUtils.LayerHint.Raster if layer_type is QgsRasterLayer
+                             else QgsProcessingUtils.LayerHint.Vector)
+    details.setPostProcessor(LayerStyler.create(restyle, layer_type, details.name))
 
 
-def style_on_load(context, output_path, style, name=None):
-    """Ask Processing to give the raster ``output_path`` one of STYLES when it loads it on completion."""
-    _restyle_on_load(context, output_path, lambda layer: apply_style(layer, style), QgsRasterLayer, name)
+def style_on_load(context, output_path, style, name=None, default_names=()):
+    """Ask Processing to give the raster ``output_path`` one of STYLES and the name ``name`` (unless
+    a model named it: ``default_names`` are the names QGIS uses when nobody did) when it loads it."""
+    _restyle_on_load(context, output_path, lambda layer: apply_style(layer, style), QgsRasterLayer, name,
+                     default_names)
 
 
 def set_fixed_date(layer, day):
@@ -137,46 +160,74 @@ def set_fixed_date(layer, day):
     properties.setIsActive(True)
 
 
+#: Custom property marking the layer tree groups of series made by SeriesStyler.
+SERIES_GROUP_PROPERTY = 'soil_moisture_downscaling/series'
+
+
+def _child_index(parent, node):
+    """Position of ``node`` among ``parent``'s children (0 when it is not there)."""
+    for index, child in enumerate(parent.children()):
+        if node is not None and child == node:
+            return index
+    return 0
+
+
 class SeriesStyler(QgsProcessingLayerPostProcessorInterface):
-    """Styles a soil moisture series for the Temporal Controller.
+    """Styles a soil moisture series for the Temporal Controller and puts it in one group.
 
     QGIS 3.22 animates layers, not bands: a multi-band series (band per date) is
-    shown as one layer per date, each drawing its band on its day, in a group.
+    shown as one layer per date, each drawing its band on its day. Layers of a
+    series written as one file per date join the same group one by one.
     """
 
-    def __init__(self, dates, name):
+    def __init__(self, dates, name, group_name):
         super().__init__()
         self.dates = list(dates)
         self.name = name
+        self.group_name = group_name
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802
         if not isinstance(layer, QgsRasterLayer) or not layer.isValid():
             return
         project = context.project()
-        if layer.bandCount() == 1 or len(self.dates) == 1 or project is None:
+        if project is None:
             apply_style(layer, 'soil_moisture')
-            if self.dates:
-                set_fixed_date(layer, self.dates[0])
             return
         root = project.layerTreeRoot()
-        group = root.insertGroup(0, '{} ({} dates)'.format(self.name, len(self.dates)))
+        # Processing put the layer at the insertion point (the top, its results group, or the group of the
+        # current layer, maybe another series): the series group goes next to it, never inside a series.
+        loaded = [node for node in root.findLayers() if node.layerId() == layer.id()]
+        group = next((g for g in root.findGroups(True) if g.name() == self.group_name
+                      and g.customProperty(SERIES_GROUP_PROPERTY)), None)
+        if group is None:
+            anchor = loaded[0] if loaded else None
+            while anchor is not None and anchor.parent() is not None \
+                    and anchor.parent().customProperty(SERIES_GROUP_PROPERTY):
+                anchor = anchor.parent()
+            parent = anchor.parent() if anchor is not None and anchor.parent() is not None else root
+            group = parent.insertGroup(_child_index(parent, anchor), self.group_name)
+            group.setCustomProperty(SERIES_GROUP_PROPERTY, True)
+        single = layer.bandCount() == 1 or len(self.dates) == 1
         for band, day in enumerate(self.dates, start=1):
             target = layer if band == 1 else QgsRasterLayer(layer.source(), day.isoformat(), 'gdal')
-            target.setRenderer(pseudocolor_renderer(target, SOIL_MOISTURE_RAMP, band=band))
+            target.setRenderer(pseudocolor_renderer(target, SOIL_MOISTURE_RAMP, band=1 if single else band))
             target.setName('{} {}'.format(self.name, day.isoformat()))
             set_fixed_date(target, day)
             if band > 1:
                 project.addMapLayer(target, False)
             group.addLayer(target)
-        # The loaded layer now lives in the group; drop the entry Processing gave it, wherever that is
-        # (findLayer() finds the group's own entry first, so the old check never removed it).
-        for node in root.findLayers():
-            if node.layerId() == layer.id() and node.parent() is not group:
-                node.parent().removeChildNode(node)
+            if single:
+                break
+        for node in loaded:
+            node.parent().removeChildNode(node)
+        # Layers loaded next go beside the group, not into it.
+        parent = group.parent()
+        project.layerTreeRegistryBridge().setLayerInsertionPoint(
+            QgsLayerTreeRegistryBridge.InsertionPoint(parent, _child_index(parent, group)))
 
     @classmethod
-    def create(cls, dates, name):
-        styler = cls(dates, name)
+    def create(cls, dates, name, group_name):
+        styler = cls(dates, name, group_name)
         _ALIVE.add(styler)
         return styler
 
@@ -217,7 +268,8 @@ def write_vector_sidecar_style(vector_path, renderer, geometry='Point'):
     return target if ok else None
 
 
-def style_vector_on_load(context, destination, renderer_factory, name=None):
+def style_vector_on_load(context, destination, renderer_factory, name=None, default_names=()):
     """Ask Processing to give the vector output ``destination`` a renderer (from a factory) when it loads it."""
     from qgis.core import QgsVectorLayer
-    _restyle_on_load(context, destination, lambda layer: layer.setRenderer(renderer_factory()), QgsVectorLayer, name)
+    _restyle_on_load(context, destination, lambda layer: layer.setRenderer(renderer_factory()), QgsVectorLayer, name,
+                     default_names)

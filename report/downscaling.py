@@ -24,6 +24,29 @@ def _map(report, values, title, caption, cmap=SOIL_MOISTURE_COLOURS, vmin=SM_RAN
     report.figure(figure, caption)
 
 
+def _category_map(report, values, title, caption, categories):
+    """A map of classes: one colour per (value, colour, label) with a legend, no colour bar."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+    codes = [value for value, _, _ in categories]
+    cmap = ListedColormap([colour for _, colour, _ in categories])
+    norm = BoundaryNorm([c - 0.5 for c in codes] + [codes[-1] + 0.5], cmap.N)
+    figure = new_figure(6.0, 4.5)
+    axes = figure.add_subplot(1, 1, 1)
+    axes.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, interpolation='nearest')
+    axes.set_title(title)
+    axes.set_xticks([])
+    axes.set_yticks([])
+    axes.legend(handles=[Patch(facecolor=colour, edgecolor='#555555', label=label) for _, colour, label in categories],
+                loc='upper left', bbox_to_anchor=(1.01, 1.0), frameon=False)
+    report.figure(figure, caption)
+
+
+#: The predictor sets of the local models (core.linking.PREDICTOR_SETS), as map classes.
+PREDICTOR_SET_CLASSES = tuple((index, colour, label) for index, (colour, label)
+                              in enumerate(zip(('#fdb863', '#5e3c99'), linking.PREDICTOR_SETS)))
+
+
 def _fit_scatter(report, result):
     coarse = result.coarse
     theta = coarse.theta
@@ -119,8 +142,8 @@ def write_downscaling_report(path, result, inputs_description, parameters_descri
              vmax=np.nanmax(half_window) if np.isfinite(half_window).any() else 1, label='h (cells)')
         predictor = result.fit.predictor_set.astype(float)
         predictor[predictor < 0] = np.nan
-        _map(report, predictor, 'Chosen predictor set', '0 = LST*, NDVI; 1 = LST*, NDVI, elevation.',
-             cmap='coolwarm', vmin=0, vmax=1, label='set')
+        _category_map(report, predictor, 'Chosen predictor set', 'Predictors of the local model chosen per cell '
+                      '(blank: global model or own value).', PREDICTOR_SET_CLASSES)
     report.heading('Value consistency')
     _consistency(report, result)
     report.heading('Log')

@@ -19,11 +19,18 @@ def test_package_zip_layout(tmp_path):
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
     assert {name.split('/')[0] for name in names} == {'soil_moisture_downscaling'}
-    for required in ('metadata.txt', '__init__.py', 'plugin.py', 'compat.py', 'LICENSE', 'icon.svg',
-                     'processing/provider.py', 'core/downscaling/__init__.py'):
+    for required in ('metadata.txt', '__init__.py', 'plugin.py', 'compat.py', 'translation.py', 'LICENSE', 'icon.svg',
+                     'processing/provider.py', 'core/downscaling/__init__.py', 'i18n/soil_moisture_downscaling.ts',
+                     'icons/downscale.svg', 'icons/inspector.svg'):
         assert 'soil_moisture_downscaling/' + required in names
+    # The first run needs no files of one's own: the sample scene and the example models ship with the plugin.
+    for folder, pattern in (('sample_data', '.tif'), ('models', '.model3')):
+        shipped = sorted(os.path.basename(n) for n in names if n.startswith('soil_moisture_downscaling/{}/'.format(
+            folder)) and n.endswith(pattern))
+        assert shipped == sorted(f for f in os.listdir(os.path.join(REPO, folder)) if f.endswith(pattern))
+        assert shipped
     assert not [n for n in names if '/tests/' in n or '__pycache__' in n or n.endswith('.pyc')
-                or '/sample_data/' in n or '/benchmarks/' in n]
+                or '/benchmarks/' in n or '/docs/' in n]
 
 
 def test_packaged_plugin_runs_under_qgis_process(tmp_path):

@@ -145,7 +145,8 @@ def test_run_and_load_results_gives_a_styled_layer(qgis_app, terrain_scene, tmp_
     assert renderer.classificationMin() == 0.0 and renderer.classificationMax() == 0.5
     items = renderer.shader().rasterShaderFunction().colorRampItemList()
     assert len(items) == 6 and 'm³/m³' in items[-1].label
-    assert layer.name() == 'Downscaled soil moisture'
+    # Named after the file, the method and the date (defect 6: all outputs had one name).
+    assert layer.name() == 'loaded (terrain-aware adaptive window, 2021-07-15)'
     QgsProject.instance().removeAllMapLayers()
 
 

@@ -17,6 +17,7 @@ from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsProcessi
                        QgsProcessingContext, QgsProcessingException, QgsProcessingOutputLayerDefinition,
                        QgsProcessingParameterDateTime, QgsProcessingParameterDefinition, QgsProcessingParameterNumber,
                        QgsProperty)
+from qgis.PyQt.QtGui import QIcon
 
 from ...core import scratch
 from ...core.dates import band_dates
@@ -25,6 +26,8 @@ from ...core.outputs_commit import OutputCommit, check_outputs, io_error_message
 from ...core.progress import WARNING_PREFIX, Progress
 from ...core.raster_io import RasterSource, raster_output_driver, spatial_reference
 from ...core.terrain import SunGeometry
+from ...translation import QT_TRANSLATE_NOOP, tr
+from ..help import help_url, icon_path
 from ..settings import memory_budget_mb
 
 #: An output of a run: parameter name, its description, 'raster', 'file' or 'folder', and the path.
@@ -35,7 +38,6 @@ _RUN = threading.local()
 _NOT_A_FILE = re.compile(r'^[A-Za-z][A-Za-z0-9_]+:')
 
 GROUP_ID = 'soilmoisture'
-GROUP_NAME = 'Soil moisture'
 
 
 class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
@@ -60,13 +62,19 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
         return type(self)()
 
     def group(self):
-        return GROUP_NAME
+        return tr('Soil moisture')
 
     def groupId(self):  # noqa: N802
         return GROUP_ID
 
     def helpUrl(self):  # noqa: N802
-        return 'https://github.com/soil-moisture-downscaling/soil_moisture_downscaling#readme'
+        return help_url(self.name())
+
+    def icon(self):
+        return QIcon(icon_path(self.name()))
+
+    def svgIconPath(self):  # noqa: N802
+        return icon_path(self.name())
 
     # -- parameters -------------------------------------------------------------------------
     def add_parameter(self, parameter, help_text, advanced=False):
@@ -78,27 +86,28 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
 
     def add_sun_parameters(self):
         self.add_parameter(
-            QgsProcessingParameterNumber(self.SUN_ZENITH, 'Sun zenith angle at the LST overpass (degrees)',
+            QgsProcessingParameterNumber(self.SUN_ZENITH, tr('Sun zenith angle (°)'),
                                          QgsProcessingParameterNumber.Double, optional=True, minValue=0.0,
                                          maxValue=89.9),
-            'Sun zenith angle in degrees (0 = sun overhead). Leave empty to compute the sun position from the '
-            'acquisition date and the overpass local solar time at every pixel.')
+            tr('Sun zenith angle at the LST overpass in degrees (0 = sun overhead). Leave empty to compute the sun '
+               'position from the acquisition date and the overpass local solar time at every pixel.'))
         self.add_parameter(
-            QgsProcessingParameterNumber(self.SUN_AZIMUTH, 'Sun azimuth at the LST overpass (degrees from north)',
+            QgsProcessingParameterNumber(self.SUN_AZIMUTH, tr('Sun azimuth (° from north)'),
                                          QgsProcessingParameterNumber.Double, optional=True, minValue=0.0,
                                          maxValue=360.0),
-            'Sun azimuth in degrees, clockwise from north (90 = east). Give it together with the zenith angle.')
+            tr('Sun azimuth at the LST overpass in degrees, clockwise from north (90 = east). Give it together with '
+               'the zenith angle.'))
         self.add_parameter(
-            QgsProcessingParameterDateTime(self.ACQUISITION_DATE, 'Acquisition date of the LST',
+            QgsProcessingParameterDateTime(self.ACQUISITION_DATE, tr('LST acquisition date'),
                                            QgsProcessingParameterDateTime.Date, optional=True),
-            'Date of the LST image, used for the sun position when the angles are not given. When empty, the '
-            'ACQUISITION_DATE metadata of the LST raster is used (written by "Import MODIS LST / NDVI").')
+            tr('Date of the LST image, used for the sun position when the angles are not given. When empty, the '
+               'ACQUISITION_DATE metadata of the LST raster is used (written by "Import MODIS LST / NDVI").'))
         self.add_parameter(
-            QgsProcessingParameterNumber(self.OVERPASS_SOLAR_TIME, 'Overpass local solar time (hours)',
+            QgsProcessingParameterNumber(self.OVERPASS_SOLAR_TIME, tr('Overpass local solar time (h)'),
                                          QgsProcessingParameterNumber.Double, defaultValue=10.5, minValue=0.0,
                                          maxValue=24.0),
-            'Local solar time of the LST acquisition in hours: about 10.5 for Terra (MOD11), 13.5 for Aqua '
-            '(MYD11). MODIS gives it per pixel as Day_view_time.', advanced=True)
+            tr('Local solar time of the LST acquisition in hours: about 10.5 for Terra (MOD11), 13.5 for Aqua '
+               '(MYD11). MODIS gives it per pixel as Day_view_time.'), advanced=True)
 
     def sun_geometry(self, parameters, context, lst_source):
         zenith = azimuth = None
@@ -126,8 +135,8 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
             return None
         if layer.providerType() != 'gdal':
             raise QgsProcessingException(
-                'The {} layer "{}" is not a file-based raster ({} provider). Save it as a GeoTIFF first '
-                '(right-click ▸ Export ▸ Save As…).'.format(label, layer.name(), layer.providerType()))
+                tr('The {} layer "{}" is not a file-based raster ({} provider). Save it as a GeoTIFF first '
+                   '(right-click ▸ Export ▸ Save As…).').format(label, layer.name(), layer.providerType()))
         return RasterSource(layer.source(), 1, layer_crs_override(layer), label)
 
     # -- running the core -------------------------------------------------------------------
@@ -164,7 +173,7 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
         except (InputError, Cancelled, OutputError) as error:
             raise QgsProcessingException(str(error))
         except MemoryError:
-            raise QgsProcessingException(OUT_OF_MEMORY)
+            raise QgsProcessingException(tr(OUT_OF_MEMORY))
 
     @staticmethod
     def log(feedback, message):
@@ -174,16 +183,26 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
         else:
             feedback.pushInfo(message)
 
-    # -- the safety net around every run ---------------------------------------------------------------
+    # -- checks before the run ---------------------------------------------------------------------------
     def checkParameterValues(self, parameters, context):  # noqa: N802
+        """Refuse, before the run, what the algorithm would refuse after reading the inputs
+        (:meth:`parameter_problems`) and outputs that would clash or cannot be written (:meth:`check_outputs`)."""
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, message
+        problems = self.parameter_problems(parameters, context)
         try:
             self.check_outputs(parameters, context)
         except QgsProcessingException as error:
-            return False, str(error)
-        return True, ''
+            problems.append(str(error))
+        return (not problems), '\n'.join(problems)
+
+    def parameter_problems(self, parameters, context):
+        """What is wrong with the parameters beyond their own ranges, as sentences saying what to change
+        (overridden by algorithms whose parameters depend on each other)."""
+        return []
+
+    # -- the safety net around every run ---------------------------------------------------------------
 
     def output_targets(self, parameters, context):
         """The files and folders the parameters ask this run to write."""
@@ -283,8 +302,8 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
             _RUN.public = outer
 
 
-OUT_OF_MEMORY = ('Out of memory: lower the memory budget in Settings ▸ Options ▸ Processing ▸ Providers ▸ Soil '
-                 'moisture downscaling.')
+OUT_OF_MEMORY = QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Out of memory: lower the memory budget in Settings ▸ '
+                                  'Options ▸ Processing ▸ Providers ▸ Soil moisture downscaling.')
 
 
 def _guarded(process):
@@ -357,16 +376,16 @@ def _one_sentence(error, public, targets):
     if isinstance(error, (QgsProcessingException, InputError, Cancelled, OutputError)):
         return public(str(error).strip())
     if isinstance(error, MemoryError):
-        return OUT_OF_MEMORY
+        return tr(OUT_OF_MEMORY)
     if isinstance(error, OSError):
         path = public(error.filename or '')
         if path and not any(path == t.path or path.startswith(t.path + os.sep) for t in targets):
-            return 'Cannot read {}: {}; check the file and that it can be opened.'.format(
+            return tr('Cannot read {}: {}; check the file and that it can be opened.').format(
                 path, (error.strerror or short_reason(error)).lower())
         return io_error_message(error, path or None)
     if isinstance(error, RuntimeError):   # GDAL, whose messages name the file
-        return 'GDAL could not read or write a file ({}).'.format(public(str(error).strip().splitlines()[0])
-                                                                  .rstrip('.'))
+        first_line = public(str(error).strip().splitlines()[0]).rstrip('.')
+        return tr('GDAL could not read or write a file ({}).').format(first_line)
     return None
 
 

@@ -1,17 +1,22 @@
 """soilmoisture:downscaleseries — Downscale a soil moisture series."""
+import os
 
-from qgis.core import (QgsProcessingContext, QgsProcessingOutputMultipleLayers, QgsProcessingOutputNumber,
-                       QgsProcessingParameterEnum, QgsProcessingParameterFolderDestination,
+from qgis.core import (QgsProcessingContext, QgsProcessingException, QgsProcessingOutputMultipleLayers,
+                       QgsProcessingOutputNumber, QgsProcessingParameterEnum, QgsProcessingParameterFolderDestination,
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination,
-                       QgsProcessingParameterRasterLayer, QgsProcessingParameterString)
+                       QgsProcessingParameterRasterLayer, QgsProcessingParameterString, QgsProcessingUtils)
 
+from ...core.raster_io import update_metadata
 from ...core.series import SeriesInputs, downscale_series, parse_date_list
 from ...core.terrain import SunGeometry
+from ...translation import QT_TRANSLATE_NOOP, tr
+from ..outputs import COARSE_ITEM, is_temporary_output, optional_output_layer
 from ..styling import SeriesStyler, load_details, write_sidecar_style
 from .base import final_output_path
 from .downscale import DownscaleAlgorithm
 
-OUTPUT_MODES = ('One multi-band GeoTIFF (band per date)', 'One GeoTIFF per date in a folder')
+OUTPUT_MODES = (QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'One multi-band GeoTIFF (band per date)'),
+                QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'One GeoTIFF per date in a folder'))
 
 
 class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
@@ -23,13 +28,16 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
         return 'downscaleseries'
 
     def displayName(self):  # noqa: N802
-        return 'Downscale a soil moisture series'
+        return tr('Downscale a soil moisture series')
+
+    def shortDescription(self):  # noqa: N802
+        return tr('Every date of a soil moisture stack downscaled in one run, loaded for the Temporal Controller.')
 
     def tags(self):
         return super().tags() + ['time series', 'daily', 'temporal', 'stack', 'seamless']
 
     def shortHelpString(self):  # noqa: N802
-        return (
+        return tr(
             'Downscales every date of a coarse soil moisture stack (one band per date, m³/m³) onto the grid of an '
             'LST stack (one band per date, K), with the same method and options as "Downscale soil moisture".\n\n'
             'Dates are read from the stacks (as written by "Import soil moisture product" and "Import MODIS LST / '
@@ -39,42 +47,47 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
             'least 10 dates over 90 days, and spatially otherwise, so every date gives a complete map where the '
             'coarse product has data; dates the product leaves empty give an empty band.\n\n'
             'Output: one multi-band GeoTIFF (band per date, dates in the band descriptions) or one GeoTIFF per date. '
-            'Loaded layers are set up for the Temporal Controller (one layer per date, each shown on its day).')
+            'Loaded layers are set up for the Temporal Controller (one layer per date, each shown on its day, in '
+            'one group); the soil moisture inspector plots a pixel over time.')
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.add_parameter(QgsProcessingParameterRasterLayer(self.COARSE_SM, 'Coarse soil moisture stack (m³/m³)'),
-                           'One band per date, m³/m³, e.g. from "Import soil moisture product".')
-        self.add_parameter(QgsProcessingParameterRasterLayer(self.LST, 'Land surface temperature stack (K)'),
-                           'One band per date, kelvin, e.g. from "Import MODIS LST / NDVI". Its grid is the output '
-                           'grid.')
-        self.add_parameter(QgsProcessingParameterRasterLayer(self.NDVI, 'NDVI (single or dated stack)', optional=True),
-                           'One NDVI raster for all dates, or a stack with dates (interpolated in time).')
-        self.add_parameter(QgsProcessingParameterRasterLayer(self.DEM, 'Digital elevation model (m)', optional=True),
-                           'Elevation in metres; needed by the terrain-aware method.')
-        self.add_parameter(QgsProcessingParameterString(self.DATES, 'Dates, one per band (YYYY-MM-DD, …)',
+        self.add_parameter(QgsProcessingParameterRasterLayer(self.COARSE_SM, tr('Coarse soil moisture stack (m³/m³)')),
+                           tr('One band per date, m³/m³, e.g. from "Import soil moisture product".'))
+        self.add_parameter(QgsProcessingParameterRasterLayer(self.LST, tr('LST stack (K)')),
+                           tr('One band per date, kelvin, e.g. from "Import MODIS LST / NDVI". Its grid is the output '
+                              'grid.'))
+        self.add_parameter(QgsProcessingParameterRasterLayer(self.NDVI, tr('NDVI (single or dated stack)'),
+                                                             optional=True),
+                           tr('One NDVI raster for all dates, or a stack with dates (interpolated in time). Needed by '
+                              'every method except bilinear.'))
+        self.add_parameter(QgsProcessingParameterRasterLayer(self.DEM, tr('DEM (m; terrain-aware method)'),
+                                                             optional=True),
+                           tr('Elevation in metres; needed by the terrain-aware method.'))
+        self.add_parameter(QgsProcessingParameterString(self.DATES, tr('Dates, one per band'),
                                                         optional=True, multiLine=False),
-                           'Only needed when the stacks do not carry their dates: one date per band, separated by '
-                           'commas, for both stacks.')
-        self.add_parameter(QgsProcessingParameterNumber(self.OVERPASS_SOLAR_TIME, 'Overpass local solar time (hours)',
+                           tr('Only needed when the stacks do not carry their dates: one date (YYYY-MM-DD) per band, '
+                              'separated by commas, for both stacks.'))
+        self.add_parameter(QgsProcessingParameterNumber(self.OVERPASS_SOLAR_TIME, tr('Overpass local solar time (h)'),
                                                         QgsProcessingParameterNumber.Double, defaultValue=10.5,
                                                         minValue=0.0, maxValue=24.0),
-                           'Local solar time of the LST acquisitions (10.5 for Terra, 13.5 for Aqua); the sun '
-                           'position is computed for each date.', advanced=True)
+                           tr('Local solar time of the LST acquisitions (10.5 for Terra, 13.5 for Aqua); the sun '
+                              'position is computed for each date.'), advanced=True)
         self.add_method_parameters()
-        self.add_parameter(QgsProcessingParameterEnum(self.OUTPUT_MODE, 'Output as', options=list(OUTPUT_MODES),
-                                                      defaultValue=0),
-                           'A single multi-band GeoTIFF with one band per date, or one GeoTIFF per date in a folder.')
-        self.add_parameter(QgsProcessingParameterRasterDestination(self.OUTPUT, 'Downscaled series (multi-band)',
+        self.add_parameter(QgsProcessingParameterEnum(self.OUTPUT_MODE, tr('Output as'),
+                                                      options=[tr(mode) for mode in OUTPUT_MODES], defaultValue=0),
+                           tr('A single multi-band GeoTIFF with one band per date, or one GeoTIFF per date in a '
+                              'folder.'))
+        self.add_parameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr('Downscaled series (multi-band)'),
                                                                    optional=True),
-                           'Float32 GeoTIFF, one band per date (m³/m³), dates in band descriptions and metadata.')
-        self.add_parameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, 'Folder for one file per date',
-                                                                   optional=True),
-                           'Used when "Output as" is one GeoTIFF per date: soil_moisture_YYYY-MM-DD.tif files.')
-        self.addOutput(QgsProcessingOutputNumber('N_DATES', 'Number of dates'))
-        self.addOutput(QgsProcessingOutputNumber('CONSISTENCY_MAX_ERROR', 'Largest cell-mean error (m³/m³)'))
-        self.addOutput(QgsProcessingOutputMultipleLayers('OUTPUT_FILES', 'Files written'))
-        self.addOutput(QgsProcessingOutputNumber('N_INFEASIBLE_CELLS', 'Coarse cells outside the soil moisture bounds, '
-                                                                       'summed over the dates'))
+                           tr('Float32 GeoTIFF, one band per date (m³/m³), dates in band descriptions and metadata.'))
+        self.add_parameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER,
+                                                                   tr('Folder for one file per date'), optional=True),
+                           tr('Used when "Output as" is one GeoTIFF per date: soil_moisture_YYYY-MM-DD.tif files.'))
+        self.addOutput(QgsProcessingOutputNumber('N_DATES', tr('Number of dates')))
+        self.addOutput(QgsProcessingOutputNumber('CONSISTENCY_MAX_ERROR', tr('Largest cell-mean error (m³/m³)')))
+        self.addOutput(QgsProcessingOutputMultipleLayers('OUTPUT_FILES', tr('Files written')))
+        self.addOutput(QgsProcessingOutputNumber('N_INFEASIBLE_CELLS', tr('Coarse cells outside the soil moisture '
+                                                                          'bounds, summed over the dates')))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         coarse = self.raster_source(parameters, self.COARSE_SM, context, 'coarse soil moisture')
@@ -89,33 +102,50 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
         if per_date:
             output = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
             if not output:
-                raise self.missing_output('a folder ("Folder for one file per date")')
+                raise self.missing_output(tr('a folder ("Folder for one file per date")'))
         else:
-            output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+            output = optional_output_layer(self, parameters, self.OUTPUT, context)
             if not output:
-                raise self.missing_output('a file ("Downscaled series")')
+                raise self.missing_output(tr('a file ("Downscaled series")'))
         inputs = SeriesInputs(coarse.path, lst.path, ndvi.path if ndvi else None, dem, coarse.crs_wkt, lst.crs_wkt,
                               ndvi.crs_wkt if ndvi else None)
         result = self.run_core(downscale_series, inputs, output, options, dates, per_date, self.progress(feedback))
-        name = 'Downscaled soil moisture'
+        provenance = {COARSE_ITEM: os.path.abspath(coarse.path), 'METHOD': options.method.title,
+                      'METHOD_INDEX': int(options.method)}
+        name = self.series_name(output, per_date)
+        group = tr('{} ({}, {} dates)').format(name, options.method.title, len(result.dates))
+        for path in result.outputs:
+            update_metadata(path, provenance)
+            write_sidecar_style(path, 'soil_moisture')
         if per_date:
             for path, day in zip(result.outputs, result.dates):
-                write_sidecar_style(path, 'soil_moisture')
                 details = QgsProcessingContext.LayerDetails('{} {}'.format(name, day.isoformat()), context.project(),
                                                             self.OUTPUT_FOLDER)
-                details.setPostProcessor(SeriesStyler.create([day], name))
+                # Without the hint Processing tries the file as a vector first ("OGR: Cannot open …").
+                details.layerTypeHint = QgsProcessingUtils.LayerHint.Raster
+                details.forceName = True
+                details.setPostProcessor(SeriesStyler.create([day], name, group))
                 context.addLayerToLoadOnCompletion(final_output_path(path), details)
         else:
-            write_sidecar_style(output, 'soil_moisture')
             details = load_details(context, output)
             if details is not None:
                 details.name = name
-                details.setPostProcessor(SeriesStyler.create(result.dates, name))
+                details.layerTypeHint = QgsProcessingUtils.LayerHint.Raster
+                details.setPostProcessor(SeriesStyler.create(result.dates, name, group))
         return {self.OUTPUT: None if per_date else output, self.OUTPUT_FOLDER: output if per_date else None,
                 'OUTPUT_FILES': result.outputs, 'N_DATES': len(result.dates),
                 'CONSISTENCY_MAX_ERROR': result.consistency_max_error, 'N_INFEASIBLE_CELLS': result.n_infeasible_cells}
 
     @staticmethod
+    def series_name(output, per_date):
+        """Layer names of a series: the file's (or folder's) name, unless Processing made it up (``output``
+        may be the staged path of the running algorithm: the name is the final file's or folder's)."""
+        output = final_output_path(output)
+        if is_temporary_output(output):
+            return tr('Downscaled soil moisture')
+        return os.path.basename(os.path.normpath(output)) if per_date else os.path.splitext(
+            os.path.basename(output))[0]
+
+    @staticmethod
     def missing_output(what):
-        from qgis.core import QgsProcessingException
-        return QgsProcessingException('Choose where to write the series: {}.'.format(what))
+        return QgsProcessingException(tr('Choose where to write the series: {}.').format(what))

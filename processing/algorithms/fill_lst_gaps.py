@@ -4,6 +4,8 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterRasterDe
 
 from ...core.lst_gaps import fill_lst_gaps
 from ...core.series import parse_date_list
+from ...translation import tr
+from ..outputs import optional_output_layer, output_layer_name, parameter_default_names
 from ..styling import style_on_load, write_sidecar_style
 from .base import SoilMoistureAlgorithm
 
@@ -20,13 +22,17 @@ class FillLstGapsAlgorithm(SoilMoistureAlgorithm):
         return 'filllstgaps'
 
     def displayName(self):  # noqa: N802
-        return 'Fill LST gaps'
+        return tr('Fill LST gaps')
+
+    def shortDescription(self):  # noqa: N802
+        return tr('Cloud gaps in land surface temperature filled from terrain and NDVI, or from each pixel\'s '
+                  'annual cycle.')
 
     def tags(self):
         return ['LST', 'cloud', 'gap filling', 'seamless', 'annual cycle', 'interpolation', 'MODIS']
 
     def shortHelpString(self):  # noqa: N802
-        return (
+        return tr(
             'Fills cloud gaps in land surface temperature (K).\n\n'
             'One date: LST is modelled from elevation, sun illumination (from the DEM and the sun position) and NDVI '
             'on the clear pixels, and the model plus its residual interpolated from nearby clear pixels fills the '
@@ -36,23 +42,25 @@ class FillLstGapsAlgorithm(SoilMoistureAlgorithm):
             'The optional mask marks filled pixels (1), original ones (0) and those still unknown (255).')
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.add_parameter(QgsProcessingParameterRasterLayer(self.LST, 'Land surface temperature (K)'),
-                           'One date, or a stack with one band per date (dates in the metadata or given below).')
-        self.add_parameter(QgsProcessingParameterRasterLayer(self.NDVI, 'NDVI', optional=True),
-                           'NDVI in [-1, 1], a predictor of LST for one date; its own holes are interpolated.')
-        self.add_parameter(QgsProcessingParameterRasterLayer(self.DEM, 'Digital elevation model (m)', optional=True),
-                           'Elevation in metres, any CRS and resolution; gives elevation and illumination as '
-                           'predictors of LST for one date.')
+        self.add_parameter(QgsProcessingParameterRasterLayer(self.LST, tr('Land surface temperature (K)')),
+                           tr('One date, or a stack with one band per date (dates in the metadata or given below).'))
+        self.add_parameter(QgsProcessingParameterRasterLayer(self.NDVI, tr('NDVI'), optional=True),
+                           tr('NDVI in [-1, 1], a predictor of LST for one date; its own holes are interpolated.'))
+        self.add_parameter(QgsProcessingParameterRasterLayer(self.DEM, tr('Digital elevation model (m)'),
+                                                             optional=True),
+                           tr('Elevation in metres, any CRS and resolution; gives elevation and illumination as '
+                              'predictors of LST for one date.'))
         self.add_sun_parameters()
-        self.add_parameter(QgsProcessingParameterString(self.DATES, 'Dates of a stack (YYYY-MM-DD, …)', optional=True),
-                           'One date per band, only when the stack does not carry its dates.', advanced=True)
-        self.add_parameter(QgsProcessingParameterRasterDestination(self.OUTPUT, 'Gap-filled LST'),
-                           'Float32 GeoTIFF (K), same bands as the input.')
-        self.add_parameter(QgsProcessingParameterRasterDestination(self.FILLED_MASK, 'Filled-pixel mask', optional=True,
-                                                                   createByDefault=False),
-                           'Byte raster: 1 filled, 0 original, 255 still unknown.')
-        self.addOutput(QgsProcessingOutputNumber('N_FILLED', 'Pixels filled'))
-        self.addOutput(QgsProcessingOutputNumber('N_MISSING', 'Pixels still missing'))
+        self.add_parameter(QgsProcessingParameterString(self.DATES, tr('Dates of a stack'), optional=True),
+                           tr('One date (YYYY-MM-DD) per band, separated by commas, only when the stack does not '
+                              'carry its dates.'), advanced=True)
+        self.add_parameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr('Gap-filled LST')),
+                           tr('Float32 GeoTIFF (K), same bands as the input.'))
+        self.add_parameter(QgsProcessingParameterRasterDestination(self.FILLED_MASK, tr('Filled-pixel mask'),
+                                                                   optional=True, createByDefault=False),
+                           tr('Byte raster: 1 filled, 0 original, 255 still unknown.'))
+        self.addOutput(QgsProcessingOutputNumber('N_FILLED', tr('Pixels filled')))
+        self.addOutput(QgsProcessingOutputNumber('N_MISSING', tr('Pixels still missing')))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         lst = self.raster_source(parameters, self.LST, context, 'LST')
@@ -61,11 +69,12 @@ class FillLstGapsAlgorithm(SoilMoistureAlgorithm):
         text = self.parameterAsString(parameters, self.DATES, context)
         dates = self.run_core(parse_date_list, text) if text.strip() else None
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        mask = self.parameterAsOutputLayer(parameters, self.FILLED_MASK, context) or None
+        mask = optional_output_layer(self, parameters, self.FILLED_MASK, context)
         sun = self.sun_geometry(parameters, context, lst)
         result = self.run_core(fill_lst_gaps, lst.path, output, ndvi, dem, sun, dates, self.memory_mb(), mask,
                                lst.crs_wkt, self.progress(feedback))
         write_sidecar_style(output, 'lst')
-        style_on_load(context, output, 'lst', 'Gap-filled LST')
+        style_on_load(context, output, 'lst', output_layer_name(output, tr('Gap-filled LST')),
+                      parameter_default_names(self, self.OUTPUT))
         return {self.OUTPUT: output, self.FILLED_MASK: mask, 'N_FILLED': result.n_filled,
                 'N_MISSING': result.n_missing_after}

@@ -10,14 +10,16 @@ from qgis.PyQt.QtCore import QDate
 
 from ...compat import FIELD_DATE, FIELD_INT, FIELD_REAL, FIELD_TEXT
 from ...core import insitu
+from ...translation import QT_TRANSLATE_NOOP, tr
 from .base import SoilMoistureAlgorithm
 
 #: FORMAT enum labels; the order is permanent (models and scripts store the index).
 FORMAT_LABELS = (
-    'Detect from the file',
-    'NRCS SNOTEL / SCAN daily report (CSV, soil moisture in %)',
-    'ISMN "header + values" (zip, folder or .stm files)',
-    'Generic CSV (station, date, soil moisture [, latitude, longitude, depth, flag, …])',
+    QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Detect from the file'),
+    QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'NRCS SNOTEL / SCAN daily report (CSV, soil moisture in %)'),
+    QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'ISMN "header + values" (zip, folder or .stm files)'),
+    QT_TRANSLATE_NOOP('SoilMoistureDownscaling',
+                      'Generic CSV (station, date, soil moisture [, latitude, longitude, depth, flag, …])'),
 )
 FORMAT_KEYS = ('auto', 'nrcs', 'ismn', 'generic')
 #: Fields tried, in order, as the station id of the station layer when none is chosen.
@@ -66,71 +68,78 @@ class ImportInsituAlgorithm(SoilMoistureAlgorithm):
         return 'importinsitu'
 
     def displayName(self):  # noqa: N802
-        return 'Import in-situ soil moisture'
+        return tr('Import in-situ soil moisture')
 
     def tags(self):
         return ['soil moisture', 'in situ', 'station', 'SNOTEL', 'SCAN', 'NRCS', 'ISMN', 'probe', 'validation',
                 'ground truth', 'import', 'CSV']
 
+    def shortDescription(self):  # noqa: N802
+        return tr('NRCS SNOTEL/SCAN reports, ISMN archives or a CSV to station points and a table of daily '
+                  'soil moisture (m³/m³).')
+
     def shortHelpString(self):  # noqa: N802
-        return (
-            'Reads in-situ soil moisture into a station point layer and a measurement table that "Validate against '
-            'in-situ data" reads back.\n\n'
-            'Formats: NRCS SNOTEL / SCAN daily reports as CSV (report generator layout: soil moisture in % at depths '
-            'in inches, optional SWE, snow depth and air / soil temperature columns); ISMN "header + values" '
+        return tr(
+            'Reads in-situ soil moisture into a station point layer and a measurement table that "Validate '
+            'against in-situ data" reads back.\n\n'
+            'Formats: NRCS SNOTEL / SCAN daily reports as CSV (report generator layout: soil moisture in % at '
+            'depths in inches, optional SWE, snow depth and air / soil temperature columns); ISMN "header + values" '
             'downloads (the zip, its unzipped folder or .stm files; quality flags kept; air and soil temperature '
             'files of the same station are joined); a generic CSV with the columns station, date, soil_moisture '
-            '(m³/m³) and optionally latitude, longitude (WGS84), depth_m, flag, swe_mm, snow_depth_mm, air_temp_c, '
-            'soil_temp_c.\n\n'
-            'Units in the table: soil moisture m³/m³ (% / 100), depths m (2 in = 0.0508 m), SWE and snow depth mm, '
-            'temperatures °C. Sub-daily records (ISMN) are kept as they are; the validation screens them and takes '
-            'daily means.\n\n'
+            '(m³/m³) and optionally latitude, longitude (WGS84), depth_m, flag, swe_mm, snow_depth_mm, '
+            'air_temp_c, soil_temp_c.\n\n'
+            'Units in the table: soil moisture m³/m³ (% / 100), depths m (2 in = 0.0508 m), SWE and snow depth '
+            'mm, temperatures °C. Sub-daily records (ISMN) are kept as they are; the validation screens them and '
+            'takes daily means.\n\n'
             'Station coordinates come from the file (ISMN, or latitude/longitude columns) or from a station point '
             'layer joined on its station id field: an NRCS triplet such as "335:CO:SNTL" (e.g. the NRCS station '
             'list) matches site 335 in state CO of a SNOTEL report.')
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.add_parameter(QgsProcessingParameterMultipleLayers(self.INPUT, 'In-situ files', QgsProcessing.TypeFile),
-                           'One or more files: NRCS SNOTEL/SCAN report CSVs, ISMN zips or .stm files (an unzipped '
-                           'ISMN folder can be given as a path), or generic CSVs. All must be of the chosen format.')
-        self.add_parameter(QgsProcessingParameterEnum(self.FORMAT, 'Format', options=list(FORMAT_LABELS),
-                                                      defaultValue=0),
-                           'The file format; "Detect" recognises ISMN by .zip/.stm, NRCS reports by their "Soil '
-                           'Moisture Percent" columns, and reads any other CSV as generic.')
-        self.add_parameter(QgsProcessingParameterFeatureSource(self.STATION_LAYER, 'Station locations',
+        self.add_parameter(QgsProcessingParameterMultipleLayers(self.INPUT, tr('In-situ files'),
+                                                                QgsProcessing.TypeFile),
+                           tr('One or more files: NRCS SNOTEL/SCAN report CSVs, ISMN zips or .stm files (an '
+                              'unzipped ISMN folder can be given as a path), or generic CSVs. All must be of the '
+                              'chosen format.'))
+        self.add_parameter(QgsProcessingParameterEnum(self.FORMAT, tr('Format'),
+                                                      options=[tr(label) for label in FORMAT_LABELS], defaultValue=0),
+                           tr('The file format; "Detect" recognises ISMN by .zip/.stm, NRCS reports by their "Soil '
+                              'Moisture Percent" columns, and reads any other CSV as generic.'))
+        self.add_parameter(QgsProcessingParameterFeatureSource(self.STATION_LAYER, tr('Station locations'),
                                                                [QgsProcessing.TypeVectorPoint], optional=True),
-                           'Point layer with the stations, for files that hold no coordinates (NRCS reports), e.g. '
-                           'the NRCS SNOTEL station list. Its positions win over those in the files.')
-        self.add_parameter(QgsProcessingParameterField(self.STATION_ID_FIELD, 'Station id field',
+                           tr('Point layer with the stations, for files that hold no coordinates (NRCS reports), e.g. '
+                              'the NRCS SNOTEL station list. Its positions win over those in the files.'))
+        self.add_parameter(QgsProcessingParameterField(self.STATION_ID_FIELD, tr('Station id field'),
                                                        parentLayerParameterName=self.STATION_LAYER, optional=True),
-                           'Field of the station layer holding the station id (e.g. stationTriplet "335:CO:SNTL"). '
-                           'Empty: the first of {} that exists.'.format(', '.join(STATION_ID_CANDIDATES)))
+                           tr('Field of the station layer holding the station id (e.g. stationTriplet '
+                              '"335:CO:SNTL"). Empty: the first of {} that exists.').format(
+                                  ', '.join(STATION_ID_CANDIDATES)))
         self.add_parameter(QgsProcessingParameterBoolean(self.VALUES_IN_PERCENT,
-                                                         'Soil moisture of the generic CSV is in %',
+                                                         tr('Soil moisture of the generic CSV is in %'),
                                                          defaultValue=False),
-                           'Tick when the generic CSV gives volumetric soil moisture in % (it is divided by 100). '
-                           'Values above 1 given as m³/m³ are refused.', advanced=True)
-        self.add_parameter(QgsProcessingParameterFeatureSink(self.STATIONS, 'Stations',
+                           tr('Tick when the generic CSV gives volumetric soil moisture in % (it is divided by 100). '
+                              'Values above 1 given as m³/m³ are refused.'), advanced=True)
+        self.add_parameter(QgsProcessingParameterFeatureSink(self.STATIONS, tr('Stations'),
                                                              QgsProcessing.TypeVectorPoint),
-                           'Point layer (EPSG:4326) of the stations: id, name, network, elevation (m), number of '
-                           'records, first and last date, sensor depths (m).')
-        self.add_parameter(QgsProcessingParameterFeatureSink(self.MEASUREMENTS, 'In-situ soil moisture table',
+                           tr('Point layer (EPSG:4326) of the stations: id, name, network, elevation (m), number of '
+                              'records, first and last date, sensor depths (m).'))
+        self.add_parameter(QgsProcessingParameterFeatureSink(self.MEASUREMENTS, tr('In-situ soil moisture table'),
                                                              QgsProcessing.TypeVector),
-                           'Table without geometry, one row per observation: {}.'.format(
+                           tr('Table without geometry, one row per observation: {}.').format(
                                ', '.join(insitu.TABLE_FIELDS)))
-        self.addOutput(QgsProcessingOutputNumber('N_STATIONS', 'Number of stations'))
-        self.addOutput(QgsProcessingOutputNumber('N_RECORDS', 'Number of soil moisture records'))
+        self.addOutput(QgsProcessingOutputNumber('N_STATIONS', tr('Number of stations')))
+        self.addOutput(QgsProcessingOutputNumber('N_RECORDS', tr('Number of soil moisture records')))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         paths = self.parameterAsFileList(parameters, self.INPUT, context)
         if not paths:
-            raise QgsProcessingException('Give at least one in-situ file.')
+            raise QgsProcessingException(tr('Give at least one in-situ file.'))
         fmt = FORMAT_KEYS[self.parameterAsEnum(parameters, self.FORMAT, context)]
         percent = self.parameterAsBoolean(parameters, self.VALUES_IN_PERCENT, context)
         datasets = []
         for index, path in enumerate(paths):
             if feedback.isCanceled():
-                raise QgsProcessingException('Cancelled by the user; no output was written.')
+                raise QgsProcessingException(tr('Cancelled by the user; no output was written.'))
             datasets.append(self.run_core(insitu.read_insitu, path, fmt, percent))
             feedback.setProgress(60.0 * (index + 1) / len(paths))
         data = insitu.merge(datasets)
@@ -172,7 +181,7 @@ class ImportInsituAlgorithm(SoilMoistureAlgorithm):
             feature.setAttributes([qvalue(v) for v in row])
             if not table_sink.addFeature(feature, QgsFeatureSink.FastInsert):
                 raise QgsProcessingException(self.writeFeatureError(table_sink, parameters, self.MEASUREMENTS))
-        feedback.pushInfo('{} station(s), {} soil moisture records.'.format(len(summaries), total))
+        feedback.pushInfo(tr('{} station(s), {} soil moisture records.').format(len(summaries), total))
         return {self.STATIONS: stations_id, self.MEASUREMENTS: table_id, 'N_STATIONS': len(summaries),
                 'N_RECORDS': total}
 
@@ -184,9 +193,9 @@ class ImportInsituAlgorithm(SoilMoistureAlgorithm):
             id_field = next((name for name in STATION_ID_CANDIDATES if name in field_names), None)
             if id_field is None:
                 raise QgsProcessingException(
-                    'Choose the station id field of the station layer (none of {} exists).'.format(
+                    tr('Choose the station id field of the station layer (none of {} exists).').format(
                         ', '.join(STATION_ID_CANDIDATES)))
-        feedback.pushInfo('Station ids from the field "{}" of the station layer.'.format(id_field))
+        feedback.pushInfo(tr('Station ids from the field "{}" of the station layer.').format(id_field))
         name_field = 'name' if 'name' in field_names and id_field != 'name' else None
         network_field = next((n for n in ('networkCode', 'network') if n in field_names), None)
         elevation_field = 'elevation_m' if 'elevation_m' in field_names else None

@@ -5,21 +5,25 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsProcessing, QgsProcessin
                        QgsProcessingParameterRasterDestination, QgsProcessingParameterRasterLayer)
 
 from ...core.modis import PRODUCTS, QUALITY_GOOD_AND_OTHER, QUALITY_NONE, VARIABLE_CHOICES, TargetGrid, import_modis
+from ...translation import QT_TRANSLATE_NOOP, tr
+from ..outputs import optional_output_layer, parameter_default_names
 from ..styling import style_on_load, write_sidecar_style
 from .base import SoilMoistureAlgorithm
 
 #: PRODUCT_VARIABLE enum labels, in the order of core.modis.VARIABLE_CHOICES; the order is permanent.
 VARIABLE_LABELS = (
-    'From the files: LST for MOD11/MYD11/VNP21, NDVI for MOD13/MYD13/VNP13',
-    'Land surface temperature (K), MOD11/MYD11, VNP21/VJ121/VJ221',
-    'NDVI, MOD13/MYD13, VNP13/VJ113/VJ213',
-    'EVI, MOD13/MYD13, VNP13/VJ113/VJ213',
+    QT_TRANSLATE_NOOP('SoilMoistureDownscaling',
+                      'From the files: LST for MOD11/MYD11/VNP21, NDVI for MOD13/MYD13/VNP13'),
+    QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Land surface temperature (K), MOD11/MYD11, VNP21/VJ121/VJ221'),
+    QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'NDVI, MOD13/MYD13, VNP13/VJ113/VJ213'),
+    QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'EVI, MOD13/MYD13, VNP13/VJ113/VJ213'),
 )
 #: QUALITY enum labels, in the order of core.land_products QUALITY_*; the order is permanent.
 QUALITY_LABELS = (
-    'Good quality only (LST QC = good; VI pixel reliability = good)',
-    'Also "other quality" LST / "marginal" VI pixels',
-    'No quality screening (exports without a quality layer, or already screened)',
+    QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Good quality only (LST QC = good; VI pixel reliability = good)'),
+    QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Also "other quality" LST / "marginal" VI pixels'),
+    QT_TRANSLATE_NOOP('SoilMoistureDownscaling',
+                      'No quality screening (exports without a quality layer, or already screened)'),
 )
 
 
@@ -42,7 +46,7 @@ class ImportModisAlgorithm(SoilMoistureAlgorithm):
         return 'importmodis'
 
     def displayName(self):  # noqa: N802
-        return 'Import MODIS / VIIRS LST and vegetation index'
+        return tr('Import MODIS / VIIRS LST and vegetation index')
 
     def tags(self):
         return ['MODIS', 'VIIRS', 'HDF', 'HDF4', 'HDF5', 'HDF-EOS', 'HDF-EOS5', 'LST', 'land surface temperature',
@@ -50,8 +54,12 @@ class ImportModisAlgorithm(SoilMoistureAlgorithm):
                 'VJ221A1D', 'VNP13A1', 'VJ113A1', 'VJ213A1', 'AppEEARS', 'Earth Engine', 'GeoTIFF', 'export',
                 'quality', 'QC', 'mosaic', 'sinusoidal', 'import']
 
+    def shortDescription(self):  # noqa: N802
+        return tr('MODIS or VIIRS LST or vegetation index (tiles or exports) to one quality-filtered GeoTIFF in '
+                  'physical units, one band per date.')
+
     def shortHelpString(self):  # noqa: N802
-        return (
+        return tr(
             'Imports MODIS or VIIRS land surface temperature or vegetation index into one GeoTIFF ready for the '
             'downscaling: physical units, quality-filtered, one band per date. It reads the tiles as downloaded from '
             'NASA LP DAAC (MODIS HDF4-EOS .hdf, VIIRS HDF-EOS5 .h5) and GeoTIFFs exported by AppEEARS or Google '
@@ -75,46 +83,50 @@ class ImportModisAlgorithm(SoilMoistureAlgorithm):
             'pixel size, or a reference raster whose grid is copied, to warp it (average resampling when '
             'coarsening, bilinear otherwise). An extent alone (or with the native pixel size) cuts the native grid '
             'without resampling. For LST, the optional view time output holds the local solar time of each '
-            'observation (hours).'.format(', '.join(PRODUCTS)))
+            'observation (hours).').format(', '.join(PRODUCTS))
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.add_parameter(QgsProcessingParameterMultipleLayers(self.INPUT, 'MODIS / VIIRS files or GeoTIFF exports',
+        self.add_parameter(QgsProcessingParameterMultipleLayers(self.INPUT, tr('MODIS / VIIRS files or exports'),
                                                                 QgsProcessing.TypeFile),
-                           'One or more files of one product: MODIS .hdf tiles (e.g. '
-                           'MOD11A1.A2021227.h11v05.061.*.hdf), VIIRS .h5 tiles (e.g. '
-                           'VNP21A1D.A2021227.h09v05.002.*.h5), or AppEEARS / Earth Engine GeoTIFFs with their quality '
-                           'files or bands. Tiles of the same date are mosaicked; each date becomes one band.')
-        self.add_parameter(QgsProcessingParameterEnum(self.PRODUCT_VARIABLE, 'Variable', options=list(VARIABLE_LABELS),
+                           tr('One or more files of one product: MODIS .hdf tiles (e.g. '
+                              'MOD11A1.A2021227.h11v05.061.*.hdf), VIIRS .h5 tiles (e.g. '
+                              'VNP21A1D.A2021227.h09v05.002.*.h5), or AppEEARS / Earth Engine GeoTIFFs with their '
+                              'quality files or bands. Tiles of the same date are mosaicked; each date becomes one '
+                              'band.'))
+        self.add_parameter(QgsProcessingParameterEnum(self.PRODUCT_VARIABLE, tr('Variable'),
+                                                      options=[tr(label) for label in VARIABLE_LABELS],
                                                       defaultValue=0),
-                           'What to import. "From the files" takes LST from MOD11/MYD11 and NDVI from MOD13/MYD13; '
-                           'choosing a variable also checks that the files hold it.')
-        self.add_parameter(QgsProcessingParameterEnum(self.QUALITY, 'Pixels kept', options=list(QUALITY_LABELS),
+                           tr('What to import. "From the files" takes LST from MOD11/MYD11 and NDVI from MOD13/MYD13; '
+                              'choosing a variable also checks that the files hold it.'))
+        self.add_parameter(QgsProcessingParameterEnum(self.QUALITY, tr('Pixels kept'),
+                                                      options=[tr(label) for label in QUALITY_LABELS],
                                                       defaultValue=0),
-                           'Quality filter: good quality only (default), or also LST of "other quality" (QC bits 0-1 '
-                           '= 01) and vegetation index of "marginal" reliability (MODIS 1, VIIRS 3), or no screening '
-                           '(for exports without a quality layer).', advanced=True)
-        self.add_parameter(QgsProcessingParameterCrs(self.TARGET_CRS, 'Target CRS', optional=True),
-                           'CRS of the output. Empty: the native CRS (MODIS / VIIRS sinusoidal for tiles).')
-        self.add_parameter(QgsProcessingParameterExtent(self.TARGET_EXTENT, 'Target extent', optional=True),
-                           'Area of the output, in any CRS (it is transformed into the target CRS). Empty: all of the '
-                           'tiles.')
-        self.add_parameter(QgsProcessingParameterNumber(self.TARGET_RESOLUTION, 'Target pixel size',
+                           tr('Quality filter: good quality only (default), or also LST of "other quality" (QC bits '
+                              '0-1 = 01) and vegetation index of "marginal" reliability (MODIS 1, VIIRS 3), or no '
+                              'screening (for exports without a quality layer).'), advanced=True)
+        self.add_parameter(QgsProcessingParameterCrs(self.TARGET_CRS, tr('Target CRS'), optional=True),
+                           tr('CRS of the output. Empty: the native CRS (MODIS / VIIRS sinusoidal for tiles).'))
+        self.add_parameter(QgsProcessingParameterExtent(self.TARGET_EXTENT, tr('Target extent'), optional=True),
+                           tr('Area of the output, in any CRS (it is transformed into the target CRS). Empty: all of '
+                              'the tiles.'))
+        self.add_parameter(QgsProcessingParameterNumber(self.TARGET_RESOLUTION, tr('Target pixel size'),
                                                         QgsProcessingParameterNumber.Double, optional=True,
                                                         minValue=0.0),
-                           'Pixel size of the output in target CRS units (metres, or degrees for a geographic CRS). '
-                           'Empty: about the native 926.6 m (1 km products), 463.3 m (VNP13A1) or 231.7 m (MOD13Q1).')
-        self.add_parameter(QgsProcessingParameterRasterLayer(self.REFERENCE_GRID, 'Reference grid (copy its grid)',
+                           tr('Pixel size of the output in target CRS units (metres, or degrees for a geographic '
+                              'CRS). Empty: about the native 926.6 m (1 km products), 463.3 m (VNP13A1) or 231.7 m '
+                              '(MOD13Q1).'))
+        self.add_parameter(QgsProcessingParameterRasterLayer(self.REFERENCE_GRID, tr('Reference grid (copy its grid)'),
                                                              optional=True),
-                           'A raster whose CRS, extent and pixel size the output copies exactly, e.g. a layer of the '
-                           'map. Do not combine with the target CRS, extent or pixel size.')
-        self.add_parameter(QgsProcessingParameterRasterDestination(self.OUTPUT, 'Imported LST / vegetation index'),
-                           'Float32 GeoTIFF, one band per date: LST in kelvin or NDVI/EVI (-1..1), nodata -9999.')
-        self.add_parameter(QgsProcessingParameterRasterDestination(self.VIEW_TIME, 'LST view time (local solar hours)',
+                           tr('A raster whose CRS, extent and pixel size the output copies exactly, e.g. a layer of '
+                              'the map. Do not combine with the target CRS, extent or pixel size.'))
+        self.add_parameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr('Imported LST / vegetation index')),
+                           tr('Float32 GeoTIFF, one band per date: LST in kelvin or NDVI/EVI (-1..1), nodata -9999.'))
+        self.add_parameter(QgsProcessingParameterRasterDestination(self.VIEW_TIME, tr('LST view time (hours)'),
                                                                    optional=True, createByDefault=False),
-                           'LST products only: Day_view_time / View_Time as local solar time in hours (DN × 0.1), on '
-                           'the same grid and dates as the LST, nodata where the LST is nodata.')
-        self.addOutput(QgsProcessingOutputString('PRODUCT', 'Product'))
-        self.addOutput(QgsProcessingOutputString('DATES', 'Dates (band order)'))
+                           tr('LST products only: Day_view_time / View_Time as local solar time in hours (DN × 0.1), '
+                              'on the same grid and dates as the LST, nodata where the LST is nodata.'))
+        self.addOutput(QgsProcessingOutputString('PRODUCT', tr('Product')))
+        self.addOutput(QgsProcessingOutputString('DATES', tr('Dates (band order)')))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         paths = self.parameterAsFileList(parameters, self.INPUT, context)
@@ -122,18 +134,19 @@ class ImportModisAlgorithm(SoilMoistureAlgorithm):
         quality = self.parameterAsEnum(parameters, self.QUALITY, context)
         target = self.target_grid(parameters, context)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        view_time = self.parameterAsOutputLayer(parameters, self.VIEW_TIME, context) or None
+        view_time = optional_output_layer(self, parameters, self.VIEW_TIME, context)
         result = self.run_core(import_modis, paths, output, variable, quality, target, view_time, self.memory_mb(),
                                self.progress(feedback))
         if quality == QUALITY_GOOD_AND_OTHER:
-            feedback.pushInfo('Pixels of "other" / "marginal" quality are included.')
+            feedback.pushInfo(tr('Pixels of "other" / "marginal" quality are included.'))
         elif quality == QUALITY_NONE:
-            feedback.pushInfo('No quality screening: every valid value is kept.')
-        feedback.pushInfo('Valid pixels per date: {}.'.format(', '.join(
+            feedback.pushInfo(tr('No quality screening: every valid value is kept.'))
+        feedback.pushInfo(tr('Valid pixels per date: {}.').format(', '.join(
             '{} {}'.format(d.isoformat(), n) for d, n in zip(result.dates, result.valid_pixels))))
         if result.variable == 'LST':
             write_sidecar_style(output, 'lst')
-            style_on_load(context, output, 'lst', '{} LST (K)'.format(result.product))
+            style_on_load(context, output, 'lst', tr('{} LST (K)').format(result.product),
+                          parameter_default_names(self, self.OUTPUT))
         return {self.OUTPUT: output, self.VIEW_TIME: view_time, 'PRODUCT': result.product,
                 'DATES': ','.join(d.isoformat() for d in result.dates)}
 
