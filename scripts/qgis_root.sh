@@ -141,6 +141,7 @@ build() {
       die "something is still mounted under $root: unmount it first"
     fi
     echo "removing the earlier $root (fresh build; SMD_REUSE_ROOTS=1 keeps it)"
+    rm -f "$ready"   # first: a removal cut short must not leave a root that looks complete
     rm -rf --one-file-system "$root"
   fi
   local start

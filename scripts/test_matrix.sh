@@ -53,6 +53,15 @@ show() {  # show TITLE FILE [tail-lines]
   ) 7>"$results/output.lock"
 }
 
+# Run a command under a time limit. timeout puts it in a process group of its own, so it runs in the
+# background of the version's job, where the job's TERM trap (see `stop`) can pass the signal on.
+limited() {  # limited SECONDS COMMAND...
+  timeout "$@" &
+  running=$!
+  wait "$running"
+}
+on_term() { trap 'kill -TERM "${running:-0}" 2>/dev/null; exit 143' TERM; }
+
 # passed failed skipped, from a JUnit XML file ("- - -" when missing or unreadable).
 counts() {
   /usr/bin/python3 - "$1" <<'EOF'
@@ -79,7 +88,7 @@ run_suite() {  # run_suite ID JUNIT COMMAND...
   [ "${SMD_MATRIX_PARALLEL_TESTS:-0}" = 1 ] || flock 8
   local start
   start=$(date +%s)
-  timeout "$TEST_TIMEOUT" "$@" >"$results/$id.tests.log" 2>&1
+  limited "$TEST_TIMEOUT" "$@" >"$results/$id.tests.log" 2>&1
   status=$?
   record "$id" test_seconds $(($(date +%s) - start))
   [ "${SMD_MATRIX_PARALLEL_TESTS:-0}" = 1 ] || exec 8>&-
@@ -101,6 +110,7 @@ run_suite() {  # run_suite ID JUNIT COMMAND...
 }
 
 host_chain() {
+  on_term
   say "$(label host): installing missing packages (scripts/ensure_deps.sh)"
   if ! bash scripts/ensure_deps.sh >"$results/host.deps.log" 2>&1; then
     show "$(label host): packages" "$results/host.deps.log"
@@ -114,10 +124,11 @@ host_chain() {
 }
 
 root_chain() {
+  on_term
   local suite="$1" status start
   start=$(date +%s)
   say "$(label "$suite"): building the root (debootstrap --variant=minbase $suite, then QGIS)"
-  timeout "$BUILD_TIMEOUT" bash scripts/qgis_root.sh build "$suite" >"$results/$suite.build.log" 2>&1
+  limited "$BUILD_TIMEOUT" bash scripts/qgis_root.sh build "$suite" >"$results/$suite.build.log" 2>&1
   status=$?
   record "$suite" build_seconds $(($(date +%s) - start))
   if [ -f "$ROOTS/$suite.times" ]; then
