@@ -1,5 +1,4 @@
 """The example models in models/: valid, up to date with the algorithms, listed under Models."""
-import filecmp
 import os
 import sys
 
@@ -45,11 +44,28 @@ def test_series_model_chains_import_downscale_validate(qgis_app):
                        'validate:Validation report']
 
 
+def model_content(model):
+    """What a model says, in terms that do not depend on the QGIS that wrote the file (QGIS 3.40 writes
+    other options and names the destination parameters after the outputs' descriptions)."""
+    children = {}
+    for child_id, child in model.childAlgorithms().items():
+        sources = {name: [(s.source(), s.staticValue(), s.parameterName(), s.outputChildId(), s.outputName(),
+                           s.expression()) for s in values] for name, values in child.parameterSources().items()}
+        outputs = {name: (output.childOutputName(), output.description(), output.isMandatory())
+                   for name, output in child.modelOutputs().items()}
+        children[child_id] = (child.algorithmId(), child.description(), child.position().x(), child.position().y(),
+                              child.isActive(), sorted(d.childId for d in child.dependencies()), sources, outputs)
+    parameters = {p.name(): (p.type(), p.description(), p.defaultValue(), p.flags())
+                  for p in model.parameterDefinitions() if not p.isDestination()}
+    return model.name(), model.group(), children, parameters
+
+
 def test_committed_models_are_what_the_script_writes(qgis_app, tmp_path):
     """Regenerate with `make models` after changing an algorithm's parameters."""
     for path in make_models.write_models(str(tmp_path)):
         committed = os.path.join(MODELS_FOLDER, os.path.basename(path))
-        assert filecmp.cmp(path, committed, shallow=False), 'run make models: {} is stale'.format(committed)
+        assert model_content(load(path)) == model_content(load(committed)), 'run make models: {} is stale'.format(
+            committed)
 
 
 def test_models_folder_is_listed_under_models_while_the_plugin_is_loaded(qgis_app):
