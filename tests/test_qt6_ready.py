@@ -1,6 +1,6 @@
 """Ready for QGIS 4 (Qt6): the sources import Qt only through qgis.PyQt, write Qt enums fully scoped
-(Qt.AlignmentFlag.AlignLeft, not Qt.AlignLeft: PyQt6 knows only the scoped names), and take the
-classes Qt6 moved from QtWidgets to QtGui from compat.py. metadata.txt says so."""
+(Qt.AlignmentFlag.AlignLeft, not Qt.AlignLeft: PyQt6 knows only the scoped names), call exec() not
+exec_(), and take the classes Qt6 moved from QtWidgets to QtGui from compat.py. metadata.txt says so."""
 import ast
 import enum
 import os
@@ -32,7 +32,7 @@ def is_enum_member(value):
 
 
 def qt6_problems(source, filename='<source>', classes=None, is_compat=False):
-    """(line, message) for every direct PyQt/sip import, Qt class taken from where Qt6 no longer has it
+    """(line, message) for every direct PyQt/sip import, exec_() call, Qt class taken from where Qt6 no longer has it
     (except in compat.py, which chooses), unscoped or unknown Qt enum in a Python source."""
     classes = classes if classes is not None else qt_classes()
     problems = []
@@ -47,6 +47,8 @@ def qt6_problems(source, filename='<source>', classes=None, is_compat=False):
                     if alias.name in MOVED_TO_QTGUI:
                         problems.append((node.lineno, '{} is in QtGui under Qt6: import it from the plugin\'s '
                                                       'compat.py'.format(alias.name)))
+        elif isinstance(node, ast.Attribute) and node.attr == 'exec_':
+            problems.append((node.lineno, 'exec_() does not exist in PyQt6: call exec()'))
         elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
               and node.value.id in classes and node.value.id != 'QVariant'):
             # QVariant.Int, .Double, ... stay: QGIS's qgis.PyQt maps them to QMetaType under Qt6, and
@@ -80,15 +82,17 @@ def test_the_scan_finds_planted_qt5_only_code():
         'iface.addDockWidget(Qt.RightDockWidgetArea, dock)',
         'image = QImage(size, QImage.Format_ARGB32)',
         'button = Qt.NoSuchButton',
+        'dialog.exec_()',
     ])
     problems = qt6_problems(planted)
-    assert [line for line, _ in problems] == [1, 2, 3, 4, 6, 7, 8, 9]
+    assert [line for line, _ in problems] == [1, 2, 3, 4, 6, 7, 8, 9, 10]
     messages = dict(problems)
     assert 'qgis.PyQt' in messages[1] and 'compat.py' in messages[4]
     assert 'write Qt.AlignmentFlag.AlignLeft' in messages[6]
     assert 'write Qt.DockWidgetArea.RightDockWidgetArea' in messages[7]
     assert 'write QImage.Format.Format_ARGB32' in messages[8]
     assert 'does not exist' in messages[9]
+    assert 'call exec()' in messages[10]
 
 
 def test_the_scan_accepts_portable_spellings():
@@ -102,6 +106,7 @@ def test_the_scan_accepts_portable_spellings():
         'field = QgsField("x", QVariant.Double)',
         'kind = QgsProcessing.TypeRaster',
         'text = "Qt.AlignLeft in a string is not code"',
+        'dialog.exec()',
     ])
     assert qt6_problems(portable) == []
 

@@ -36,14 +36,17 @@ def body(scenario):
                 panel.wrappers[row][column].setParameterValue(value, context)
     panel.checkLoadLayersOnCompletion.setChecked(True)
     known = len(resultsList.getResults())
+    log = dialog.findChild(QTextEdit, 'txtLog')
     try:
         dialog.runAlgorithm()
         scenario.result['batch_error'] = None
     except Exception:
         scenario.result['batch_error'] = traceback.format_exc()
+    # QGIS 3.22 runs the rows before runAlgorithm() returns; 3.40 and later run them as background tasks.
+    scenario.wait_until(lambda: 'Batch execution completed' in log.toPlainText(), timeout_ms=300000)
     scenario.wait(500)
     scenario.result['results_added'] = [[r.name, r.filename] for r in resultsList.getResults()[known:]]
-    scenario.result['dialog_log'] = dialog.findChild(QTextEdit, 'txtLog').toPlainText()
+    scenario.result['dialog_log'] = log.toPlainText()
     scenario.result['controls_enabled'] = panel.isEnabled()
     scenario.result['layers'] = sorted(layer.name() for layer in QgsProject.instance().mapLayers().values())
     processing_plugin = plugins.get('processing')

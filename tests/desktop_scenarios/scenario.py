@@ -26,7 +26,7 @@ class Scenario:
         """Let the event loop run (repaints, queued signals, tasks) for a while."""
         loop = QEventLoop()
         QTimer.singleShot(milliseconds, loop.quit)
-        loop.exec_()
+        loop.exec()
 
     def wait_until(self, condition, timeout_ms=120000, step_ms=100):
         waited = 0
