@@ -51,6 +51,9 @@ class Method(enum.IntEnum):
 
 #: Forms of the linking model θ = f(LST*, NDVI[, z]) (core.linking.term_indices).
 MODELS = ('linear', 'quadratic')
+#: How the coarse residual is spread to the pixels before the per-cell remainder (METHOD.md §6):
+#: 'bilinear' between cell centres, or 'atpk', area-to-point kriging (core/atpk.py).
+RESIDUAL_SPREADS = ('bilinear', 'atpk')
 #: Threads used when DownscaleOptions.threads is 0 (each one holds a block of its own).
 MAX_AUTO_THREADS = 4
 #: Where the per-pixel geometry is kept between passes (the map is the same in every case):
@@ -89,6 +92,9 @@ class DownscaleOptions:
     terrain_fit_pixels: int = 4_000_000
     #: Where the per-pixel geometry is kept between passes, one of KEEP_GEOMETRY.
     keep_geometry: str = 'auto'
+    #: How the coarse residual r_c (m³/m³) is spread to the pixels before the per-cell remainder
+    #: makes every cell mean exact, one of RESIDUAL_SPREADS (value-consistent methods only).
+    residual: str = 'bilinear'
 
     def __post_init__(self):
         if not isinstance(self.method, Method) and self.method in set(Method):
@@ -119,6 +125,9 @@ class DownscaleOptions:
         if self.keep_geometry not in KEEP_GEOMETRY:
             raise InputError('Unknown geometry store {!r}; choose one of {}.'.format(
                 self.keep_geometry, ', '.join(KEEP_GEOMETRY)))
+        if self.residual not in RESIDUAL_SPREADS:
+            raise InputError('Unknown residual spread {!r}; choose one of {}.'.format(
+                self.residual, ', '.join(RESIDUAL_SPREADS)))
         if self.terrain_fit_pixels < 1:
             raise InputError('The terrain fit needs at least one pixel (got {}).'.format(self.terrain_fit_pixels))
 

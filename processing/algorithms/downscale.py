@@ -4,7 +4,7 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer)
 
-from ...core.downscaling import MODELS, DownscaleInputs, DownscaleOptions, Method, downscale
+from ...core.downscaling import MODELS, RESIDUAL_SPREADS, DownscaleInputs, DownscaleOptions, Method, downscale
 from ...report.downscaling import write_downscaling_report
 from ..styling import style_on_load, write_sidecar_style
 from .base import SoilMoistureAlgorithm
@@ -24,6 +24,9 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     SM_MAX = 'SM_MAX'
     FILL_GAPS = 'FILL_GAPS'
     NOISE_FILTER = 'NOISE_FILTER'
+    RESIDUAL = 'RESIDUAL'
+    #: Labels of the RESIDUAL options, in the order of core.downscaling.RESIDUAL_SPREADS.
+    RESIDUAL_LABELS = ('Bilinear spread between cell centres', 'Area-to-point kriging (ATPK)')
     OUTPUT = 'OUTPUT'
     DIAGNOSTICS = 'DIAGNOSTICS'
     REPORT = 'REPORT'
@@ -127,6 +130,13 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                            'the coarse-scale model, so sensor noise does not become soil moisture noise. Off: the '
                            'model is applied to the predictors as they are (as in the published method).',
                            advanced=True)
+        self.add_parameter(QgsProcessingParameterEnum(self.RESIDUAL, 'Residual spread', options=list(
+            self.RESIDUAL_LABELS), defaultValue=RESIDUAL_SPREADS.index(DownscaleOptions.residual)),
+                           'How the coarse residual (coarse value minus the mean of the fine model, m³/m³) is spread '
+                           'to the pixels before the per-cell remainder makes every cell mean exact: bilinearly '
+                           'between cell centres, or by area-to-point kriging (Kyriakidis 2004) with a point-support '
+                           'covariance fitted to the coarse residuals. Methods with a residual step only (0, 2, 4, 5).',
+                           advanced=True)
 
     def method_options(self, parameters, context, sun):
         """DownscaleOptions from the parameters of add_method_parameters()."""
@@ -140,7 +150,8 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
             sm_max=self.parameterAsDouble(parameters, self.SM_MAX, context),
             sun=sun, memory_mb=self.memory_mb(), threads=self.threads(),
             fill_gaps=self.parameterAsBoolean(parameters, self.FILL_GAPS, context),
-            noise_filter=self.parameterAsBoolean(parameters, self.NOISE_FILTER, context))
+            noise_filter=self.parameterAsBoolean(parameters, self.NOISE_FILTER, context),
+            residual=RESIDUAL_SPREADS[self.parameterAsEnum(parameters, self.RESIDUAL, context)])
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         inputs = DownscaleInputs(
@@ -188,5 +199,6 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                 ('Soil moisture bounds (m³/m³)', '{}–{}'.format(options.sm_min, options.sm_max)),
                 ('Fill gaps', 'yes' if options.fill_gaps else 'no'),
                 ('Noise filter', 'yes' if options.noise_filter else 'no'),
+                ('Residual spread', options.residual),
                 ('Sun', options.sun.describe() if (options.sun.fixed or options.sun.acquisition_date) else '(none)'),
                 ('Memory budget (MB)', options.memory_mb)]
