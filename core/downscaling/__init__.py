@@ -33,8 +33,8 @@ from .scene import FineScene, PixelStore, run_folder
 
 __all__ = ['CONSISTENT_METHODS', 'DIAGNOSTIC_BANDS', 'MODELS', 'QUALITY_CLIPPED', 'QUALITY_COARSE_FILLED',
            'QUALITY_GLOBAL_FALLBACK', 'QUALITY_LST_FILLED', 'QUALITY_OUTSIDE_COARSE', 'RESIDUAL_SPREADS',
-           'CoarseSummary', 'DownscaleInputs', 'DownscaleOptions', 'DownscaleResult', 'FineScene', 'LstCorrectionResult',
-           'Method', 'SignalFraction', 'check_fine_grid', 'correct_lst_raster', 'downscale']
+           'CoarseSummary', 'DownscaleInputs', 'DownscaleOptions', 'DownscaleResult', 'FineScene',
+           'LstCorrectionResult', 'Method', 'SignalFraction', 'check_fine_grid', 'correct_lst_raster', 'downscale']
 
 
 def downscale(inputs: DownscaleInputs, output_path: str, options: DownscaleOptions = None,
