@@ -28,11 +28,13 @@ from .methods import CONSISTENT_METHODS, method_for
 from .options import (MODELS, RESIDUAL_SPREADS, CoarseSummary, DownscaleInputs, DownscaleOptions, DownscaleResult,
                       Method, SignalFraction)
 from .outputs import (DIAGNOSTIC_BANDS, QUALITY_CLIPPED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK,
-                      QUALITY_LST_FILLED, QUALITY_OUTSIDE_COARSE, output_metadata, write_outputs)
+                      QUALITY_LST_FILLED, QUALITY_OUTSIDE_COARSE, QUALITY_PARTIAL_TERRAIN, output_metadata,
+                      write_outputs)
 from .scene import FineScene, PixelStore, run_folder
 
 __all__ = ['CONSISTENT_METHODS', 'DIAGNOSTIC_BANDS', 'MODELS', 'QUALITY_CLIPPED', 'QUALITY_COARSE_FILLED',
-           'QUALITY_GLOBAL_FALLBACK', 'QUALITY_LST_FILLED', 'QUALITY_OUTSIDE_COARSE', 'RESIDUAL_SPREADS',
+           'QUALITY_GLOBAL_FALLBACK', 'QUALITY_LST_FILLED', 'QUALITY_OUTSIDE_COARSE', 'QUALITY_PARTIAL_TERRAIN',
+           'RESIDUAL_SPREADS',
            'CoarseSummary', 'DownscaleInputs', 'DownscaleOptions', 'DownscaleResult', 'FineScene',
            'LstCorrectionResult', 'Method', 'SignalFraction', 'check_fine_grid', 'correct_lst_raster', 'downscale']
 
@@ -72,7 +74,8 @@ def downscale(inputs: DownscaleInputs, output_path: str, options: DownscaleOptio
             shifts = bounded_shifts(scene, store, residual, targets, prediction, options, step.sub(0.65, 0.8), timer)
             written = write_outputs(scene, store, shifts, residual is not None, targets, model.fit,
                                     output_metadata(method.method, options, correction), output_path,
-                                    diagnostics_path, step.sub(0.8, 1.0), timer)
+                                    diagnostics_path, step.sub(0.8, 1.0), timer,
+                                    scene.terrain.partial_window if correction.mode != 'none' else None)
             max_error, n_checked = check_consistency(written, prediction, targets, shifts, method, progress)
             step.report(1.0)
             return DownscaleResult(

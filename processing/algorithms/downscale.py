@@ -53,7 +53,8 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
             'product keeps its own grid. Give the sun angles, or the acquisition date (and overpass time), for the '
             'illumination. The optional diagnostics raster holds, per pixel, the chosen window, predictors, fit '
             'quality, coefficients and quality flags (1 LST filled, 2 coarse value filled, 4 global fallback '
-            'model, 8 clipped, 16 outside the coarse product). The optional report is an HTML page with maps and '
+            'model, 8 clipped, 16 outside the coarse product, 32 terrain from a partial DEM window: slope one-sided '
+            'next to DEM nodata such as a coast). The optional report is an HTML page with maps and '
             'plots.\n\nThe memory used per block is set in Settings ▸ Options ▸ Processing ▸ Providers.')
 
     def initAlgorithm(self, config=None):  # noqa: N802
