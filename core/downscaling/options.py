@@ -10,6 +10,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
+from ..dispatch import SEE_MODELS
 from ..errors import InputError
 from ..linking import CoarseFit
 from ..lst_correction import MODES as TERRAIN_MODES
@@ -95,6 +96,9 @@ class DownscaleOptions:
     #: How the coarse residual r_c (m³/m³) is spread to the pixels before the per-cell remainder
     #: makes every cell mean exact, one of RESIDUAL_SPREADS (value-consistent methods only).
     residual: str = 'bilinear'
+    #: DISPATCH's SEE(θ) model for ∂θ/∂SEE, one of core.dispatch.SEE_MODELS ('nonlinear': SEE =
+    #: (1 − cos(πθ/θp))/2, Merlin et al. 2012, 2013; 'linear': SEE = θ/θp, Merlin et al. 2008).
+    see_model: str = 'nonlinear'
 
     def __post_init__(self):
         if not isinstance(self.method, Method) and self.method in set(Method):
@@ -128,6 +132,8 @@ class DownscaleOptions:
         if self.residual not in RESIDUAL_SPREADS:
             raise InputError('Unknown residual spread {!r}; choose one of {}.'.format(
                 self.residual, ', '.join(RESIDUAL_SPREADS)))
+        if self.see_model not in SEE_MODELS:
+            raise InputError('Unknown SEE model {!r}; choose one of {}.'.format(self.see_model, ', '.join(SEE_MODELS)))
         if self.terrain_fit_pixels < 1:
             raise InputError('The terrain fit needs at least one pixel (got {}).'.format(self.terrain_fit_pixels))
 
