@@ -50,7 +50,7 @@ CHUNK_CELLS = 1024
 _OFFSETS = np.array([(dr, dc) for dr in range(-NEIGHBOURHOOD, NEIGHBOURHOOD + 1)
                      for dc in range(-NEIGHBOURHOOD, NEIGHBOURHOOD + 1)], dtype=np.int64)
 #: The four lattice nodes around a position, as steps in the flat lattice index.
-_NODE_STEPS = np.array([0, 1, LATTICE, LATTICE + 1], dtype=np.int64)
+_NODE_STEPS = np.array([0, 1, LATTICE, LATTICE + 1], dtype=np.intp)
 
 
 def cell_aspect(grid):
@@ -262,41 +262,47 @@ class AtpkField:
         """Σ over each cell's pixels of their interpolated values, from the LatticeSums of the pixels."""
         return np.einsum('cl,cl->c', lattice_sums.sums.reshape(self.values.shape), self.values)
 
-    def at_pixels(self, nodes, weights):
-        """Values at pixels from their lattice nodes and weights (:func:`lattice_nodes`)."""
-        flat = self.values.ravel()
-        return np.einsum('pk,pk->p', flat[nodes], weights)
+    def at_pixels(self, lattice):
+        """Values at pixels from their LatticeWeights (0 outside every cell)."""
+        return lattice.interpolate(self.values.ravel())
 
 
-def lattice_nodes(zone, node0, wx, wy, nx):
-    """(nodes (n, 4) into the flat lattice values of all cells, weights (n, 4)) of pixels.
+class LatticeWeights:
+    """The bilinear weights of pixels on the lattice nodes of their own cell (as residual.BilinearWeights
+    on the cell centres).
 
-    The pixel's position inside its cell comes from its kept bilinear geometry
-    (residual.bilinear_geometry: first node and fractions between cell centres); pixels outside
-    every cell (zone < 0) get weight 0 on node 0. Beyond the outermost cell centres that geometry
-    is clamped, so positions there are clamped to the centre of the cell."""
-    zone = np.asarray(zone)
-    inside = zone >= 0
-    cell = np.where(inside, zone, 0).astype(np.int64)
-    node0 = np.asarray(node0, dtype=np.int64)
-    x = node0 % nx + np.asarray(wx, dtype=np.float64) + 0.5 - cell % nx
-    y = node0 // nx + np.asarray(wy, dtype=np.float64) + 0.5 - cell // nx
-    steps = LATTICE - 1
-    gx = np.clip(x, 0.0, 1.0) * steps
-    gy = np.clip(y, 0.0, 1.0) * steps
-    ix = np.minimum(gx.astype(np.int64), steps - 1)
-    iy = np.minimum(gy.astype(np.int64), steps - 1)
-    fx, fy = gx - ix, gy - iy
-    base = cell * (LATTICE * LATTICE) + iy * LATTICE + ix
-    nodes = base[:, None] + _NODE_STEPS[None, :]
-    weights = np.empty((zone.size, 4))
-    weights[:, 0] = (1.0 - fx) * (1.0 - fy)
-    weights[:, 1] = fx * (1.0 - fy)
-    weights[:, 2] = (1.0 - fx) * fy
-    weights[:, 3] = fx * fy
-    weights[~inside] = 0.0
-    nodes[~inside] = 0
-    return nodes, weights
+    Built from the pixels' kept bilinear geometry (residual.bilinear_geometry): the first bilinear node's
+    place around the pixel's own cell (``corner``) and the fractions between cell centres give the
+    position inside the cell without any integer division. Beyond the outermost cell centres that
+    geometry is clamped, so positions there are clamped to the middle of the cell."""
+
+    def __init__(self, zone, corner, wx, wy, n_cells):
+        zone = np.asarray(zone)
+        self.n_nodes = n_cells * LATTICE * LATTICE
+        steps = LATTICE - 1
+        # Position inside the own cell (0..1): the first node's column/row offset from the cell (−1, 0
+        # or 1) plus the fraction between centres, from the cell's left/top edge.
+        corner = np.asarray(corner)
+        gx = np.clip((corner % 3 - 0.5) + np.asarray(wx, dtype=np.float64), 0.0, 1.0) * steps
+        gy = np.clip((corner // 3 - 0.5) + np.asarray(wy, dtype=np.float64), 0.0, 1.0) * steps
+        ix = np.minimum(gx.astype(np.intp), steps - 1)
+        iy = np.minimum(gy.astype(np.intp), steps - 1)
+        fx, fy = gx - ix, gy - iy
+        #: The first of each pixel's four lattice nodes (flat index into the cells' lattice values).
+        #: Pixels outside every cell (zone −1) point before the first cell: callers never use them.
+        self.base = zone.astype(np.intp) * (LATTICE * LATTICE) + iy * LATTICE + ix
+        ax, ay = 1.0 - fx, 1.0 - fy
+        self.weights = np.empty((zone.size, 4))
+        for k, (u, v) in enumerate(((ax, ay), (fx, ay), (ax, fy), (fx, fy))):
+            np.multiply(u, v, out=self.weights[:, k])
+
+    def interpolate(self, lattice_values):
+        """Σ weight·value over each pixel's four lattice nodes (``lattice_values``: flat, cells·LATTICE²)."""
+        result = np.zeros(self.base.size)
+        for k, step in enumerate(_NODE_STEPS):
+            # Four gathers: cheaper than building a sparse matrix for a product or two.
+            result += self.weights[:, k] * lattice_values.take(self.base + step, mode='wrap')
+        return result
 
 
 class LatticeSums:
@@ -308,19 +314,21 @@ class LatticeSums:
         self.sums = np.zeros(n_cells * LATTICE * LATTICE)
 
     @staticmethod
-    def block_part(zone, nodes, weights):
-        """(offset, sums) of one block's pixels with a value (zone ≥ 0), over the range of
-        lattice nodes of the cells they fall in."""
-        inside = np.asarray(zone) >= 0
+    def block_part(zone, lattice):
+        """(offset, sums) of one block's pixels with a value (``zone`` ≥ 0; ``lattice``: their
+        LatticeWeights), over the lattice nodes of the range of cells they fall in."""
+        zone = np.asarray(zone)
+        inside = zone >= 0
         if not inside.any():
             return 0, np.zeros(0)
-        nodes, weights = nodes[inside], weights[inside]
-        first = int(nodes[:, 0].min())
-        first -= first % (LATTICE * LATTICE)
-        size = int(nodes.max()) + 1 - first
+        first = int(np.where(inside, zone, np.iinfo(zone.dtype).max).min()) * LATTICE * LATTICE
+        size = (int(zone.max()) + 1) * LATTICE * LATTICE - first
+        # Pixels without a value go to an extra bin that is dropped.
+        base = np.where(inside, lattice.base - first, size)
         part = np.zeros(size)
-        for k in range(4):
-            part += np.bincount(nodes[:, k] - first, weights=weights[:, k], minlength=size)
+        for k, step in enumerate(_NODE_STEPS):
+            bins = np.minimum(base + step, size) if step else base
+            part += np.bincount(bins, weights=lattice.weights[:, k], minlength=size + 1)[:size]
         return first, part
 
     def add_part(self, offset, part):

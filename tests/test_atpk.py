@@ -46,12 +46,12 @@ def spread_with_remainder(kind, fcol, frow, shape, cell_means, valid, aspect):
         spread = bilinear.interpolate(np.nan_to_num(residual), valid)
         spread_sums = sums.zonal_sum_of_interpolated(residual)
     else:
-        nodes, weights = atpk.lattice_nodes(zone, node0, wx, wy, shape[1])
+        lattice = atpk.LatticeWeights(zone, corner, wx, wy, n_cells)
         sums = atpk.LatticeSums(n_cells)
-        sums.add_part(*atpk.LatticeSums.block_part(has_value, nodes, weights))
+        sums.add_part(*atpk.LatticeSums.block_part(has_value, lattice))
         covariance = atpk.fit_point_covariance(residual.reshape(shape), float(np.median(aspect)))
         field = atpk.AtpkField(residual, valid, shape, aspect, covariance)
-        spread = field.at_pixels(nodes, weights)
+        spread = field.at_pixels(lattice)
         spread_sums = field.zonal_sums(sums)
     _, counts = zonal_sums(has_value, np.ones(zone.size), n_cells)
     with np.errstate(invalid='ignore', divide='ignore'):
@@ -161,7 +161,8 @@ def test_atpk_residual_in_the_pipeline_keeps_cell_means_whatever_the_blocks(colo
     assert np.array_equal(np.isfinite(runs['whole']), np.isfinite(runs['blocks']))
     assert np.nanmax(np.abs(runs['whole'] - runs['blocks'])) < 1e-6
     assert np.nanmax(np.abs(runs['whole'] - runs['threads'])) < 1e-6
-    bilinear = downscale(scene_inputs(colorado_scene), str(tmp_path / 'bilinear.tif'), DownscaleOptions(sun=sun))
+    bilinear = downscale(scene_inputs(colorado_scene), str(tmp_path / 'bilinear.tif'),
+                         DownscaleOptions(residual='bilinear', sun=sun))
     # The spread changes the map inside the cells, not the cell means.
     assert np.nanmax(np.abs(read(tmp_path / 'bilinear.tif') - runs['whole'])) > 1e-3
     np.testing.assert_allclose(bilinear.coarse.downscaled_mean, downscale(

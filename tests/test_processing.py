@@ -61,9 +61,11 @@ def test_downscale_runs_with_diagnostics_report_and_sidecar_style(qgis_app, terr
 def test_residual_parameter_reaches_the_core(qgis_app, terrain_scene, tmp_path):
     import processing
     from osgeo import gdal
-    result = processing.run(ALG, downscale_parameters(terrain_scene, tmp_path / 'sm.tif', RESIDUAL=1))
+    from soil_moisture_downscaling.core.downscaling import RESIDUAL_SPREADS, DownscaleOptions
+    other = 1 - RESIDUAL_SPREADS.index(DownscaleOptions().residual)
+    result = processing.run(ALG, downscale_parameters(terrain_scene, tmp_path / 'sm.tif', RESIDUAL=other))
     assert result['CONSISTENCY_MAX_ERROR'] < 1e-4
-    assert gdal.Open(str(tmp_path / 'sm.tif')).GetMetadataItem('RESIDUAL_SPREAD') == 'atpk'
+    assert gdal.Open(str(tmp_path / 'sm.tif')).GetMetadataItem('RESIDUAL_SPREAD') == RESIDUAL_SPREADS[other]
 
 
 def test_correct_lst_runs(qgis_app, terrain_scene, tmp_path):

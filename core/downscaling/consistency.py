@@ -84,16 +84,16 @@ class AtpkResidualStep(ResidualStep):
         self.field = None
         return atpk.LatticeSums(self.targets.values.size)
 
-    def _nodes(self, block):
-        """The block's lattice nodes and weights (cached with the block)."""
+    def _lattice(self, block):
+        """The block's LatticeWeights (cached with the block)."""
         if 'atpk' not in block.cache:
             g = block.geometry
-            block.cache['atpk'] = atpk.lattice_nodes(block.zone, g['node0'], g['wx'], g['wy'],
-                                                     self.scene.coarse_shape[1])
+            block.cache['atpk'] = atpk.LatticeWeights(block.zone, g['corner'], g['wx'], g['wy'],
+                                                      self.targets.values.size)
         return block.cache['atpk']
 
     def block_part(self, block, zone):
-        return atpk.LatticeSums.block_part(zone, *self._nodes(block))
+        return atpk.LatticeSums.block_part(zone, self._lattice(block))
 
     def _zonal_sum_of_spread(self):
         shape = self.scene.coarse_shape
@@ -113,7 +113,7 @@ class AtpkResidualStep(ResidualStep):
     def _spread_at(self, block):
         if self.field is None:
             return np.zeros(block.zone.size)
-        return self.field.at_pixels(*self._nodes(block))
+        return self.field.at_pixels(self._lattice(block))
 
 
 def residual_step(scene, targets, cells, options):

@@ -53,7 +53,8 @@ class Method(enum.IntEnum):
 #: Forms of the linking model θ = f(LST*, NDVI[, z]) (core.linking.term_indices).
 MODELS = ('linear', 'quadratic')
 #: How the coarse residual is spread to the pixels before the per-cell remainder (METHOD.md §6):
-#: 'bilinear' between cell centres, or 'atpk', area-to-point kriging (core/atpk.py).
+#: 'bilinear' between cell centres, or 'atpk', area-to-point kriging (core/atpk.py; the default: on the
+#: 50 twin scenes of the accuracy benchmark it is more accurate on every DEM, docs/BENCHMARKS.md).
 RESIDUAL_SPREADS = ('bilinear', 'atpk')
 #: Threads used when DownscaleOptions.threads is 0 (each one holds a block of its own).
 MAX_AUTO_THREADS = 4
@@ -95,7 +96,7 @@ class DownscaleOptions:
     keep_geometry: str = 'auto'
     #: How the coarse residual r_c (m³/m³) is spread to the pixels before the per-cell remainder
     #: makes every cell mean exact, one of RESIDUAL_SPREADS (value-consistent methods only).
-    residual: str = 'bilinear'
+    residual: str = 'atpk'
     #: DISPATCH's SEE(θ) model for ∂θ/∂SEE, one of core.dispatch.SEE_MODELS ('nonlinear': SEE =
     #: (1 − cos(πθ/θp))/2, Merlin et al. 2012, 2013; 'linear': SEE = θ/θp, Merlin et al. 2008).
     see_model: str = 'nonlinear'

@@ -26,7 +26,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     NOISE_FILTER = 'NOISE_FILTER'
     RESIDUAL = 'RESIDUAL'
     #: Labels of the RESIDUAL options, in the order of core.downscaling.RESIDUAL_SPREADS.
-    RESIDUAL_LABELS = ('Bilinear spread between cell centres', 'Area-to-point kriging (ATPK)')
+    RESIDUAL_LABELS = ('Bilinear spread between cell centres', 'Area-to-point kriging (ATPK, default)')
     OUTPUT = 'OUTPUT'
     DIAGNOSTICS = 'DIAGNOSTICS'
     REPORT = 'REPORT'
@@ -135,8 +135,9 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
             self.RESIDUAL_LABELS), defaultValue=RESIDUAL_SPREADS.index(DownscaleOptions.residual)),
                            'How the coarse residual (coarse value minus the mean of the fine model, m³/m³) is spread '
                            'to the pixels before the per-cell remainder makes every cell mean exact: bilinearly '
-                           'between cell centres, or by area-to-point kriging (Kyriakidis 2004) with a point-support '
-                           'covariance fitted to the coarse residuals. Methods with a residual step only (0, 2, 4, 5).',
+                           'between cell centres, or by area-to-point kriging (Kyriakidis 2004; default) with a '
+                           'point-support covariance fitted to the coarse residuals. Methods with a residual step '
+                           'only (0, 2, 4, 5).',
                            advanced=True)
 
     def method_options(self, parameters, context, sun):
