@@ -24,8 +24,10 @@ semivariogram of the coarse residuals, the range on a grid of candidates. n0, an
 fitted so that it does not distort the range, but the kriging treats the data as exact: as a
 nugget in the kriging system it would smooth the residual, and the per-cell remainder would
 add the difference back as a constant per cell. On the 50 twin scenes of the accuracy
-benchmark that was worse (mean ubRMSE / bilinear interpolation 0.759) than exact data (0.755)
-and than the bilinear spread (0.764); see docs/BENCHMARKS.md for the final table.
+benchmark (one run with a 9 × 9 lattice, each run scored on its own pixels) that was worse (mean
+ubRMSE / bilinear interpolation 0.759) than exact data (0.755) and than the bilinear spread
+(0.764). On the ten Rocky Mountain NP scenes a 5 × 5 lattice was as good as 9 × 9, a 3 × 3
+neighbourhood 0.7 % worse than 5 × 5 and 7 × 7 0.1 % better. docs/BENCHMARKS.md has the final table.
 """
 from dataclasses import dataclass
 
