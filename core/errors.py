@@ -16,3 +16,8 @@ class EmptySceneError(InputError):
 
 class Cancelled(RuntimeError):
     """The user cancelled the run; nothing was written."""
+
+
+class OutputError(RuntimeError):
+    """An output that cannot be written (read-only folder, disk full, unsupported format, ...);
+    the message names the file and what to do. Nothing of the run is left behind."""

@@ -29,6 +29,7 @@ from datetime import date
 import numpy as np
 
 from .errors import InputError
+from .progress import WARNING_PREFIX
 
 INCH_M = 0.0254
 #: Soil moisture values above this (as m³/m³) are taken to be percent.
@@ -140,8 +141,12 @@ class InsituData:
 _MISSING = {'', 'na', 'nan', 'null', 'none', '-', '--', 'n/a', '#n/a', '-9999', '-9999.0', '-99.9'}
 
 
-def parse_number(text):
-    """float from a cell; NaN for empty, NA, -9999 and the like."""
+_DECIMAL_COMMA = re.compile(r'^[+-]?\d*,\d+$')
+
+
+def parse_number(text, decimal_comma=False):
+    """float from a cell; NaN for empty, NA, -9999 and the like (and for text that is no number).
+    With ``decimal_comma``, '0,25' is 0.25."""
     if text is None:
         return float('nan')
     if isinstance(text, (int, float)):
@@ -149,10 +154,17 @@ def parse_number(text):
     text = str(text).strip()
     if text.lower() in _MISSING:
         return float('nan')
+    if decimal_comma and _DECIMAL_COMMA.match(text):
+        text = text.replace(',', '.')
     try:
         return float(text)
     except ValueError:
         return float('nan')
+
+
+def is_missing(text):
+    """Whether a cell says "no value" (empty, NA, -9999, ...) rather than holding unreadable text."""
+    return text is None or str(text).strip().lower() in _MISSING
 
 
 _ISO = re.compile(r'^(\d{4})[-/](\d{1,2})[-/](\d{1,2})'
@@ -161,11 +173,11 @@ _US = re.compile(r'^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::\d{2}
 _COMPACT = re.compile(r'^(\d{4})(\d{2})(\d{2})(?:[ T]?(\d{2}):?(\d{2}))?$')
 
 
-def parse_timestamp(text):
-    """(datetime.date, 'HH:MM' or '') from 'YYYY-MM-DD[ HH:MM[:SS]]', 'YYYY/MM/DD HH:MM', 'M/D/YYYY' or 'YYYYMMDD';
-    None when the text is not a date."""
+def parse_timestamp(text, day_first=False):
+    """(datetime.date, 'HH:MM' or '') from 'YYYY-MM-DD[ HH:MM[:SS]]', 'YYYY/MM/DD HH:MM', 'M/D/YYYY' (or
+    'D/M/YYYY' with ``day_first``) or 'YYYYMMDD'; None when the text is not a date."""
     text = str(text).strip()
-    for pattern, order in ((_ISO, (1, 2, 3)), (_US, (3, 1, 2)), (_COMPACT, (1, 2, 3))):
+    for pattern, order in ((_ISO, (1, 2, 3)), (_US, (3, 2, 1) if day_first else (3, 1, 2)), (_COMPACT, (1, 2, 3))):
         match = pattern.match(text)
         if match:
             year, month, day = (int(match.group(i)) for i in order)
@@ -178,6 +190,27 @@ def parse_timestamp(text):
                 return day_value, '{:02d}:{}'.format(int(hour), minute)
             return day_value, ''
     return None
+
+
+def slash_date_order(texts, kept, name):
+    """Whether the d/d/yyyy dates of a file are day first (True) or month first (False), from a day above
+    12 in one of the places; InputError when the file mixes both orders, or when a kept row (``kept``:
+    one bool per text) holds such a date and no date tells the order."""
+    pairs = [(int(m.group(1)), int(m.group(2)), text, keep) for text, keep in zip(texts, kept)
+             for m in [_US.match(str(text).strip())] if m]
+    day_first = next((text for a, b, text, _ in pairs if a > 12), None)
+    month_first = next((text for a, b, text, _ in pairs if b > 12), None)
+    if day_first and month_first:
+        raise InputError('{}: the dates mix the orders day/month/year ({}) and month/day/year ({}); write them as '
+                         'YYYY-MM-DD.'.format(name, day_first, month_first))
+    if day_first or month_first:
+        return bool(day_first)
+    ambiguous = next((text for a, b, text, keep in pairs if keep and a != b), None)
+    if ambiguous:
+        raise InputError('{}: the dates are ambiguous, as in {} the day and the month could be either way round (no '
+                         'date has a day above 12 to tell the order); write them as YYYY-MM-DD.'.format(
+                             name, ambiguous.strip()))
+    return False
 
 
 def normalized_name(header):
@@ -549,26 +582,44 @@ def read_generic_csv(path, percent=False):
                 name, ', '.join(missing), ', '.join(header) or '(none)',
                 '; '.join('{}: {}'.format(q, ', '.join(GENERIC_COLUMNS[q][:5])) for q in missing)))
     ignored = [h for i, h in enumerate(header) if i not in columns.values()]
-    stamps, bad = [], None
-    for row in rows:
-        stamp = parse_timestamp(row[columns['date']]) if len(row) > columns['date'] else None
-        if stamp is None and bad is None:
-            bad = row[columns['date']] if len(row) > columns['date'] else '(empty)'
-        stamps.append(stamp)
-    if bad is not None:
-        raise InputError('{}: cannot read the date {!r} in column "{}" (expected YYYY-MM-DD, YYYY-MM-DD HH:MM or '
-                         'M/D/YYYY).'.format(name, bad, header[columns['date']]))
+    messages = []
 
     def text(quantity):
         index = columns.get(quantity)
         return [row[index].strip() if index is not None and len(row) > index else '' for row in rows]
 
+    numeric = [q for q in columns if q not in ('station', 'date', 'time_of_day', 'flag', 'name', 'network')]
+    example = next((cell for q in numeric for cell in text(q) if _DECIMAL_COMMA.match(cell)), None)
+    if example is not None:
+        messages.append('{}: decimal commas read as decimal points (e.g. "{}" = {}).'.format(
+            name, example, example.replace(',', '.')))
+
     def number(quantity):
-        index = columns.get(quantity)
-        return np.array([parse_number(row[index]) if index is not None and len(row) > index else np.nan
-                         for row in rows])
+        return np.array([parse_number(cell, example is not None) if quantity in columns else np.nan
+                         for cell in text(quantity)])
 
     values = number('soil_moisture')
+    dropped = [cell for cell, value in zip(text('soil_moisture'), values) if not np.isfinite(value)]
+    unreadable = [cell for cell in dropped if not is_missing(cell)]
+    if unreadable:
+        messages.append('{}{}: {} row{} with an unreadable soil moisture value {} dropped (e.g. {!r}).'.format(
+            WARNING_PREFIX, name, len(unreadable), 's' if len(unreadable) > 1 else '',
+            'were' if len(unreadable) > 1 else 'was', unreadable[0]))
+    if len(dropped) > len(unreadable):
+        empty = len(dropped) - len(unreadable)
+        messages.append('{}{}: {} empty or missing soil moisture value{} (empty, NA, -9999) {} dropped.'.format(
+            WARNING_PREFIX, name, empty, 's' if empty > 1 else '', 'were' if empty > 1 else 'was'))
+    dates = text('date')
+    day_first = slash_date_order(dates, np.isfinite(values), name)
+    if day_first:
+        messages.append('{}: dates read as day/month/year (e.g. {} = {}).'.format(
+            name, next(d for d in dates if _US.match(d)),
+            parse_timestamp(next(d for d in dates if _US.match(d)), True)[0].isoformat()))
+    stamps = [parse_timestamp(d, day_first) if d else None for d in dates]
+    bad = next((d or '(empty)' for d, stamp in zip(dates, stamps) if stamp is None), None)
+    if bad is not None:
+        raise InputError('{}: cannot read the date {!r} in column "{}" (expected YYYY-MM-DD, YYYY-MM-DD HH:MM, '
+                         'D/M/YYYY or M/D/YYYY).'.format(name, bad, header[columns['date']]))
     unit_name = normalized_name(header[columns['soil_moisture']])
     if percent or 'percent' in unit_name or 'pct' in unit_name.split():
         values = values / 100.0
@@ -599,8 +650,8 @@ def read_generic_csv(path, percent=False):
         soil_moisture=values[index], flag=[flags[i] for i in index] if flags is not None else None,
         swe_mm=number('swe_mm')[index], snow_depth_mm=number('snow_depth_mm')[index],
         air_temp_c=number('air_temp_c')[index], soil_temp_c=number('soil_temp_c')[index])
-    messages = ['{}: generic CSV, {} station(s), {} soil moisture values; columns used: {}.'.format(
-        name, len(stations), len(table), ', '.join('{} ← "{}"'.format(q, header[i]) for q, i in columns.items()))]
+    messages.insert(0, '{}: generic CSV, {} station(s), {} soil moisture values; columns used: {}.'.format(
+        name, len(stations), len(table), ', '.join('{} ← "{}"'.format(q, header[i]) for q, i in columns.items())))
     if ignored:
         messages.append('{}: columns not used: {}.'.format(name, ', '.join(ignored)))
     if not np.isfinite(depth).any():
@@ -636,15 +687,54 @@ def read_insitu(path, fmt='auto', percent=False):
 
 
 def merge(datasets):
-    """One InsituData from several (stations by id: the first with a position wins)."""
+    """One InsituData from several (stations by id: the first with a position wins); repeated records
+    are dropped and conflicting ones reported (:func:`drop_duplicates`)."""
     stations, messages = {}, []
     for data in datasets:
         messages.extend(data.messages)
         for key, station in data.stations.items():
             if key not in stations or (not stations[key].has_position and station.has_position):
                 stations[key] = station
-    return InsituData(stations, concatenate([d.table for d in datasets]), messages,
-                      '+'.join(sorted({d.source_format for d in datasets})))
+    table, notes = drop_duplicates(concatenate([d.table for d in datasets]))
+    return InsituData(stations, table, messages + notes, '+'.join(sorted({d.source_format for d in datasets})))
+
+
+def drop_duplicates(table):
+    """The table without repeated records (same station, date, time, depth and value; e.g. a file given
+    twice), and warnings counting them and the conflicting records (same station, date, time and depth
+    with another value), which are kept: two sensors at one depth are legitimate, and the validation
+    averages them."""
+    if len(table) < 2:
+        return table, []
+    station = np.unique(table.station.astype(str), return_inverse=True)[1]
+    time = np.unique(table.time.astype(str), return_inverse=True)[1]
+    depth = np.nan_to_num(table.depth_m, nan=-1.0)
+    day = table.date.astype('int64')
+    order = np.lexsort((table.soil_moisture, depth, time, day, station))
+    keys = np.column_stack([station, day, time, depth])[order]
+    same_key = np.all(keys[1:] == keys[:-1], axis=1)
+    values = table.soil_moisture[order]
+    repeated = same_key & (values[1:] == values[:-1])
+    conflicting = same_key & ~repeated
+    notes = []
+
+    def example(flags):
+        i = order[1:][flags][0]
+        time_text = ' {}'.format(table.time[i]) if table.time[i] else ''
+        return '{} {}{} at {:g} m'.format(table.station[i], str(table.date[i]), time_text, table.depth_m[i])
+    if repeated.any():
+        notes.append('{}{} duplicate record{} (same station, date, time, depth and value) dropped, e.g. {}.'.format(
+            WARNING_PREFIX, int(repeated.sum()), 's' if repeated.sum() > 1 else '', example(repeated)))
+    if conflicting.any():
+        notes.append('{}{} conflicting record{} (same station, date, time and depth, another value) kept, e.g. {} '
+                     '({:g} and {:g}); the validation averages them, so check the files if they should not '
+                     'differ.'.format(WARNING_PREFIX, int(conflicting.sum()), 's' if conflicting.sum() > 1 else '',
+                                      example(conflicting), values[:-1][conflicting][0], values[1:][conflicting][0]))
+    if not repeated.any():
+        return table, notes
+    drop = np.zeros(len(table), dtype=bool)
+    drop[order[1:][repeated]] = True
+    return table.subset(~drop), notes
 
 
 def station_id_candidates(station_id):

@@ -6,17 +6,18 @@ shorter stacks are filled date by date spatially. A mask (1 = filled) can be wri
 """
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import scratch
 from .alignment import align_to_grid
 from .dates import band_dates, stack_metadata
 from .errors import InputError
 from .gap_filling import SpatialLstFiller, TemporalLstFiller, write_annual_cycle
 from .downscaling.inputs import check_fine_grid
 from .downscaling.scene import FineScene
+from .outputs_commit import OutputCommit
 from .progress import Progress
 from .raster_io import GTIFF_OPTIONS, RasterSource, RasterWriter
 from .series import long_enough_for_cycle
@@ -54,7 +55,7 @@ def fill_lst_gaps(lst_path, output_path, ndvi=None, dem=None, sun=None, dates=No
             raise InputError('The LST stack does not say the date of each band: give the dates (one per band).')
     if dates is not None and len(dates) != band_count:
         raise InputError('{} dates were given for an LST stack of {} bands.'.format(len(dates), band_count))
-    workdir = tempfile.mkdtemp(prefix='smfill_')
+    workdir = scratch.work_folder('fill')
     terrain = None
     try:
         ndvi_source = None
@@ -75,10 +76,13 @@ def fill_lst_gaps(lst_path, output_path, ndvi=None, dem=None, sun=None, dates=No
         log('Filling LST gaps with the {}.'.format(method))
         metadata, band_metadata, descriptions = (stack_metadata(dates) if dates else ({}, None, None))
         n_filled = n_left = 0
-        with RasterWriter(output_path, grid, band_count, descriptions=descriptions, metadata=metadata,
-                          band_metadata=band_metadata, options=GTIFF_OPTIONS) as writer:
+        # The filled LST and its mask appear together or not at all.
+        with OutputCommit() as outputs, RasterWriter(output_path, grid, band_count, descriptions=descriptions,
+                                                     metadata=metadata, band_metadata=band_metadata,
+                                                     options=GTIFF_OPTIONS, outputs=outputs) as writer:
             mask_writer = RasterWriter(mask_path, grid, band_count, data_type=1, nodata=255,
-                                       descriptions=descriptions, options=GTIFF_OPTIONS) if mask_path else None
+                                       descriptions=descriptions, options=GTIFF_OPTIONS,
+                                       outputs=outputs) if mask_path else None
             try:
                 for band in range(1, band_count + 1):
                     band_progress = progress.sub(0.2 + 0.8 * (band - 1) / band_count, 0.2 + 0.8 * band / band_count)
@@ -106,6 +110,7 @@ def fill_lst_gaps(lst_path, output_path, ndvi=None, dem=None, sun=None, dates=No
                 if mask_writer is not None:
                     mask_writer.commit()
                 writer.commit()
+                outputs.commit()
             finally:
                 if mask_writer is not None and not mask_writer.committed:
                     mask_writer.abort()

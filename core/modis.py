@@ -1,9 +1,12 @@
-"""MODIS land surface temperature (MOD11/MYD11) and vegetation index (MOD13/MYD13) tiles.
+"""MODIS / VIIRS land surface temperature and vegetation index: tiles and exports into one dated stack.
 
-Reads HDF4-EOS tiles with GDAL, applies each product's documented scale
-factor, fill value, valid range and quality flags, mosaics the tiles of a
-date, stacks the dates (one band per date, core/dates.py convention) and
-optionally warps the stack onto a target grid. No QGIS import.
+Reads MODIS HDF4-EOS tiles (MOD11/MYD11, MOD13/MYD13) here, VIIRS HDF-EOS5
+tiles (VNP21/VJ121/VJ221, VNP13/VJ113/VJ213) in core/viirs.py and AppEEARS /
+Earth Engine GeoTIFF exports in core/exports.py; all become granules of the
+shared product table (core/land_products.py) and go through one path here:
+scaling and quality flags, mosaicking of the tiles of a date, stacking of the
+dates (one band per date, core/dates.py convention) and optionally a warp
+onto a target grid. No QGIS import.
 
 Units: LST in kelvin, view time in local solar hours, NDVI/EVI dimensionless.
 Documented conventions used here (MOD11 C6.1 user guide, Wan 2013/2019;
@@ -20,52 +23,38 @@ MOD13 C6.1 user guide, Didan 2015/2019):
 """
 import math
 import os
-import re
 import shutil
-import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Optional
 
 import numpy as np
 from osgeo import gdal, osr
 
+from . import exports, viirs
 from .alignment import choose_resampling, coarse_window_over
 from .dates import stack_metadata
 from .errors import InputError
 from .progress import Progress
 from .raster_io import (OUTPUT_NODATA, SCRATCH_OPTIONS, GridSpec, RasterReader, RasterSource, RasterWriter, Window,
-                        crs_label, row_windows, spatial_reference)
+                        crs_label, damaged_file_error, row_windows, spatial_reference)
+from .scratch import work_folder
+
+# The product table, scalings and quality rules are shared with VIIRS and the exports (core/land_products.py);
+# the names are re-exported here for existing callers.
+from .land_products import (  # noqa: F401
+    EXAMPLE_NAMES, LST_DN, LST_FILL_DN, LST_QA_GOOD, LST_QA_OTHER, LST_SCALE_K, LST_VALID_DN, MODIS_NAME, PRODUCTS,
+    QUALITY_GOOD, QUALITY_GOOD_AND_OTHER, QUALITY_NONE, RELIABILITY_GOOD, RELIABILITY_MARGINAL, VARIABLE_CHOICES,
+    VI_DN, VI_FILL_DN, VI_SCALE, VI_VALID_DN, VIEW_TIME_DN, VIEW_TIME_FILL_DN, VIEW_TIME_SCALE_H, VIEW_TIME_VALID_DN,
+    LandGranule, LandProduct, LayerRef, ModisGranule, ModisProduct, Scaling, date_from_year_doy, lst_kelvin,
+    lst_quality_mask, parse_modis_name, parse_product_name, reliability_mask, resolve_variable, vegetation_index,
+    view_time_hours)
 
 gdal.UseExceptions()
 
-# -- documented scaling and quality conventions ------------------------------------------------
-#: LST [K] = DN × LST_SCALE_K.
-LST_SCALE_K = 0.02
-LST_FILL_DN = 0
-LST_VALID_DN = (7500, 65535)
-#: Mandatory QA (bits 0-1 of QC_Day).
-LST_QA_GOOD = 0
-LST_QA_OTHER = 1
-#: Local solar time [h] = DN × VIEW_TIME_SCALE_H.
-VIEW_TIME_SCALE_H = 0.1
-VIEW_TIME_FILL_DN = 255
-VIEW_TIME_VALID_DN = (0, 240)
-#: NDVI/EVI = DN × VI_SCALE (i.e. DN / 10000).
-VI_SCALE = 0.0001
-VI_FILL_DN = -3000
-VI_VALID_DN = (-2000, 10000)
-#: Pixel reliability ranks of MOD13.
-RELIABILITY_GOOD = 0
-RELIABILITY_MARGINAL = 1
 
-#: Quality levels of the import: index of the QUALITY enum of the algorithm.
-QUALITY_GOOD = 0
-QUALITY_GOOD_AND_OTHER = 1
-
-#: Variable choices: index of the PRODUCT_VARIABLE enum of the algorithm.
-VARIABLE_CHOICES = ('auto', 'LST', 'NDVI', 'EVI')
+_EXAMPLE_NAME = 'MOD11A1.A2021227.h11v05.061.2021228105320.hdf'
 
 # Band-interleaved scratch mosaic: with pixel interleaving, writing one band of a block materialises
 # the block's other bands as 0 instead of nodata, and dates without a tile there would read back as 0.
@@ -77,131 +66,6 @@ _SAME_VALUE_RTOL = 1e-6
 _SAME_VALUE_ATOL = 1e-6
 
 
-@dataclass(frozen=True)
-class ModisProduct:
-    """One MODIS product: its family, its fields and its compositing period."""
-    short_name: str
-    family: str               # 'LST' or 'VI'
-    description: str
-    variables: tuple          # ((variable, field name), ...); the first is the default
-    quality_field: str
-    view_time_field: Optional[str]
-    period: str               # 'daily', '8-day', '16-day', 'monthly'
-    doi: str
-
-    def field_for(self, variable):
-        return dict(self.variables).get(variable)
-
-    @property
-    def default_variable(self):
-        return self.variables[0][0]
-
-
-def _lst_product(name, satellite, period, doi_name):
-    return ModisProduct(name, 'LST', 'MODIS/{} land surface temperature, {} 1 km'.format(satellite, period),
-                        (('LST', 'LST_Day_1km'),), 'QC_Day', 'Day_view_time', period,
-                        '10.5067/MODIS/{}.061'.format(doi_name))
-
-
-def _vi_product(name, satellite, period, prefix):
-    return ModisProduct(name, 'VI', 'MODIS/{} vegetation indices, {} ({})'.format(satellite, period, prefix),
-                        (('NDVI', prefix + ' NDVI'), ('EVI', prefix + ' EVI')), prefix + ' pixel reliability', None,
-                        period, '10.5067/MODIS/{}.061'.format(name))
-
-
-#: Supported products by short name (the file-name prefix and the SHORTNAME metadata item).
-PRODUCTS = OrderedDict((p.short_name, p) for p in (
-    _lst_product('MOD11A1', 'Terra', 'daily', 'MOD11A1'),
-    _lst_product('MYD11A1', 'Aqua', 'daily', 'MYD11A1'),
-    _lst_product('MOD11A2', 'Terra', '8-day', 'MOD11A2'),
-    _lst_product('MYD11A2', 'Aqua', '8-day', 'MYD11A2'),
-    _vi_product('MOD13A2', 'Terra', '16-day', '1 km 16 days'),
-    _vi_product('MYD13A2', 'Aqua', '16-day', '1 km 16 days'),
-    _vi_product('MOD13A3', 'Terra', 'monthly', '1 km monthly'),
-    _vi_product('MYD13A3', 'Aqua', 'monthly', '1 km monthly'),
-    _vi_product('MOD13Q1', 'Terra', '16-day', '250m 16 days'),
-    _vi_product('MYD13Q1', 'Aqua', '16-day', '250m 16 days'),
-))
-
-#: MOD11A1.A2021227.h11v05.061.2021228105320.hdf → product, year, day of year, tile, collection.
-MODIS_NAME = re.compile(r'^(?P<product>M[OY]D\d\d[A-Z]\d)\.A(?P<year>\d{4})(?P<doy>\d{3})\.'
-                        r'(?P<tile>h\d\dv\d\d)\.(?P<collection>\d{3})\.', re.IGNORECASE)
-
-_EXAMPLE_NAME = 'MOD11A1.A2021227.h11v05.061.2021228105320.hdf'
-
-
-# -- pure scaling and quality functions --------------------------------------------------------
-def lst_quality_mask(qc, accept_other_quality=False):
-    """True where QC_Day's mandatory QA (bits 0-1) is good (0), or also "other quality" (1) if accepted."""
-    mandatory = np.asarray(qc).astype(np.int64) & 0b11
-    if accept_other_quality:
-        return mandatory <= LST_QA_OTHER
-    return mandatory == LST_QA_GOOD
-
-
-def lst_kelvin(dn, qc, accept_other_quality=False):
-    """LST in kelvin (float64, NaN = nodata) from LST_Day_1km DNs and QC_Day.
-
-    LST = DN × 0.02 K where DN is not the fill value (0), lies in the valid
-    range 7500–65535 and the QC passes :func:`lst_quality_mask`.
-    """
-    dn = np.asarray(dn).astype(np.float64)
-    keep = ((dn != LST_FILL_DN) & (dn >= LST_VALID_DN[0]) & (dn <= LST_VALID_DN[1])
-            & lst_quality_mask(qc, accept_other_quality))
-    return np.where(keep, dn * LST_SCALE_K, np.nan)
-
-
-def view_time_hours(dn, keep=None):
-    """Local solar time of the observation in hours (DN × 0.1; fill 255 and DN > 240 → NaN).
-
-    ``keep`` (bool array) masks further, e.g. where the LST itself was rejected.
-    """
-    dn = np.asarray(dn).astype(np.float64)
-    valid = (dn != VIEW_TIME_FILL_DN) & (dn >= VIEW_TIME_VALID_DN[0]) & (dn <= VIEW_TIME_VALID_DN[1])
-    if keep is not None:
-        valid &= keep
-    return np.where(valid, dn * VIEW_TIME_SCALE_H, np.nan)
-
-
-def reliability_mask(reliability, accept_marginal=False):
-    """True where MOD13 pixel reliability is 0 (good), or also 1 (marginal) if accepted.
-
-    GDAL may read the int8 band as unsigned (fill -1 → 255); that is never kept.
-    """
-    rank = np.asarray(reliability).astype(np.int64)
-    if accept_marginal:
-        return (rank == RELIABILITY_GOOD) | (rank == RELIABILITY_MARGINAL)
-    return rank == RELIABILITY_GOOD
-
-
-def vegetation_index(dn, reliability, accept_marginal=False):
-    """NDVI or EVI (float64, NaN = nodata) = DN / 10000 where DN is not fill (-3000), lies in
-    -2000–10000 and the pixel reliability passes :func:`reliability_mask`."""
-    dn = np.asarray(dn).astype(np.float64)
-    keep = ((dn != VI_FILL_DN) & (dn >= VI_VALID_DN[0]) & (dn <= VI_VALID_DN[1])
-            & reliability_mask(reliability, accept_marginal))
-    return np.where(keep, dn * VI_SCALE, np.nan)
-
-
-def date_from_year_doy(year, day_of_year):
-    """date from a year and a day of the year (1 = 1 January), as in the AYYYYDDD of MODIS names."""
-    if not 1 <= int(day_of_year) <= 366:
-        raise ValueError('day of year out of range: {}'.format(day_of_year))
-    return date(int(year), 1, 1) + timedelta(days=int(day_of_year) - 1)
-
-
-def parse_modis_name(path):
-    """(short name, date, tile, collection) from a MODIS file name, or None if it is not one."""
-    match = MODIS_NAME.match(os.path.basename(str(path)))
-    if not match:
-        return None
-    try:
-        acquired = date_from_year_doy(match.group('year'), match.group('doy'))
-    except ValueError:
-        return None
-    return match.group('product').upper(), acquired, match.group('tile').lower(), match.group('collection')
-
-
 def subdataset_field(subdataset_name):
     """The field of an HDF4-EOS subdataset name.
 
@@ -210,32 +74,12 @@ def subdataset_field(subdataset_name):
     return subdataset_name.rsplit(':', 1)[-1].strip().strip('"')
 
 
-# -- granules -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ModisGranule:
-    """One MODIS tile file: product, date, tile and the GDAL names of the subdatasets used.
-
-    ``subdatasets`` maps 'value', 'quality' and (LST) 'view_time' to GDAL data
-    source strings; ``grid`` is the native sinusoidal grid of the value field.
-    """
-    path: str
-    product: ModisProduct
-    variable: str
-    acquired: date
-    tile: str
-    subdatasets: dict = field(hash=False, compare=False)
-    grid: GridSpec = None
-
-    @property
-    def label(self):
-        return os.path.basename(self.path)
-
-
 def _not_modis(path, reason):
-    return InputError('{} is not a MODIS HDF4-EOS tile ({}). Give MODIS LST (MOD11A1, MYD11A1, MOD11A2, MYD11A2) or '
-                      'vegetation index (MOD13A2, MOD13A3, MOD13Q1 and the MYD13 equivalents) .hdf files as '
-                      'downloaded from NASA LP DAAC, named like {}.'.format(os.path.basename(str(path)), reason,
-                                                                           _EXAMPLE_NAME))
+    return InputError('{} is not a MODIS or VIIRS tile or export ({}). Give MODIS LST (MOD11A1, MYD11A1, MOD11A2, '
+                      'MYD11A2) or vegetation index (MOD13A2, MOD13A3, MOD13Q1, MYD13...) .hdf files, VIIRS LST '
+                      '(VNP21A1D, VJ121A1D, VJ221A1D) or vegetation index (VNP13A1, VJ113A1, VJ213A1) .h5 files as '
+                      'downloaded from NASA LP DAAC, named like {}, or GeoTIFFs exported by AppEEARS or Earth '
+                      'Engine.'.format(os.path.basename(str(path)), reason, EXAMPLE_NAMES))
 
 
 def _metadata_items(dataset):
@@ -243,18 +87,41 @@ def _metadata_items(dataset):
     return {key.upper(): value for key, value in metadata.items()}
 
 
-def resolve_variable(product, variable, path):
-    """The variable to read from a product ('auto' → the product's default), or InputError."""
-    if variable in (None, '', 'auto'):
-        return product.default_variable
-    if product.field_for(variable) is None:
-        offered = ', '.join(name for name, _ in product.variables)
-        family = 'land surface temperature' if product.family == 'LST' else 'vegetation index'
-        wanted = ('MOD11/MYD11 LST' if variable == 'LST' else 'MOD13/MYD13 vegetation index')
-        raise InputError('{} is a {} {} file, but {} was requested. Give {} files for {}, or choose {} as the '
-                         'product variable.'.format(os.path.basename(path), product.short_name, family, variable,
-                                                    wanted, variable, offered))
-    return variable
+def file_driver(path):
+    """The GDAL driver that opens a file ('HDF4', 'HDF4Image', 'HDF5', 'GTiff', ...), or InputError."""
+    path = str(path)
+    if not os.path.isfile(path):
+        raise InputError('The file {} does not exist.'.format(path))
+    try:
+        dataset = gdal.Open(path, gdal.GA_ReadOnly)
+    except RuntimeError as error:
+        raise damaged_file_error(path, error) or _not_modis(path, 'GDAL cannot open it: {}'.format(str(error).strip()))
+    if dataset is None:
+        raise _not_modis(path, 'GDAL cannot open it')
+    return dataset.GetDriver().ShortName
+
+
+def open_granules(paths, variable='auto', quality=QUALITY_GOOD):
+    """Identify MODIS HDF4-EOS tiles, VIIRS HDF-EOS5 tiles and AppEEARS / Earth Engine GeoTIFF exports.
+
+    Returns one granule per tile or exported image; GeoTIFF exports are taken
+    together, so that an AppEEARS quality file given next to its value file is
+    paired with it rather than read as a granule of its own.
+    """
+    granules, tiffs = [], []
+    for path in paths:
+        driver = file_driver(path)
+        if driver.startswith('HDF4'):
+            granules.append(open_granule(path, variable))
+        elif driver.startswith('HDF5'):
+            granules.append(viirs.open_viirs_granule(path, variable))
+        elif driver == 'GTiff':
+            tiffs.append(str(path))
+        else:
+            raise _not_modis(path, 'it is a {} file, not HDF4, HDF5 or GeoTIFF'.format(driver))
+    if tiffs:
+        granules.extend(exports.open_export_granules(tiffs, variable, quality))
+    return granules
 
 
 def open_granule(path, variable='auto'):
@@ -265,17 +132,10 @@ def open_granule(path, variable='auto'):
     they must agree. Raises InputError naming the fix otherwise.
     """
     path = str(path)
-    if not os.path.isfile(path):
-        raise InputError('The MODIS file {} does not exist.'.format(path))
-    try:
-        dataset = gdal.Open(path, gdal.GA_ReadOnly)
-    except RuntimeError as error:
-        raise _not_modis(path, 'GDAL cannot open it: {}'.format(str(error).strip()))
-    if dataset is None:
-        raise _not_modis(path, 'GDAL cannot open it')
-    driver = dataset.GetDriver().ShortName
+    driver = file_driver(path)
     if not driver.startswith('HDF4'):
         raise _not_modis(path, 'it is a {} file, not HDF4'.format(driver))
+    dataset = gdal.Open(path, gdal.GA_ReadOnly)
     metadata = _metadata_items(dataset)
     from_name = parse_modis_name(path)
     meta_product = (metadata.get('SHORTNAME') or '').strip().upper() or None
@@ -288,8 +148,8 @@ def open_granule(path, variable='auto'):
     if short_name is None:
         raise _not_modis(path, 'neither its name nor its metadata names a MODIS product')
     product = PRODUCTS.get(short_name)
-    if product is None:
-        raise InputError('{} is a {} file, which this import does not read. Supported products: {}.'.format(
+    if product is None or product.container != 'HDF4':
+        raise InputError('{} is a {} file, which this import does not read as HDF4. Supported products: {}.'.format(
             os.path.basename(path), short_name, ', '.join(PRODUCTS)))
     variable = resolve_variable(product, variable, path)
 
@@ -324,8 +184,9 @@ def open_granule(path, variable='auto'):
                              os.path.basename(path), product.short_name, ', '.join('"{}"'.format(m) for m in missing),
                              's' if len(missing) > 1 else '',
                              ', '.join('"{}"'.format(a) for a in available) or 'no subdatasets'))
-    subdatasets = {role: available[name] for role, name in wanted.items()}
-    grid = subdataset_grid(subdatasets['value'], path)
+    subdatasets = {role: LayerRef(available[name], 1, product.documented_scaling(name))
+                   for role, name in wanted.items()}
+    grid = subdataset_grid(subdatasets['value'].source, path)
     return ModisGranule(path, product, variable, acquired, tile or '?', subdatasets, grid)
 
 
@@ -351,9 +212,10 @@ def check_single_product(granules):
     if len(by_product) > 1:
         listed = '; '.join('{} ({} file{})'.format(name, len(files), 's' if len(files) > 1 else '')
                            for name, files in by_product.items())
-        raise InputError('The files mix MODIS products: {}. One import makes one stack of one product: import LST '
-                         '(MOD11/MYD11) and vegetation index (MOD13/MYD13) files separately, and Terra (MOD) and Aqua '
-                         '(MYD) files separately (their overpass times differ).'.format(listed))
+        raise InputError('The files mix products: {}. One import makes one stack of one product: import LST '
+                         '(MOD11/MYD11, VNP21/VJ121/VJ221) and vegetation index (MOD13/MYD13, VNP13/VJ113/VJ213) '
+                         'files separately, and each satellite separately (Terra MOD, Aqua MYD, Suomi NPP VNP, '
+                         'NOAA-20 VJ1, NOAA-21 VJ2: their overpass times differ).'.format(listed))
     return granules[0].product
 
 
@@ -368,10 +230,10 @@ def native_union_grid(grids):
     px, py = reference.geotransform[1], reference.geotransform[5]
     for grid in grids[1:]:
         if not grid.same_crs(reference):
-            raise InputError('The MODIS files are not in the same CRS ({} and {}).'.format(
+            raise InputError('The files are not in the same CRS ({} and {}).'.format(
                 crs_label(reference.crs_wkt), crs_label(grid.crs_wkt)))
         if abs(grid.geotransform[1] - px) > 1e-6 * abs(px) or abs(grid.geotransform[5] - py) > 1e-6 * abs(py):
-            raise InputError('The MODIS files have different pixel sizes ({:.3f} m and {:.3f} m): import each '
+            raise InputError('The files have different pixel sizes ({:.3f} m and {:.3f} m): import each '
                              'resolution separately.'.format(abs(px), abs(grid.geotransform[1])))
     xmin = min(g.geotransform[0] for g in grids)
     ymax = max(g.geotransform[3] for g in grids)
@@ -384,7 +246,7 @@ def native_union_grid(grids):
         col = (grid.geotransform[0] - xmin) / px
         row = (grid.geotransform[3] - ymax) / py
         if abs(col - round(col)) > 0.01 or abs(row - round(row)) > 0.01:
-            raise InputError('The MODIS tiles are not on one sinusoidal pixel lattice (offset {:.3f}, {:.3f} px); '
+            raise InputError('The tiles are not on one pixel lattice (offset {:.3f}, {:.3f} px); '
                              'they cannot be mosaicked.'.format(col, row))
         offsets.append((int(round(col)), int(round(row))))
     union = GridSpec(width, height, (xmin, px, 0.0, ymax, 0.0, py), reference.crs_wkt)
@@ -487,7 +349,7 @@ def _no_overlap(area, native):
     lonlat = transform_bounds(native.bounds, native.crs_wkt, _wgs84_wkt())
     where = ('longitude {:.2f} to {:.2f}, latitude {:.2f} to {:.2f}'.format(lonlat[0], lonlat[2], lonlat[1], lonlat[3])
              if lonlat else '{:.0f}, {:.0f} to {:.0f}, {:.0f} m'.format(xmin, ymin, xmax, ymax))
-    return InputError('The {} does not overlap the MODIS tiles given (they cover {}). Choose an extent or reference '
+    return InputError('The {} does not overlap the tiles given (they cover {}). Choose an extent or reference '
                       'grid inside the tiles, or add the tiles that cover your area.'.format(area, where))
 
 
@@ -564,20 +426,19 @@ def group_by_date(granules):
 
 def import_modis(paths, output, variable='auto', quality=QUALITY_GOOD, target=None, view_time_output=None,
                  memory_mb=512.0, progress=None):
-    """Import MODIS HDF4-EOS files into one Float32 GeoTIFF stack (one band per date).
+    """Import MODIS / VIIRS tiles or GeoTIFF exports into one Float32 GeoTIFF stack (one band per date).
 
-    ``variable`` is 'auto', 'LST', 'NDVI' or 'EVI'; ``quality`` QUALITY_GOOD or
-    QUALITY_GOOD_AND_OTHER (LST "other quality" / VI "marginal" also kept);
+    ``variable`` is 'auto', 'LST', 'NDVI' or 'EVI'; ``quality`` QUALITY_GOOD,
+    QUALITY_GOOD_AND_OTHER (LST "other quality" / VI "marginal" also kept) or
+    QUALITY_NONE (no quality screening; for exports without a quality layer);
     ``view_time_output`` (LST only) receives Day_view_time in local solar hours.
     """
     progress = progress or Progress()
     paths = [str(p) for p in paths]
     if not paths:
-        raise InputError('Give at least one MODIS .hdf file.')
-    granules = []
-    for path in paths:
-        progress.check()
-        granules.append(open_granule(path, variable))
+        raise InputError('Give at least one MODIS / VIIRS file or GeoTIFF export.')
+    progress.check()
+    granules = open_granules(paths, variable, quality)
     return import_granules(granules, output, quality, target, view_time_output, memory_mb, progress)
 
 
@@ -587,16 +448,22 @@ def import_granules(granules, output, quality=QUALITY_GOOD, target=None, view_ti
     progress = progress or Progress()
     target = target or TargetGrid()
     if not granules:
-        raise InputError('Give at least one MODIS .hdf file.')
+        raise InputError('Give at least one MODIS / VIIRS file or GeoTIFF export.')
     product = check_single_product(granules)
     variables = {g.variable for g in granules}
     if len(variables) > 1:
         raise InputError('The granules ask for different variables: {}.'.format(', '.join(sorted(variables))))
     variable = granules[0].variable
     if view_time_output and product.view_time_field is None:
-        raise InputError('The view time output exists only for LST products (MOD11/MYD11); {} has no view time. '
-                         'Leave the view time output empty.'.format(product.short_name))
-    accept_lower = quality == QUALITY_GOOD_AND_OTHER
+        raise InputError('The view time output exists only for LST products (MOD11/MYD11, VNP21/VJ121); {} has no '
+                         'view time. Leave the view time output empty.'.format(product.short_name))
+    if view_time_output and any('view_time' not in g.subdatasets for g in granules):
+        missing = ', '.join(g.label for g in granules if 'view_time' not in g.subdatasets)
+        raise InputError('No view time layer was found for {}. Give the view time files (Day_view_time / '
+                         'View_Time) with the exports, or leave the view time output empty.'.format(missing))
+    for granule in granules:
+        for note in granule.notes:
+            progress.info('{}: {}'.format(granule.label, note))
     units = 'K' if variable == 'LST' else '1'
     groups = group_by_date(granules)
     _report_duplicates(groups, progress)
@@ -608,7 +475,7 @@ def import_granules(granules, output, quality=QUALITY_GOOD, target=None, view_ti
     dataset_meta, band_meta, descriptions = stack_metadata(dates)
     dataset_meta.update({
         'MODIS_PRODUCT': product.short_name, 'VARIABLE': variable, 'UNITS': units,
-        'QUALITY': ('good' if not accept_lower else ('good+other' if product.family == 'LST' else 'good+marginal')),
+        'QUALITY': _quality_label(quality, product),
         'SOURCE_FILES': ','.join(sorted({g.label for g in granules})), 'PRODUCT_DOI': product.doi})
     time_meta = dict(dataset_meta, VARIABLE='Day_view_time', UNITS='h (local solar time)')
     progress.info('{} {} ({} file{}, {} date{}: {}); {} kept.'.format(
@@ -618,7 +485,7 @@ def import_granules(granules, output, quality=QUALITY_GOOD, target=None, view_ti
     outputs = [('value', str(output), dataset_meta)]
     if view_time_output:
         outputs.append(('view_time', str(view_time_output), time_meta))
-    workdir = tempfile.mkdtemp(prefix='smd_modis_')
+    workdir = work_folder('modis')
     writers = []
     try:
         # Tiles are mosaicked into uncompressed scratch files (blocks are read back where tiles meet),
@@ -629,7 +496,7 @@ def import_granules(granules, output, quality=QUALITY_GOOD, target=None, view_ti
         finals = [RasterWriter(path, plan.grid, len(dates), gdal.GDT_Float32, OUTPUT_NODATA, descriptions, meta,
                                band_metadata=band_meta) for _, path, meta in outputs]
         writers.extend(finals)
-        _mosaic(groups, offset_of, plan, mosaics, accept_lower, memory_mb, progress.sub(0.0, 0.6))
+        _mosaic(groups, offset_of, plan, mosaics, quality, memory_mb, progress.sub(0.0, 0.6))
         if plan.warp:
             progress.info('Warped from the native sinusoidal grid ({}) onto {} with {} resampling.'.format(
                 plan.mosaic_grid.describe(), plan.grid.describe(), plan.resampling))
@@ -675,20 +542,30 @@ def _report_duplicates(groups, progress):
                               'agree.'.format(tile, len(labels), day.isoformat(), ', '.join(labels)))
 
 
-def _read_raw(dataset, window):
-    return dataset.GetRasterBand(1).ReadAsArray(int(window.xoff), int(window.yoff), int(window.xsize),
+def _quality_label(quality, product):
+    if quality == QUALITY_NONE:
+        return 'not screened'
+    if quality == QUALITY_GOOD_AND_OTHER:
+        return 'good+other' if product.family == 'LST' else 'good+marginal'
+    return 'good'
+
+
+def _read_raw(layer, window):
+    """Stored numbers of a window of an open layer: (dataset, band)."""
+    dataset, band = layer
+    return dataset.GetRasterBand(band).ReadAsArray(int(window.xoff), int(window.yoff), int(window.xsize),
                                                 int(window.ysize))
 
 
 def _open_subdatasets(granule):
     try:
-        return {role: gdal.Open(name) for role, name in granule.subdatasets.items()}
+        return {role: (gdal.Open(layer.source), layer.band) for role, layer in granule.subdatasets.items()}
     except RuntimeError as error:
         raise InputError('Cannot read {}: {}. The file may be truncated: download it again.'.format(
             granule.label, str(error).strip()))
 
 
-def _mosaic(groups, offset_of, plan, writers, accept_lower, memory_mb, progress):
+def _mosaic(groups, offset_of, plan, writers, quality, memory_mb, progress):
     """Write each date's tiles into its band; where tiles overlap, their valid values must agree."""
     mw = plan.mosaic_window
     total = sum(len(g) for g in groups.values())
@@ -711,7 +588,7 @@ def _mosaic(groups, offset_of, plan, writers, accept_lower, memory_mb, progress)
                 progress.report((done + number / len(blocks)) / total)
                 source = Window(sx0 + block.xoff, sy0 + block.yoff, block.xsize, block.ysize)
                 target = Window(gx + source.xoff - mw.xoff, gy + source.yoff - mw.yoff, block.xsize, block.ysize)
-                layers = _granule_values(granule, datasets, source, accept_lower, len(writers) > 1)
+                layers = _granule_values(granule, datasets, source, quality, len(writers) > 1)
                 for writer, role in zip(writers, ('value', 'view_time')):
                     _merge_into(writer, band, target, layers[role], granule, day, groups[day],
                                 check=(role == 'value'))
@@ -720,17 +597,25 @@ def _mosaic(groups, offset_of, plan, writers, accept_lower, memory_mb, progress)
     progress.report(1.0)
 
 
-def _granule_values(granule, datasets, window, accept_lower, with_view_time=False):
-    """Physical values (float64, NaN nodata) of a window of a granule: 'value' and, for LST, 'view_time'."""
+def _granule_values(granule, datasets, window, quality, with_view_time=False):
+    """Physical values (float64, NaN nodata) of a window of a granule: 'value' and, for LST, 'view_time'.
+
+    The quality layer screens unless the level is QUALITY_NONE (or the export has none).
+    """
+    product, layers = granule.product, granule.subdatasets
     value_dn = _read_raw(datasets['value'], window)
-    quality = _read_raw(datasets['quality'], window)
-    if granule.product.family == 'LST':
-        values = lst_kelvin(value_dn, quality, accept_lower)
-        layers = {'value': values}
+    flags = (_read_raw(datasets['quality'], window) if 'quality' in datasets and quality != QUALITY_NONE
+             else None)
+    accept_lower = quality == QUALITY_GOOD_AND_OTHER
+    if product.family == 'LST':
+        values = lst_kelvin(value_dn, flags, accept_lower, layers['value'].scaling)
+        result = {'value': values}
         if with_view_time:
-            layers['view_time'] = view_time_hours(_read_raw(datasets['view_time'], window), np.isfinite(values))
-        return layers
-    return {'value': vegetation_index(value_dn, quality, accept_lower)}
+            result['view_time'] = view_time_hours(_read_raw(datasets['view_time'], window), np.isfinite(values),
+                                                  layers['view_time'].scaling)
+        return result
+    return {'value': vegetation_index(value_dn, flags, accept_lower, layers['value'].scaling,
+                                      product.reliability_good, product.reliability_marginal)}
 
 
 def _merge_into(writer, band, window, values, granule, day, same_date, check):
@@ -758,10 +643,10 @@ def _warp_into(source_path, writer, resampling, progress):
         result = gdal.Warp(writer.dataset, source_path, options=options)
     except RuntimeError as error:
         progress.check()
-        raise InputError('The MODIS mosaic could not be warped onto the target grid: {}'.format(error))
+        raise InputError('The mosaic could not be warped onto the target grid: {}'.format(error))
     if result is None:
         progress.check()
-        raise InputError('The MODIS mosaic could not be warped onto the target grid.')
+        raise InputError('The mosaic could not be warped onto the target grid.')
     progress.check()
     writer.dataset.FlushCache()
 

@@ -8,6 +8,9 @@ import time
 
 from .errors import Cancelled
 
+#: Log lines starting with this are warnings (QGIS shows them as such: see the Processing base class).
+WARNING_PREFIX = 'Warning: '
+
 
 class Progress:
     """Maps the progress of one step onto a fraction [start, end] of the whole run.
@@ -39,6 +42,11 @@ class Progress:
     def info(self, message):
         if self._log is not None:
             self._log(message)
+
+    def warn(self, message):
+        """Log a warning: something the user should know about the result (it goes through
+        the same log, so every copy of this Progress passes it on)."""
+        self.info(WARNING_PREFIX + message)
 
     def sub(self, start, end):
         """A child covering [start, end] of this step (fractions of this step)."""

@@ -1,13 +1,14 @@
 """The one raster reader and writer of the plugin (GDAL only, no QGIS).
 
 Rasters are read block by block as float64 arrays with NaN for nodata, and
-written to a temporary file next to the destination that is moved into place
-only once complete, so an output exists completely or not at all.
+written into a hidden staging folder next to the destination, moved into place
+only once complete, so an output exists completely or not at all. The format is
+the one the file extension names (GeoTIFF, Erdas Imagine, netCDF, ASCII grid).
 """
+import contextlib
 import math
 import os
 import threading
-import uuid
 from collections import namedtuple
 from dataclasses import dataclass
 from typing import Optional
@@ -15,7 +16,8 @@ from typing import Optional
 import numpy as np
 from osgeo import gdal, osr
 
-from .errors import InputError
+from .errors import InputError, OutputError
+from .outputs_commit import OutputCommit, check_free_space, io_error_message, short_reason
 
 gdal.UseExceptions()
 osr.UseExceptions()
@@ -162,7 +164,8 @@ class RasterSource:
         try:
             dataset = gdal.Open(str(self.path), gdal.GA_ReadOnly)
         except RuntimeError as error:
-            raise InputError('The {} raster cannot be opened ({}): {}'.format(self.name, self.path, error))
+            raise damaged_file_error(self.path, error) or InputError('The {} raster {} cannot be opened ({}).'.format(
+                self.name, self.path, short_reason(error)))
         if dataset is None:
             raise InputError('The {} raster cannot be opened: {}'.format(self.name, self.path))
         if not 1 <= self.band <= dataset.RasterCount:
@@ -214,7 +217,10 @@ class RasterReader:
         if window is None:
             window = Window(0, 0, self.dataset.RasterXSize, self.dataset.RasterYSize)
         with self._lock:
-            raw = self.band.ReadAsArray(int(window.xoff), int(window.yoff), int(window.xsize), int(window.ysize))
+            try:
+                raw = self.band.ReadAsArray(int(window.xoff), int(window.yoff), int(window.xsize), int(window.ysize))
+            except RuntimeError as error:
+                raise InputError(unreadable_message(self.source, error))
         values = raw.astype(np.float64)
         if self.nodata is not None and not math.isnan(self.nodata):
             values[values == self.nodata] = np.nan
@@ -228,7 +234,10 @@ class RasterReader:
         width, height = self.dataset.RasterXSize, self.dataset.RasterYSize
         factor = max(1.0, max(width, height) / float(max_size))
         buf_x, buf_y = max(1, int(round(width / factor))), max(1, int(round(height / factor)))
-        values = self.band.ReadAsArray(0, 0, width, height, buf_xsize=buf_x, buf_ysize=buf_y).astype(np.float64)
+        try:
+            values = self.band.ReadAsArray(0, 0, width, height, buf_xsize=buf_x, buf_ysize=buf_y).astype(np.float64)
+        except RuntimeError as error:
+            raise InputError(unreadable_message(self.source, error))
         if self.nodata is not None and not math.isnan(self.nodata):
             values[values == self.nodata] = np.nan
         if self.scale not in (None, 1.0) or self.offset not in (None, 0.0):
@@ -238,6 +247,33 @@ class RasterReader:
     def close(self):
         self.band = None
         self.dataset = None
+
+
+def unreadable_message(source, error):
+    """One sentence for a raster whose pixels cannot be read (e.g. a truncated download)."""
+    return ('The {} raster {} cannot be read ({}): the file is damaged or incomplete; download or export it '
+            'again.'.format(source.name, source.path, short_reason(error)))
+
+
+#: First bytes of the containers the plugin reads: HDF4, HDF5 (netCDF-4), netCDF classic, TIFF and BigTIFF.
+_SIGNATURES = ((b'\x0e\x03\x13\x01', 'HDF4'), (b'\x89HDF\r\n\x1a\n', 'HDF5 / netCDF-4'), (b'CDF\x01', 'netCDF'),
+               (b'CDF\x02', 'netCDF'), (b'CDF\x05', 'netCDF'), (b'II*\x00', 'TIFF'), (b'MM\x00*', 'TIFF'),
+               (b'II+\x00', 'BigTIFF'), (b'MM\x00+', 'BigTIFF'))
+
+
+def damaged_file_error(path, error):
+    """An InputError for a file GDAL cannot open although it starts like an HDF, netCDF or TIFF
+    file (typically a download cut short); None when it does not start like one."""
+    try:
+        with open(str(path), 'rb') as handle:
+            head = handle.read(8)
+    except OSError:
+        return None
+    kind = next((name for signature, name in _SIGNATURES if head.startswith(signature)), None)
+    if kind is None:
+        return None
+    return InputError('{} starts like a {} file but cannot be read ({}): it is damaged or incomplete, e.g. a download '
+                      'cut short; download or export it again.'.format(path, kind, short_reason(error)))
 
 
 def read_array(source, window=None):
@@ -279,71 +315,147 @@ def row_windows(grid, bytes_per_pixel, memory_mb, row_multiple=1):
     return [Window(0, y, grid.width, min(rows, grid.height - y)) for y in range(0, grid.height, rows)]
 
 
-def _partial_path(path):
-    folder, name = os.path.split(os.path.abspath(path))
-    return os.path.join(folder, '.{}.partial-{}.tif'.format(name, uuid.uuid4().hex[:8]))
+#: Raster formats by file extension: (extension, GDAL driver, name, holds several bands). GeoTIFF
+#: first: the default. Others are written as a GeoTIFF and copied at commit (block-wise writing
+#: and reading back need GeoTIFF; netCDF and ASCII grid cannot be written block by block).
+RASTER_FORMATS = (('tif', 'GTiff', 'GeoTIFF', True), ('tiff', 'GTiff', 'GeoTIFF', True),
+                  ('img', 'HFA', 'Erdas Imagine', True), ('nc', 'netCDF', 'netCDF', True),
+                  ('asc', 'AAIGrid', 'ASCII grid, one band', False))
+#: Why some common raster extensions are refused.
+_REFUSED = {
+    'png': 'PNG holds 8- or 16-bit images, not soil moisture or temperature values',
+    'jpg': 'JPEG holds lossy 8-bit images, not soil moisture or temperature values',
+    'jpeg': 'JPEG holds lossy 8-bit images, not soil moisture or temperature values',
+    'gpkg': 'a GeoPackage stores rasters as image tiles of one band and would round or refuse the values',
+    'vrt': 'a VRT only points at other files and holds no values of its own',
+}
+
+
+def raster_output_extensions():
+    """Extensions of the raster formats the writer writes (GeoTIFF first)."""
+    return [ext for ext, driver, _, _ in RASTER_FORMATS if gdal.GetDriverByName(driver) is not None]
+
+
+def _supported_formats():
+    names = ['.{} ({})'.format(ext, name) for ext, driver, name, _ in RASTER_FORMATS
+             if ext != 'tiff' and gdal.GetDriverByName(driver) is not None]
+    return ', '.join(names[:-1]) + ' or ' + names[-1] if len(names) > 1 else names[0]
+
+
+def raster_output_driver(path, band_count=1):
+    """The GDAL driver for the extension of ``path``; OutputError (before anything is written)
+    when that format cannot hold the output."""
+    extension = os.path.splitext(str(path))[1].lower().lstrip('.')
+    for ext, driver, name, several_bands in RASTER_FORMATS:
+        if ext == extension and gdal.GetDriverByName(driver) is not None:
+            if band_count > 1 and not several_bands:
+                raise OutputError('Cannot write {}: the {} format holds one band and this output has {}; write it as '
+                                  '.tif, .img or .nc instead.'.format(path, name.split(',')[0], band_count))
+            return driver
+    reason = _REFUSED.get(extension, 'the extension .{} is not a raster format the plugin writes'.format(extension)
+                          if extension else 'it has no extension')
+    raise OutputError('Cannot write {}: {}; write {} instead.'.format(path, reason, _supported_formats()))
 
 
 class RasterWriter:
-    """Writes a GeoTIFF block by block into a temporary file, then moves it into place.
+    """Writes a raster block by block into a staging folder, then moves it into place.
 
-    Use as a context manager and call :meth:`commit` when every block is
-    written; leaving the block without commit (an error or a cancel) deletes
-    the temporary file, so no partial output is ever left at ``path``.
+    The extension of ``path`` chooses the format (:data:`RASTER_FORMATS`). Use as a context
+    manager and call :meth:`commit` when every block is written; leaving the block without
+    commit (an error or a cancel) deletes what was written, so no partial output is ever left
+    at ``path``. With ``outputs`` (an :class:`OutputCommit` shared by the outputs of a run),
+    :meth:`commit` only completes the file and the run's commit moves it into place.
+    I/O errors raise :class:`OutputError` naming ``path``.
     """
 
     def __init__(self, path, grid, band_count=1, data_type=gdal.GDT_Float32, nodata=OUTPUT_NODATA,
-                 descriptions=None, metadata=None, options=GTIFF_OPTIONS, band_metadata=None):
+                 descriptions=None, metadata=None, options=GTIFF_OPTIONS, band_metadata=None, outputs=None):
         self.path = str(path)
         self.grid = grid
         self.nodata = nodata
-        folder = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(folder, exist_ok=True)
-        self.partial_path = _partial_path(self.path)
-        driver = gdal.GetDriverByName('GTiff')
-        self.dataset = driver.Create(self.partial_path, grid.width, grid.height, band_count, data_type,
-                                     options=list(options))
-        self.dataset.SetGeoTransform(grid.geotransform)
-        self.dataset.SetProjection(grid.crs_wkt)
-        for index in range(1, band_count + 1):
-            band = self.dataset.GetRasterBand(index)
-            if nodata is not None:
-                band.SetNoDataValue(nodata)
-            if descriptions:
-                band.SetDescription(descriptions[index - 1])
-            if band_metadata and band_metadata[index - 1]:
-                band.SetMetadata({k: str(v) for k, v in band_metadata[index - 1].items()})
-        if metadata:
-            self.dataset.SetMetadata({k: str(v) for k, v in metadata.items()})
         self.committed = False
+        self.dataset = None
+        self.driver = raster_output_driver(self.path, band_count)
+        self._outputs = outputs if outputs is not None else OutputCommit()
+        self._own_outputs = outputs is None
+        self.staged_path = self.partial_path = None
+        with self._aborting():
+            copies = self.driver != 'GTiff'
+            check_free_space(self.path, grid.n_pixels * band_count * gdal.GetDataTypeSize(data_type) // 8
+                             * (2 if copies else 1))
+            self.staged_path = self._outputs.stage(self.path)
+            self.partial_path = self.staged_path + '.scratch.tif' if copies else self.staged_path
+            driver = gdal.GetDriverByName('GTiff')
+            self.dataset = driver.Create(self.partial_path, grid.width, grid.height, band_count, data_type,
+                                         options=list(options))
+            self.dataset.SetGeoTransform(grid.geotransform)
+            self.dataset.SetProjection(grid.crs_wkt)
+            for index in range(1, band_count + 1):
+                band = self.dataset.GetRasterBand(index)
+                if nodata is not None:
+                    band.SetNoDataValue(nodata)
+                if descriptions:
+                    band.SetDescription(descriptions[index - 1])
+                if band_metadata and band_metadata[index - 1]:
+                    band.SetMetadata({k: str(v) for k, v in band_metadata[index - 1].items()})
+            if metadata:
+                self.dataset.SetMetadata({k: str(v) for k, v in metadata.items()})
+
+    @contextlib.contextmanager
+    def _aborting(self):
+        """On an error inside: remove what was written, and raise OutputError naming the output."""
+        try:
+            yield
+        except OutputError:
+            self.abort()
+            raise
+        except (RuntimeError, OSError) as error:
+            self.abort()
+            raise OutputError(io_error_message(error, self.path))
 
     def write(self, window, values, band=1):
         """Write a (ysize, xsize) array; NaN becomes the nodata value."""
         values = np.asarray(values)
         if self.nodata is not None and values.dtype.kind == 'f':
             values = np.where(np.isnan(values), self.nodata, values)
-        self.dataset.GetRasterBand(band).WriteArray(values, int(window.xoff), int(window.yoff))
+        try:
+            self.dataset.GetRasterBand(band).WriteArray(values, int(window.xoff), int(window.yoff))
+        except RuntimeError as error:
+            raise OutputError(io_error_message(error, self.path))
 
     def read(self, window, band=1):
         """Read back a written window (float64, NaN for nodata), for multi-pass updates."""
-        values = self.dataset.GetRasterBand(band).ReadAsArray(
-            int(window.xoff), int(window.yoff), int(window.xsize), int(window.ysize)).astype(np.float64)
+        try:
+            values = self.dataset.GetRasterBand(band).ReadAsArray(
+                int(window.xoff), int(window.yoff), int(window.xsize), int(window.ysize)).astype(np.float64)
+        except RuntimeError as error:
+            raise OutputError(io_error_message(error, self.path))
         if self.nodata is not None:
             values[values == self.nodata] = np.nan
         return values
 
     def commit(self):
-        self.dataset.FlushCache()
-        self.dataset = None
-        os.replace(self.partial_path, self.path)
+        """Complete the file (and move it into place unless a run's commit does that); returns ``path``."""
+        with self._aborting():
+            self.dataset.FlushCache()
+            if self.partial_path != self.staged_path:
+                copy = gdal.GetDriverByName(self.driver).CreateCopy(self.staged_path, self.dataset, strict=1)
+                copy.FlushCache()
+                copy = None
+                self.dataset = None
+                _remove_files(self.partial_path)
+            self.dataset = None
+            if self._own_outputs:
+                self._outputs.commit()
         self.committed = True
         return self.path
 
     def abort(self):
         self.dataset = None
-        for candidate in (self.partial_path, self.partial_path + '.aux.xml'):
-            if os.path.exists(candidate):
-                os.remove(candidate)
+        if self._own_outputs:
+            self._outputs.abort()
+        else:
+            _remove_files(self.partial_path, self.staged_path)
 
     def __enter__(self):
         return self
@@ -352,6 +464,16 @@ class RasterWriter:
         if not self.committed:
             self.abort()
         return False
+
+
+def _remove_files(*paths):
+    """Remove raster files and their GDAL sidecars, ignoring those that do not exist."""
+    for path in paths:
+        if path is None:
+            continue
+        for candidate in (path, path + '.aux.xml'):
+            if os.path.exists(candidate):
+                os.remove(candidate)
 
 
 def write_array(path, grid, arrays, nodata=OUTPUT_NODATA, data_type=gdal.GDT_Float32, descriptions=None,

@@ -8,7 +8,6 @@ GeoTIFF (band per date) or one GeoTIFF per date, written only once every date is
 """
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import List, Optional
@@ -16,9 +15,11 @@ from typing import List, Optional
 import numpy as np
 
 from .dates import band_dates, parse_date, stack_metadata
+from . import scratch
+from .downscaling import DownscaleInputs, DownscaleOptions, downscale
 from .errors import EmptySceneError, InputError
 from .gap_filling import TemporalLstFiller, write_annual_cycle
-from .downscaling import DownscaleInputs, DownscaleOptions, downscale
+from .outputs_commit import OutputCommit
 from .progress import Progress
 from .raster_io import GTIFF_OPTIONS, RasterReader, RasterSource, RasterWriter, gdal_cache_limit, row_windows
 from .terrain import SunGeometry
@@ -52,6 +53,8 @@ class SeriesResult:
     skipped: List[date] = field(default_factory=list)
     consistency_max_error: float = 0.0
     messages: List[str] = field(default_factory=list)
+    #: Coarse cells, summed over the dates, whose value lies outside the soil moisture bounds.
+    n_infeasible_cells: int = 0
 
 
 def parse_date_list(text):
@@ -71,13 +74,21 @@ def _stack_dates(path, label, given):
         if len(given) != len(dates):
             raise InputError('{} dates were given but the {} stack has {} bands: give one date per band.'.format(
                 len(given), label, len(dates)))
+        _refuse_repeated(given, 'The dates given')
         return list(given)
     if not all(dates):
-        raise InputError('The {} stack ({}) does not say the date of each band. Import it with the plugin\'s import '
+        raise InputError('The {} stack ({}) does not say the date of each band: import it with the plugin\'s import '
                          'tools, or give the dates (one per band, YYYY-MM-DD).'.format(label, path))
-    if len(set(dates)) != len(dates):
-        raise InputError('The {} stack has the same date on several bands; give one band per date.'.format(label))
+    _refuse_repeated(dates, 'The {} stack'.format(label))
     return dates
+
+
+def _refuse_repeated(dates, what):
+    """One band per date: a repeated date would silently drop a band."""
+    for index, day in enumerate(dates):
+        if day in dates[:index]:
+            raise InputError('{} hold {} twice (bands {} and {}): give one date per band.'.format(
+                what, day.isoformat(), dates.index(day) + 1, index + 1))
 
 
 def match_dates(coarse_dates, lst_dates):
@@ -151,23 +162,24 @@ def downscale_series(inputs, output, options=None, dates=None, per_date_files=Fa
     lst_dates = _stack_dates(inputs.lst, 'LST', dates)
     series_dates = match_dates(coarse_dates, lst_dates)
     progress.info('Series of {} dates, {} … {}.'.format(len(series_dates), series_dates[0], series_dates[-1]))
-    workdir = tempfile.mkdtemp(prefix='.smseries_',
-                               dir=os.path.dirname(os.path.abspath(output)) if not per_date_files else None)
+    workdir = scratch.work_folder('series', os.path.dirname(os.path.abspath(output)) if not per_date_files else None)
     messages = []
 
     def log(message):
         messages.append(message)
         progress.info(message)
+    sources = [('coarse soil moisture', inputs.coarse_sm), ('LST', inputs.lst), ('NDVI', inputs.ndvi),
+               ('DEM', inputs.dem.path if inputs.dem is not None else None)]
     try:
-        with gdal_cache_limit(options.memory_mb):
+        with gdal_cache_limit(options.memory_mb), OutputCommit(protect=[s for s in sources if s[1]]) as outputs:
             return _run_series(inputs, output, options, per_date_files, progress, coarse_dates, lst_dates,
-                               series_dates, workdir, log, messages)
+                               series_dates, workdir, log, messages, outputs)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _run_series(inputs, output, options, per_date_files, progress, coarse_dates, lst_dates, series_dates, workdir,
-                log, messages):
+                log, messages, outputs):
     """Every date through the single-date pipeline, then the outputs assembled."""
     lst_grid = RasterSource(inputs.lst, 1, inputs.lst_crs_wkt, 'LST').grid()
     cycle = None
@@ -179,6 +191,7 @@ def _run_series(inputs, output, options, per_date_files, progress, coarse_dates,
     per_date = []
     skipped = []
     worst = 0.0
+    n_infeasible = 0
     step = 0.9 / len(series_dates)
     for index, day in enumerate(series_dates):
         progress.check()
@@ -196,6 +209,7 @@ def _run_series(inputs, output, options, per_date_files, progress, coarse_dates,
         try:
             result = downscale(day_inputs, path, replace(options, sun=sun), progress=quiet, gap_filler=filler)
             worst = max(worst, result.consistency_max_error)
+            n_infeasible += result.n_infeasible_cells
             log('{}: {} pixels, {} filled; consistency {:.1e} m³/m³.'.format(
                 day, result.n_output_pixels, result.n_filled_pixels, result.consistency_max_error))
         except EmptySceneError as error:
@@ -209,34 +223,35 @@ def _run_series(inputs, output, options, per_date_files, progress, coarse_dates,
             if filler is not None:
                 filler.close()
         per_date.append(path)
-    outputs = _assemble(per_date, series_dates, lst_grid, output, per_date_files, options.memory_mb,
-                        progress.sub(0.95, 1.0))
+    written = _assemble(per_date, series_dates, lst_grid, output, per_date_files, options.memory_mb,
+                        progress.sub(0.95, 1.0), outputs)
+    outputs.commit()
     progress.report(1.0)
-    return SeriesResult(outputs, series_dates, skipped, worst, messages)
+    return SeriesResult(written, series_dates, skipped, worst, messages, n_infeasible_cells=n_infeasible)
 
 
-def _assemble(per_date, dates, grid, output, per_date_files, memory_mb, progress):
+def _assemble(per_date, dates, grid, output, per_date_files, memory_mb, progress, outputs):
+    """The output files, staged in ``outputs`` (committed together by the caller)."""
     if per_date_files:
-        os.makedirs(output, exist_ok=True)
-        outputs = []
+        written = []
         for path, day in zip(per_date, dates):
             target = os.path.join(output, 'soil_moisture_{}.tif'.format(day.isoformat()))
             if path is None:
                 with RasterWriter(target, grid, 1, metadata={'ACQUISITION_DATE': day.isoformat()},
-                                  descriptions=[day.isoformat()]) as writer:
+                                  descriptions=[day.isoformat()], outputs=outputs) as writer:
                     writer.write(grid.full_window(), np.full((grid.height, grid.width), np.nan, np.float32))
                     writer.commit()
             else:
-                shutil.move(path, target)
-            outputs.append(target)
-        return outputs
+                shutil.move(path, outputs.stage(target))
+            written.append(target)
+        return written
     metadata, band_metadata, descriptions = stack_metadata(dates)
     metadata.update({'UNITS': 'm3/m3', 'SOFTWARE': 'QGIS plugin Soil Moisture Downscaling'})
     readers = [RasterReader(RasterSource(p, name='date')) if p else None for p in per_date]
     windows = row_windows(grid, 8 * len(dates), memory_mb)
     try:
         with RasterWriter(output, grid, len(dates), descriptions=descriptions, metadata=metadata,
-                          band_metadata=band_metadata, options=GTIFF_OPTIONS) as writer:
+                          band_metadata=band_metadata, options=GTIFF_OPTIONS, outputs=outputs) as writer:
             for index, window in enumerate(windows):
                 progress.report(index / len(windows))
                 for band, reader in enumerate(readers, start=1):

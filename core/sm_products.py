@@ -1,4 +1,11 @@
-"""ESA CCI and C3S soil moisture NetCDF files: identification, dates, flags, clipping and stacking.
+"""Soil moisture products into one dated stack: ESA CCI / C3S NetCDF here, SMAP L3 HDF5 (core/smap.py),
+SMOS L3 CATDS netCDF (core/smos.py) and AppEEARS / Earth Engine GeoTIFF exports of SMAP (core/exports.py).
+
+Every product file becomes an item with a grid, one date per band and a
+``read(band, window, quality_flags)`` giving m³/m³ with NaN for nodata; the
+stacking, clipping and checks below are shared.
+
+ESA CCI and C3S:
 
 The Level-3 products (ESA CCI SM, and its operational continuation C3S SM)
 are global regular latitude/longitude grids of 0.25° (1440 × 720 cells,
@@ -19,10 +26,13 @@ from typing import Optional
 import numpy as np
 from osgeo import gdal, osr
 
+from . import exports, smap, smos
 from .dates import stack_metadata
 from .errors import InputError
+from .modis import transform_bounds
 from .progress import Progress
-from .raster_io import OUTPUT_NODATA, GridSpec, RasterReader, RasterSource, RasterWriter, Window
+from .raster_io import (OUTPUT_NODATA, GridSpec, RasterReader, RasterSource, RasterWriter, Window,
+                        damaged_file_error)
 from .units import check_soil_moisture
 
 gdal.UseExceptions()
@@ -40,7 +50,16 @@ _TIME_UNITS = re.compile(r'^\s*(?P<unit>days?|hours?|minutes?|seconds?)\s+since\
                          r'(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?)', re.IGNORECASE)
 _SECONDS = {'day': 86400.0, 'hour': 3600.0, 'minute': 60.0, 'second': 1.0}
 _EXAMPLE = 'ESACCI-SOILMOISTURE-L3S-SSMV-COMBINED-20100701000000-fv04.5.nc'
+#: Quality levels: index of the QUALITY enum of the algorithm.
+SM_QUALITY_RECOMMENDED = 0   # CCI / C3S flag 0, SMAP retrieval_qual_flag bit 0 clear
+SM_QUALITY_ALL = 1           # every retrieval that is not fill or out of range
+#: SMAP overpass: index of the SMAP_OVERPASS enum of the algorithm.
+OVERPASS_CHOICES = ('am', 'pm')
 _VOLUMETRIC_UNITS = {'m3 m-3', 'm3/m3', 'm^3 m^-3', 'm^3/m^3', 'm3.m-3', 'm³/m³', 'm³ m⁻³'}
+
+
+def _wgs84():
+    return wgs84_wkt()
 
 
 def wgs84_wkt():
@@ -143,10 +162,15 @@ class SoilMoistureFile:
     period: str                 # daily / dekadal / monthly / ?
     valid_range: Optional[list] = None
     is_global: bool = True
+    notes: tuple = ()
 
     @property
     def label(self):
         return os.path.basename(self.path)
+
+    def read(self, band, window, quality_flags=True):
+        """Soil moisture (m³/m³, NaN nodata) of one time step inside a window, flags applied unless not wanted."""
+        return read_soil_moisture(self, band, window, quality_flags)
 
 
 def _netcdf_name(path, variable):
@@ -164,7 +188,8 @@ def open_soil_moisture_file(path, variable='sm'):
     try:
         dataset = gdal.Open(path)
     except RuntimeError as error:
-        raise InputError(not_cci.format(label, _EXAMPLE).format('GDAL cannot open it: {}'.format(str(error).strip())))
+        raise damaged_file_error(path, error) or InputError(not_cci.format(label, _EXAMPLE).format(
+            'GDAL cannot open it: {}'.format(str(error).strip())))
     driver = dataset.GetDriver().ShortName
     if driver != 'netCDF':
         raise InputError(not_cci.format(label, _EXAMPLE).format('it is a {} file, not NetCDF'.format(driver)))
@@ -285,7 +310,7 @@ def check_stackable(files):
             raise InputError('{} and {} are on different grids ({} and {}); give files of one grid (the global '
                              'product files, or subsets of the same area).'.format(
                                  first.label, other.label, first.grid.describe(), other.grid.describe()))
-    for attribute, what in (('sensor', 'sensor types (COMBINED, ACTIVE, PASSIVE)'),
+    for attribute, what in (('sensor', 'sensors or sensor types (SMAP, SMOS, COMBINED, ACTIVE, PASSIVE)'),
                             ('period', 'temporal resolutions (daily, dekadal, monthly)')):
         values = OrderedDict()
         for item in files:
@@ -296,36 +321,131 @@ def check_stackable(files):
                 what, listed))
 
 
-def import_soil_moisture(paths, output, variable='sm', extent=None, progress=None):
-    """Stack CCI / C3S files into one Float32 GeoTIFF (EPSG:4326, m³/m³, nodata -9999), one band per date.
+def open_product_files(paths, variable='sm', overpass='am', progress=None):
+    """Identify soil moisture files of any supported product (no value is read); exports are taken together."""
+    progress = progress or Progress()
+    files, tiffs = [], []
+    for path in paths:
+        progress.check()
+        driver = _driver(path)
+        if driver == 'HDF5':
+            files.append(smap.open_smap_file(path, variable, overpass))
+        elif driver == 'netCDF' and smos.is_smos_file(path, _netcdf_globals(path)):
+            files.append(smos.open_smos_file(path, variable))
+        elif driver == 'GTiff':
+            tiffs.append(path)
+        else:
+            files.append(open_soil_moisture_file(path, variable))
+    if tiffs:
+        files.extend(SmapExportFile.from_export(item) for item in exports.open_smap_exports(tiffs, overpass))
+    return files
 
+
+def _driver(path):
+    path = str(path)
+    if not os.path.isfile(path):
+        raise InputError('The soil moisture file {} does not exist.'.format(path))
+    try:
+        return gdal.Open(path).GetDriver().ShortName
+    except (RuntimeError, AttributeError):
+        return None
+
+
+def _netcdf_globals(path):
+    metadata = gdal.Open(str(path)).GetMetadata() or {}
+    return {key.split('#', 1)[1]: value for key, value in metadata.items() if key.startswith('NC_GLOBAL#')}
+
+
+@dataclass
+class SmapExportFile:
+    """A SMAP soil moisture layer exported by AppEEARS or Earth Engine (already m³/m³, fill -9999)."""
+    path: str
+    band: int
+    quality_path: Optional[str]
+    quality_band: int
+    grid: GridSpec
+    dates: list
+    product: str
+    label: str
+    sensor: str = 'SMAP radiometer'
+    period: str = 'daily'
+    is_global: bool = False
+    notes: tuple = ()
+
+    @classmethod
+    def from_export(cls, item):
+        value, quality = item.value, item.quality
+        grid = RasterSource(value.path, value.band, name=value.label).grid()
+        notes = ['{}: SMAP {} soil moisture ({} export, {}); {}.'.format(
+            value.label, item.overpass.upper(), value.origin, item.acquired.isoformat(),
+            'quality from {}'.format(quality.label) if quality else 'no quality layer found')]
+        if quality is not None and not RasterSource(quality.path, quality.band).grid().same_grid(grid):
+            raise InputError('{} and its quality layer {} are on different grids: export them together.'.format(
+                value.label, quality.label))
+        return cls(value.path, value.band, quality.path if quality else None, quality.band if quality else 1, grid,
+                   [item.acquired], 'SMAP {} ({} export)'.format(item.overpass.upper(), value.origin), value.label,
+                   notes=tuple(notes))
+
+    def read(self, band, window, quality_flags=True):
+        if quality_flags and self.quality_path is None:
+            raise InputError('No SMAP quality layer (retrieval_qual_flag) was found for {}: give it with the soil '
+                             'moisture layer, or choose "All retrievals" as the quality.'.format(self.label))
+        values = _read_raw_band(self.path, self.band, window)
+        flag = _read_raw_band(self.quality_path, self.quality_band, window) if quality_flags else None
+        nodata = RasterSource(self.path, self.band).nodata()
+        if nodata is not None:
+            values = np.where(values == nodata, smap.SOIL_MOISTURE_FILL, values)
+        return smap.smap_soil_moisture(values, flag)
+
+
+def _read_raw_band(path, band, window):
+    dataset = gdal.Open(str(path))
+    return dataset.GetRasterBand(band).ReadAsArray(int(window.xoff), int(window.yoff), int(window.xsize),
+                                                   int(window.ysize))
+
+
+def import_soil_moisture(paths, output, variable='sm', extent=None, progress=None, quality=SM_QUALITY_RECOMMENDED,
+                         overpass='am'):
+    """Stack soil moisture files into one Float32 GeoTIFF (m³/m³, nodata -9999), one band per date.
+
+    CCI / C3S files stay on their 0.25° grid (EPSG:4326 assigned), SMAP and
+    SMOS files on their EASE-Grid 2.0 grid (EPSG:6933), exports on theirs.
     ``extent`` (xmin, ymin, xmax, ymax) in degrees clips the stack to the cells
-    it touches. Flagged and missing cells become nodata. Two files of one date
-    are accepted only when their values are identical (the same image twice).
+    it touches. ``quality`` SM_QUALITY_RECOMMENDED drops flagged retrievals
+    (CCI flag, SMAP retrieval_qual_flag bit 0), SM_QUALITY_ALL keeps them;
+    ``overpass`` 'am' or 'pm' chooses the SMAP retrieval (and export layer).
+    Missing cells become nodata. Two files of one date are accepted only when
+    their values are identical (the same image twice).
     """
     progress = progress or Progress()
     paths = [str(p) for p in paths]
     if not paths:
-        raise InputError('Give at least one soil moisture NetCDF file.')
+        raise InputError('Give at least one soil moisture file.')
     variable = (variable or 'sm').strip()
-    files = []
-    for path in paths:
-        progress.check()
-        files.append(open_soil_moisture_file(path, variable))
+    quality_flags = quality != SM_QUALITY_ALL
+    files = open_product_files(paths, variable, overpass, progress)
     check_stackable(files)
     grid = files[0].grid
-    if any(not f.is_global for f in files):
-        progress.info('The files are a subset of the global 0.25° grid ({}).'.format(grid.describe()))
-    progress.info('No CRS in the NetCDF files: EPSG:4326 (WGS 84 latitude/longitude) assigned to the 0.25° grid.')
+    for item in files:
+        for note in item.notes:
+            progress.info(note)
+    if any(isinstance(f, SoilMoistureFile) for f in files):
+        if any(not f.is_global for f in files):
+            progress.info('The files are a subset of the global 0.25° grid ({}).'.format(grid.describe()))
+        progress.info('No CRS in the NetCDF files: EPSG:4326 (WGS 84 latitude/longitude) assigned to the 0.25° grid.')
+    progress.info('Quality: {}.'.format('recommended retrievals only (flags applied)' if quality_flags
+                                        else 'all retrievals (flags not applied)'))
 
     window = grid.full_window()
     if extent is not None:
         xmin, ymin, xmax, ymax = extent
         if not (xmax >= xmin and ymax >= ymin):
             raise InputError('The extent is empty or inverted: {}.'.format(extent))
-        window = grid.window_for_bounds(extent)
+        bounds = extent if grid.is_geographic else transform_bounds(extent, _wgs84(), grid.crs_wkt)
+        window = grid.window_for_bounds(bounds) if bounds is not None else None
         if window is None:
-            west, south, east, north = grid.bounds
+            west, south, east, north = (grid.bounds if grid.is_geographic
+                                        else transform_bounds(grid.bounds, grid.crs_wkt, _wgs84()))
             raise InputError('The extent (longitude {:.3f} to {:.3f}, latitude {:.3f} to {:.3f}) does not overlap '
                              'the soil moisture grid (longitude {:.2f} to {:.2f}, latitude {:.2f} to {:.2f}). Check '
                              'the extent and its CRS.'.format(xmin, xmax, ymin, ymax, west, east, south, north))
@@ -350,10 +470,10 @@ def import_soil_moisture(paths, output, variable='sm', extent=None, progress=Non
                       band_metadata=band_meta) as writer:
         for index, (day, members) in enumerate(by_date.items()):
             progress.report(index / len(dates))
-            values = read_soil_moisture(members[0][0], members[0][1], window)
+            values = members[0][0].read(members[0][1], window, quality_flags)
             for other, band in members[1:]:
                 progress.check()
-                duplicate = read_soil_moisture(other, band, window)
+                duplicate = other.read(band, window, quality_flags)
                 if not np.array_equal(np.isnan(values), np.isnan(duplicate)) or \
                         not np.allclose(values[np.isfinite(values)], duplicate[np.isfinite(duplicate)], atol=1e-7):
                     raise InputError('{} and {} are both for {} but hold different values: give one file per date '
@@ -374,18 +494,20 @@ def import_soil_moisture(paths, output, variable='sm', extent=None, progress=Non
             writer.write(Window(0, 0, out_grid.width, out_grid.height), values, band=index + 1)
         if sum(valid_cells) == 0:
             raise InputError('No valid soil moisture inside the extent on any date: the area is ocean, outside '
-                             'the retrievals, or flagged (frozen soil, snow, dense vegetation). Enlarge the extent or '
-                             'choose other dates.')
+                             'the retrievals, or flagged (frozen soil, snow, dense vegetation). Enlarge the extent, '
+                             'choose other dates, or keep all retrievals (quality).')
         progress.report(1.0)
         writer.commit()
     return SoilMoistureImport(str(output), dates, out_grid, valid_cells, products, messages)
 
 
-def read_soil_moisture(item, band, window):
-    """Soil moisture (m³/m³, float64, NaN nodata) of one time step of a file inside a window, flags applied."""
+def read_soil_moisture(item, band, window, quality_flags=True):
+    """Soil moisture (m³/m³, float64, NaN nodata) of one time step of a CCI / C3S file inside a window, flags
+    applied unless ``quality_flags`` is False."""
     try:
         sm = _read(RasterSource(item.source, band, name=item.label), window)
-        flag = _read(RasterSource(item.flag_source, band, name=item.label), window) if item.flag_source else None
+        flag = (_read(RasterSource(item.flag_source, band, name=item.label), window)
+                if item.flag_source and quality_flags else None)
     except RuntimeError as error:
         raise InputError('Cannot read {}: {}. The file may be truncated: download it again.'.format(
             item.label, str(error).strip()))

@@ -7,7 +7,7 @@ from typing import Optional
 
 import numpy as np
 
-from .alignment import EARTH_RADIUS_M, GridMapper, align_to_grid, choose_resampling
+from .alignment import EARTH_RADIUS_M, GridMapper, align_to_grid, choose_resampling, grid_outline
 from .errors import InputError
 from .raster_io import SCRATCH_OPTIONS, RasterReader, RasterSource, RasterWriter, Window, row_windows
 
@@ -279,6 +279,50 @@ class _ElevationOnly:
         self.reader.close()
 
 
+#: A DEM covering less of the LST grid than this gets a warning: the map is empty where it has no elevation.
+#: Partial cover is not refused: clipping the DEM is a legitimate way to limit the map to an area.
+DEM_COVERAGE_WARNING = 0.995
+
+
+def dem_coverage(dem_grid, fine_grid, samples=100):
+    """Share of the fine grid (a regular sample of pixel centres) inside the extent of the DEM."""
+    cols = (np.floor(np.linspace(0, fine_grid.width, samples, endpoint=False)) + 0.5)
+    rows = (np.floor(np.linspace(0, fine_grid.height, samples, endpoint=False)) + 0.5)
+    c, r = np.meshgrid(cols, rows)
+    gt = fine_grid.geotransform
+    x, y = gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5]
+    if not fine_grid.same_crs(dem_grid):
+        x, y = GridMapper(fine_grid, dem_grid.crs_wkt, step=1).exact(x, y)
+    xmin, ymin, xmax, ymax = dem_grid.bounds
+    with np.errstate(invalid='ignore'):
+        return float(np.mean((x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)))
+
+
+def check_dem_coverage(dem_source, dem_grid, fine_grid, progress):
+    """Refuse a DEM beside the LST grid; warn, with the share covered, when it covers only part of it."""
+    covered = dem_coverage(dem_grid, fine_grid)
+    if covered == 0.0:
+        raise InputError('The DEM ({}) does not overlap the LST grid ({}): check its CRS and extent.'.format(
+            dem_source.path, fine_grid.describe()))
+    if covered < DEM_COVERAGE_WARNING:
+        progress.warn('The DEM covers {:.0f} % of the LST grid: the rest of the map has no elevation and stays '
+                      'empty; give a DEM that covers the whole LST if that is not intended.'.format(100.0 * covered))
+
+
+def check_sun_above_horizon(sun, grid, progress):
+    """Warn when the sun is below the horizon at the overpass somewhere over the scene (a wrong time or date)."""
+    if sun is None or sun.fixed or sun.acquisition_date is None:
+        return
+    lon, lat = GridMapper(grid, _WGS84_WKT, step=1).exact(*grid_outline(grid, 8))
+    zenith, _ = solar_position(sun.acquisition_date.timetuple().tm_yday, sun.solar_hour, lat[np.isfinite(lat)])
+    if zenith.size and float(np.max(zenith)) >= 90.0:
+        progress.warn('The sun is below the horizon at {:.1f} h local solar time on {} over {} the scene (zenith up to '
+                      '{:.0f}°), so there is no illumination to correct; check the overpass time (about 10.5 h for '
+                      'Terra, 13.5 h for Aqua) and the date.'.format(
+                          sun.solar_hour, sun.acquisition_date.isoformat(),
+                          'all of' if float(np.min(zenith)) >= 90.0 else 'part of', float(np.max(zenith))))
+
+
 def prepare_terrain(dem_source, fine_grid, sun, workdir, memory_mb, progress, need_illumination=True):
     """A terrain reader on the fine grid for the DEM given in any CRS and resolution.
 
@@ -288,12 +332,14 @@ def prepare_terrain(dem_source, fine_grid, sun, workdir, memory_mb, progress, ne
     block, and averaged (or interpolated) onto the fine grid (METHOD.md §2).
     """
     dem_grid = dem_source.grid()
+    check_dem_coverage(dem_source, dem_grid, fine_grid, progress)
     if not need_illumination:
         aligned = align_to_grid(dem_source, fine_grid, choose_resampling(dem_grid, fine_grid), workdir,
                                 progress, 'DEM')
         return elevation_only(aligned)
     sun.validate()
     progress.info('Illumination: {}.'.format(sun.describe()))
+    check_sun_above_horizon(sun, fine_grid, progress)
     if dem_grid.same_grid(fine_grid):
         return TerrainOnFineGrid(dem_source, fine_grid, sun)
     path = os.path.join(workdir, 'terrain_on_dem_grid.tif')

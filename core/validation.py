@@ -20,7 +20,6 @@ import csv
 import math
 import os
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Optional
@@ -31,6 +30,7 @@ from osgeo import osr
 from . import metrics
 from .dates import band_dates
 from .errors import InputError
+from .outputs_commit import write_file
 from .progress import Progress
 from .raster_io import GridSpec, RasterSource, spatial_reference
 
@@ -575,28 +575,14 @@ def pair_rows(result):
                        result.series[station].depth_m, col, row)
 
 
-def partial_path(path):
-    folder, name = os.path.split(os.path.abspath(path))
-    return os.path.join(folder, '.{}.partial-{}'.format(name, uuid.uuid4().hex[:8]))
-
-
 def write_pairs_csv(path, result):
-    """Write the matched pairs as CSV (atomically: a temporary file moved into place); returns the path."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    partial = partial_path(path)
-    try:
-        with open(partial, 'w', newline='', encoding='utf-8') as handle:
-            writer = csv.writer(handle)
-            writer.writerow(PAIR_COLUMNS)
-            for row in pair_rows(result):
-                writer.writerow(['{:.10g}'.format(v) if isinstance(v, float) else ('' if v is None else v)
-                                 for v in row])
-        os.replace(partial, path)
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
-    return path
+    """Write the matched pairs as CSV, completely or not at all; returns the path."""
+    def write(handle):
+        writer = csv.writer(handle)
+        writer.writerow(PAIR_COLUMNS)
+        for row in pair_rows(result):
+            writer.writerow(['{:.10g}'.format(v) if isinstance(v, float) else ('' if v is None else v) for v in row])
+    return write_file(path, write, newline='', encoding='utf-8')
 
 
 def metric_field_prefixes(names, max_length=20):

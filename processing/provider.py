@@ -12,6 +12,7 @@ from .algorithms.import_insitu import ImportInsituAlgorithm
 from .algorithms.import_modis import ImportModisAlgorithm
 from .algorithms.import_soil_moisture import ImportSoilMoistureAlgorithm
 from .algorithms.validate import ValidateAlgorithm
+from ..core.raster_io import raster_output_extensions
 from .settings import register_settings, unregister_settings
 
 #: Every algorithm of the provider, in toolbox order.
@@ -59,5 +60,5 @@ class SoilMoistureProvider(QgsProcessingProvider):
             self.addAlgorithm(algorithm_class())
 
     def supportedOutputRasterLayerExtensions(self):  # noqa: N802
-        # Outputs are written block by block by the plugin's GeoTIFF writer.
-        return ['tif']
+        # The formats the plugin's raster writer writes (GeoTIFF first: the default).
+        return raster_output_extensions()

@@ -12,6 +12,7 @@ from qgis.core import (QgsColorRampShader, QgsProcessingLayerPostProcessorInterf
 from qgis.PyQt.QtGui import QColor
 
 from ..report.palette import SOIL_MOISTURE_RAMP
+from .algorithms.base import final_output_path
 
 #: Half-window (coarse cells) of the chosen local model.
 HALF_WINDOW_RAMP = ((0, '#bdbdbd', 'global / no local model'), (2, '#fef0d9', 'h = 2'), (3, '#fdcc8a', 'h = 3'),
@@ -97,9 +98,20 @@ class LayerStyler(QgsProcessingLayerPostProcessorInterface):
         return styler
 
 
+def load_details(context, destination):
+    """The load-on-completion details of the output ``destination`` (None when it is not loaded),
+    kept under the output's final path: a run writes under staged paths until it commits, and a
+    post-processor must sit on the entry that stays (QGIS deletes those of entries it drops)."""
+    final = final_output_path(destination)
+    if final != destination and context.willLoadLayerOnCompletion(destination) \
+            and not context.willLoadLayerOnCompletion(final):
+        context.addLayerToLoadOnCompletion(final, context.layerToLoadOnCompletionDetails(destination))
+    return context.layerToLoadOnCompletionDetails(final) if context.willLoadLayerOnCompletion(final) else None
+
+
 def _restyle_on_load(context, destination, restyle, layer_type, name):
-    if context.willLoadLayerOnCompletion(destination):
-        details = context.layerToLoadOnCompletionDetails(destination)
+    details = load_details(context, destination)
+    if details is not None:
         if name:
             details.name = name
         details.setPostProcessor(LayerStyler.create(restyle, layer_type, name))

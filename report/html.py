@@ -6,10 +6,11 @@ pyplot, so reports can be written from Processing's worker thread.
 import base64
 import html
 import io
-import os
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from ..core.outputs_commit import write_file
 
 _STYLE = """
 body { font-family: sans-serif; margin: 1.5em; max-width: 1100px; color: #222; }
@@ -75,11 +76,6 @@ class HtmlReport:
                                                                     '\n'.join(self.parts))
 
     def write(self, path):
-        """Write the page atomically (temporary file, then move)."""
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        partial = path + '.partial'
-        with open(partial, 'w', encoding='utf-8') as handle:
-            handle.write(self.render())
-        os.replace(partial, path)
-        return path
+        """Write the page completely or not at all; I/O errors raise OutputError naming ``path``."""
+        page = self.render()
+        return write_file(path, lambda handle: handle.write(page), encoding='utf-8')

@@ -8,6 +8,8 @@ missing=()
 /usr/bin/python3 -c 'import scipy' 2>/dev/null || missing+=(python3-scipy)
 /usr/bin/python3 -c 'import matplotlib' 2>/dev/null || missing+=(python3-matplotlib)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
+# Tests only: writes and reads the synthetic VIIRS / SMAP fixtures (the plugin reads HDF5 with GDAL).
+/usr/bin/python3 -c 'import h5py' 2>/dev/null || missing+=(python3-h5py)
 command -v zip >/dev/null || missing+=(zip)
 command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
 command -v make >/dev/null || missing+=(make)

@@ -49,7 +49,7 @@ def test_good_input_runs(good):
 def test_lst_in_celsius(good):
     tmp_path, grid, values = good
     values['lst'] = values['lst'] - 273.15
-    refused(inputs_from(tmp_path, grid, values), 'degrees Celsius.*Add 273.15', tmp_path)
+    refused(inputs_from(tmp_path, grid, values), 'degrees Celsius.*add 273.15', tmp_path)
 
 
 def test_lst_as_raw_modis_numbers(good):

@@ -19,6 +19,7 @@ from soil_moisture_downscaling.core.dates import band_dates
 from soil_moisture_downscaling.core.errors import Cancelled, InputError
 from soil_moisture_downscaling.core.progress import Progress
 from soil_moisture_downscaling.core.raster_io import RasterSource
+from synthetic import read_all
 
 gdal.UseExceptions()
 
@@ -40,17 +41,6 @@ def raw(path, grid, field):
     """A subdataset as stored in the file (no scaling, no nodata masking)."""
     quoted = '"{}"'.format(field) if ' ' in field else field
     return gdal.Open('HDF4_EOS:EOS_GRID:"{}":{}:{}'.format(path, grid, quoted)).ReadAsArray()
-
-
-def read_all(path):
-    """All bands of an output as float64, nodata → NaN; plus the dataset."""
-    dataset = gdal.Open(str(path))
-    values = dataset.ReadAsArray().astype(np.float64)
-    if values.ndim == 2:
-        values = values[None]
-    nodata = dataset.GetRasterBand(1).GetNoDataValue()
-    values[values == nodata] = np.nan
-    return values, dataset
 
 
 def wgs84():
@@ -200,14 +190,15 @@ def test_evi_is_read_when_chosen(tmp_path):
 def _piece(granule, folder, name, window, scale=None):
     """The granule cut to a pixel window through VRTs of its subdatasets (a stand-in for a neighbouring tile)."""
     subdatasets = {}
-    for role, source in granule.subdatasets.items():
+    for role, layer in granule.subdatasets.items():
         path = str(folder / '{}_{}.vrt'.format(name, role))
         options = dict(format='VRT', srcWin=list(window))
         if scale and role == 'value':
             options['scaleParams'] = [[0, 60000, 0, 60000 * scale]]
-        gdal.Translate(path, source, **options)
-        subdatasets[role] = path
-    return dataclasses.replace(granule, subdatasets=subdatasets, grid=modis.subdataset_grid(subdatasets['value']),
+        gdal.Translate(path, layer.source, **options)
+        subdatasets[role] = dataclasses.replace(layer, source=path)
+    return dataclasses.replace(granule, subdatasets=subdatasets,
+                               grid=modis.subdataset_grid(subdatasets['value'].source),
                                tile='{}-{}'.format(granule.tile, name))
 
 
@@ -351,20 +342,20 @@ def test_extent_alone_cuts_the_native_grid_without_resampling(lst_import, tmp_pa
 def test_a_file_that_is_not_modis_is_refused(tmp_path):
     tif = tmp_path / 'lst.tif'
     gdal.GetDriverByName('GTiff').Create(str(tif), 4, 4, 1, gdal.GDT_Float32)
-    with pytest.raises(InputError, match='is not a MODIS HDF4-EOS tile .*GTiff'):
+    with pytest.raises(InputError, match='lst.tif is not a recognised MODIS / VIIRS LST or vegetation index export'):
         modis.import_modis([str(tif)], tmp_path / 'out.tif')
     cci = os.path.join(DATA, 'ESACCI-SOILMOISTURE-L3S-SSMV-COMBINED-20100701000000-fv04.5.nc')
-    with pytest.raises(InputError, match='is not a MODIS HDF4-EOS tile .*netCDF'):
+    with pytest.raises(InputError, match='is not a MODIS or VIIRS tile or export .*netCDF'):
         modis.import_modis([cci], tmp_path / 'out.tif')
     text = tmp_path / 'MOD11A1.A2021227.h11v05.061.2021228105320.hdf'
     text.write_text('not an HDF file')
-    with pytest.raises(InputError, match='is not a MODIS HDF4-EOS tile .*GDAL cannot open it'):
+    with pytest.raises(InputError, match='is not a MODIS or VIIRS tile or export .*GDAL cannot open it'):
         modis.import_modis([str(text)], tmp_path / 'out.tif')
     assert not (tmp_path / 'out.tif').exists()
 
 
 def test_mixing_lst_and_ndvi_files_is_refused(tmp_path):
-    with pytest.raises(InputError, match=r'mix MODIS products: MOD11A1 \(1 file\); MOD13A2 \(1 file\)'):
+    with pytest.raises(InputError, match=r'mix products: MOD11A1 \(1 file\); MOD13A2 \(1 file\)'):
         modis.import_modis([LST_FILE, NDVI_FILE], tmp_path / 'out.tif')
     assert not (tmp_path / 'out.tif').exists()
 
@@ -402,7 +393,7 @@ def test_an_extent_outside_the_tiles_is_refused(tmp_path):
     colorado = (-109.0, 37.0, -102.0, 41.0)
     for target in (modis.TargetGrid(extent=colorado, extent_crs_wkt=wgs84()),
                    modis.TargetGrid(crs_wkt=wgs84(), extent=colorado, resolution=0.01)):
-        with pytest.raises(InputError, match='does not overlap the MODIS tiles given .they cover longitude -9'):
+        with pytest.raises(InputError, match='does not overlap the tiles given .they cover longitude -9'):
             modis.import_modis([LST_FILE], tmp_path / 'out.tif', target=target)
     assert not (tmp_path / 'out.tif').exists()
 
@@ -445,13 +436,21 @@ ALG = 'soilmoisture:importmodis'
 def test_algorithm_is_registered_with_its_parameters(qgis_app):
     from qgis.core import QgsApplication
     algorithm = QgsApplication.processingRegistry().algorithmById(ALG)
-    assert algorithm is not None and algorithm.displayName() == 'Import MODIS LST / NDVI'
+    assert algorithm is not None and algorithm.displayName() == 'Import MODIS / VIIRS LST and vegetation index'
     ids = [p.name() for p in algorithm.parameterDefinitions()]
     assert ids == ['INPUT', 'PRODUCT_VARIABLE', 'QUALITY', 'TARGET_CRS', 'TARGET_EXTENT', 'TARGET_RESOLUTION',
                    'REFERENCE_GRID', 'OUTPUT', 'VIEW_TIME']
     assert algorithm.parameterDefinition('QUALITY').flags() & algorithm.parameterDefinition('QUALITY').FlagAdvanced
     assert all(p.help() for p in algorithm.parameterDefinitions())
     assert algorithm.shortHelpString() and 'MOD13Q1' in algorithm.shortHelpString()
+    assert 'VNP21A1D' in algorithm.shortHelpString() and 'AppEEARS' in algorithm.shortHelpString()
+    # Enum values are only ever appended: the first ones keep their meaning.
+    options = algorithm.parameterDefinition('QUALITY').options()
+    assert options[0].startswith('Good quality only') and options[1].startswith('Also "other quality"')
+    assert options[2].startswith('No quality screening') and len(options) == 3
+    variables = algorithm.parameterDefinition('PRODUCT_VARIABLE').options()
+    assert [v.split(',')[0].split(' (')[0] for v in variables] == ['From the files: LST for MOD11/MYD11/VNP21',
+                                                                     'Land surface temperature', 'NDVI', 'EVI']
     import processing
     dialog = processing.createAlgorithmDialog(ALG)
     assert dialog is not None
@@ -517,7 +516,7 @@ def test_processing_run_copies_a_reference_layer_grid(qgis_app, tmp_path):
 def test_processing_run_reports_bad_input(qgis_app, tmp_path):
     import processing
     from qgis.core import QgsProcessingException
-    with pytest.raises(QgsProcessingException, match='mix MODIS products'):
+    with pytest.raises(QgsProcessingException, match='mix products'):
         processing.run(ALG, {'INPUT': [LST_FILE, NDVI_FILE], 'OUTPUT': str(tmp_path / 'out.tif')})
     with pytest.raises(QgsProcessingException, match='NDVI was requested'):
         processing.run(ALG, {'INPUT': [LST_FILE], 'PRODUCT_VARIABLE': 2, 'OUTPUT': str(tmp_path / 'out.tif')})

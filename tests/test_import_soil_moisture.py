@@ -253,8 +253,14 @@ def test_algorithm_is_registered_with_its_parameters(qgis_app):
     from qgis.core import QgsApplication
     algorithm = QgsApplication.processingRegistry().algorithmById(ALG)
     assert algorithm is not None and algorithm.displayName() == 'Import soil moisture product'
-    assert [p.name() for p in algorithm.parameterDefinitions()] == ['INPUT', 'VARIABLE', 'EXTENT', 'OUTPUT']
+    # The first four are permanent; QUALITY and SMAP_OVERPASS came with SMAP / SMOS (issue 15).
+    assert [p.name() for p in algorithm.parameterDefinitions()] == ['INPUT', 'VARIABLE', 'EXTENT', 'OUTPUT', 'QUALITY',
+                                                                    'SMAP_OVERPASS']
     assert algorithm.parameterDefinition('VARIABLE').defaultValue() == 'sm'
+    assert algorithm.parameterDefinition('QUALITY').defaultValue() == 0
+    assert algorithm.parameterDefinition('QUALITY').options()[0].startswith('Recommended retrievals only')
+    assert algorithm.parameterDefinition('SMAP_OVERPASS').options()[0].startswith('AM')
+    assert 'SPL3SMP_E' in algorithm.shortHelpString() and 'SMOS' in algorithm.shortHelpString()
     assert all(p.help() for p in algorithm.parameterDefinitions())
     import processing
     dialog = processing.createAlgorithmDialog(ALG)

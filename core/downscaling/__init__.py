@@ -76,14 +76,15 @@ def downscale(inputs: DownscaleInputs, output_path: str, options: DownscaleOptio
                                     output_metadata(method.method, options, correction), output_path,
                                     diagnostics_path, step.sub(0.8, 1.0), timer,
                                     scene.terrain.partial_window if correction.mode != 'none' else None)
-            max_error, n_checked = check_consistency(written, prediction, targets, shifts, method, progress)
+            max_error, n_checked, n_infeasible, infeasible_error = check_consistency(written, prediction, targets,
+                                                                                     shifts, method, progress)
             step.report(1.0)
             return DownscaleResult(
                 output_path, diagnostics_path or None, method.method, scene.grid, cells.grid,
                 _coarse_summary(cells, targets, prediction, written), model.fit, correction, cells.terrain_check,
                 max_error, n_checked, cells.n_samples, written.n_output_pixels, written.n_clipped_pixels,
                 cells.n_filled_pixels, int(targets.filled.sum()), cells.signal_fraction, scene.kept_geometry,
-                dict(timer.seconds), messages)
+                dict(timer.seconds), messages, n_infeasible_cells=n_infeasible, infeasible_max_error=infeasible_error)
 
 
 def _coarse_summary(cells, targets, prediction, written):

@@ -202,16 +202,24 @@ def _redistribute_clipped(scene, store, consistency, first_statistics, progress,
 
 
 def check_consistency(written, prediction, targets, consistency, method, progress):
-    """(largest |cell mean − θ_c| in m³/m³, number of cells checked), computed from what was written,
-    over the cells with output whose product value is feasible within the bounds (estimated cells
-    are not promised); logged for the value-consistent methods."""
+    """(largest |cell mean − θ_c| in m³/m³, number of cells checked, number of infeasible cells, their largest
+    |cell mean − θ_c|), computed from what was written over every cell with output: cells whose value lies
+    outside [SM_MIN, SM_MAX] cannot keep it, so they are counted and reported, never left out of the figure."""
     output_count = prediction.output_count
     with np.errstate(invalid='ignore', divide='ignore'):
         final_mean = written.final_sum / output_count
-    checked = (output_count > 0) & consistency.feasible & ~targets.filled
-    errors = np.abs(final_mean - targets.values)[checked]
-    max_error, n_checked = (float(errors.max()) if errors.size else 0.0), int(checked.sum())
+    checked = output_count > 0
+    errors = np.abs(final_mean - targets.values)
+    max_error, n_checked = (float(errors[checked].max()) if checked.any() else 0.0), int(checked.sum())
+    infeasible = checked & ~consistency.feasible
+    n_infeasible = int(infeasible.sum())
+    infeasible_error = float(errors[infeasible].max()) if n_infeasible else 0.0
     if method.value_consistent:
         progress.info('Value consistency: largest |cell mean − coarse value| over {} cells = {:.2e} '
                       'm³/m³.'.format(n_checked, max_error))
-    return max_error, n_checked
+    if n_infeasible:
+        progress.warn('{} coarse cells have values outside the soil moisture bounds [{}, {}] m³/m³ and cannot keep '
+                      'them (largest |cell mean − coarse value| {:.3f} m³/m³); check the product\'s units or raise the '
+                      'highest soil moisture.'.format(n_infeasible, consistency.lower, consistency.upper,
+                                                      infeasible_error))
+    return max_error, n_checked, n_infeasible, infeasible_error

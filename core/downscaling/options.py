@@ -190,7 +190,7 @@ class DownscaleResult:
     fit: Optional[CoarseFit]
     terrain: TerrainCorrection
     terrain_check: TerrainCheck
-    #: Largest |cell mean − coarse value| (m³/m³) over the cells checked, and their number.
+    #: Largest |cell mean − coarse value| (m³/m³) over every cell with output, and their number.
     consistency_max_error: float
     n_consistent_cells: int
     n_sample_cells: int
@@ -203,3 +203,7 @@ class DownscaleResult:
     kept_geometry: str
     stage_seconds: Dict[str, float]
     messages: List[str]
+    #: Coarse cells with output whose value lies outside [sm_min, sm_max] (they cannot keep it), and their
+    #: largest |cell mean − coarse value| (m³/m³); both are included in consistency_max_error.
+    n_infeasible_cells: int = 0
+    infeasible_max_error: float = 0.0

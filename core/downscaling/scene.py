@@ -10,11 +10,11 @@ import collections
 import contextlib
 import os
 import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .. import scratch
 from ..raster_io import RasterReader, row_windows
 from ..residual import BilinearWeights, bilinear_geometry
 from ..window_store import WindowStore
@@ -341,8 +341,9 @@ class FineScene:
 
 @contextlib.contextmanager
 def run_folder(prefix):
-    """A scratch folder for one run (kept geometry, aligned inputs), removed when the run ends."""
-    folder = tempfile.mkdtemp(prefix=prefix)
+    """A scratch folder for one run (kept geometry, aligned inputs), removed when the run ends, also on
+    SIGTERM; one left by a killed run is removed by the next (core.scratch)."""
+    folder = scratch.work_folder(''.join(c for c in prefix.lower() if c.isalpha()) or 'run')
     try:
         yield folder
     finally:

@@ -1,25 +1,55 @@
 """What the plugin's algorithms share: reading layers into core sources, the
-sun-geometry parameters, progress/cancel, and turning core errors into
-QgsProcessingException."""
+sun-geometry parameters, progress/cancel, turning core errors into
+QgsProcessingException, and the safety net around every run (:meth:`SoilMoistureAlgorithm.guarded_run`):
+outputs checked before computing, written together or not at all, plain numbers in the results."""
+import functools
+import os
+import re
+import tempfile
+import threading
+import traceback
+from collections import namedtuple
 from datetime import date
 
+import numpy as np
 from osgeo import gdal
-from qgis.core import (QgsCoordinateReferenceSystem, QgsProcessingAlgorithm, QgsProcessingException,
-                       QgsProcessingParameterDateTime, QgsProcessingParameterDefinition, QgsProcessingParameterNumber)
+from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsProcessing, QgsProcessingAlgorithm,
+                       QgsProcessingContext, QgsProcessingException, QgsProcessingOutputLayerDefinition,
+                       QgsProcessingParameterDateTime, QgsProcessingParameterDefinition, QgsProcessingParameterNumber,
+                       QgsProperty)
 
+from ...core import scratch
 from ...core.dates import band_dates
-from ...core.errors import Cancelled, InputError
-from ...core.progress import Progress
-from ...core.raster_io import RasterSource, spatial_reference
+from ...core.errors import Cancelled, InputError, OutputError
+from ...core.outputs_commit import OutputCommit, check_outputs, io_error_message, short_reason
+from ...core.progress import WARNING_PREFIX, Progress
+from ...core.raster_io import RasterSource, raster_output_driver, spatial_reference
 from ...core.terrain import SunGeometry
 from ..settings import memory_budget_mb
+
+#: An output of a run: parameter name, its description, 'raster', 'file' or 'folder', and the path.
+OutputTarget = namedtuple('OutputTarget', 'name label kind path')
+#: The output paths of the run going on in this thread (algorithms write under staged paths until the commit).
+_RUN = threading.local()
+#: Data source strings that are not local files ('memory:…', 'postgres:…', 'ogr:…'; not 'C:\\…').
+_NOT_A_FILE = re.compile(r'^[A-Za-z][A-Za-z0-9_]+:')
 
 GROUP_ID = 'soilmoisture'
 GROUP_NAME = 'Soil moisture'
 
 
 class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
-    """Base class: thin algorithms that read parameters, call the core and style outputs."""
+    """Base class: thin algorithms that read parameters, call the core and style outputs.
+
+    Every subclass's ``processAlgorithm`` runs inside :meth:`guarded_run` (wrapped when the
+    class is defined), so no algorithm can forget the shared output checks.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        process = cls.__dict__.get('processAlgorithm')
+        if process is not None and not getattr(process, 'guarded', False):
+            cls.processAlgorithm = _guarded(process)
 
     SUN_ZENITH = 'SUN_ZENITH'
     SUN_AZIMUTH = 'SUN_AZIMUTH'
@@ -101,9 +131,9 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
         return RasterSource(layer.source(), 1, layer_crs_override(layer), label)
 
     # -- running the core -------------------------------------------------------------------
-    @staticmethod
-    def progress(feedback):
-        return Progress(feedback.setProgress, feedback.isCanceled, feedback.pushInfo)
+    @classmethod
+    def progress(cls, feedback):
+        return Progress(feedback.setProgress, feedback.isCanceled, lambda message: cls.log(feedback, message))
 
     @staticmethod
     def memory_mb():
@@ -121,11 +151,213 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
         """Call the core; bad input and cancel become QgsProcessingException with the core's message."""
         try:
             return function(*args, **kwargs)
-        except (InputError, Cancelled) as error:
+        except (InputError, Cancelled, OutputError) as error:
             raise QgsProcessingException(str(error))
         except MemoryError:
-            raise QgsProcessingException('Out of memory: lower the memory budget in Settings ▸ Options ▸ Processing '
-                                         '▸ Providers ▸ Soil moisture downscaling.')
+            raise QgsProcessingException(OUT_OF_MEMORY)
+
+    @staticmethod
+    def log(feedback, message):
+        """A core log line to the feedback: warnings (WARNING_PREFIX) as warnings."""
+        if message.startswith(WARNING_PREFIX):
+            feedback.pushWarning(message[len(WARNING_PREFIX):])
+        else:
+            feedback.pushInfo(message)
+
+    # -- the safety net around every run ---------------------------------------------------------------
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        try:
+            self.check_outputs(parameters, context)
+        except QgsProcessingException as error:
+            return False, str(error)
+        return True, ''
+
+    def output_targets(self, parameters, context):
+        """The files and folders the parameters ask this run to write."""
+        resolving = QgsProcessingContext()   # resolving paths here must not queue layers for loading
+        resolving.setProject(context.project())
+        targets = []
+        for definition in self.destinationParameterDefinitions():
+            name = definition.name()
+            if parameters.get(name) in (None, ''):
+                continue
+            kind = {'rasterDestination': 'raster', 'folderDestination': 'folder'}.get(definition.type(), 'file')
+            if definition.type() in ('fileDestination', 'folderDestination'):
+                path = self.parameterAsFileOutput(parameters, name, resolving)
+            else:
+                path = self.parameterAsOutputLayer(parameters, name, resolving)
+            if path and not _NOT_A_FILE.match(path):
+                targets.append(OutputTarget(name, definition.description(), kind, os.path.abspath(path)))
+        return targets
+
+    def input_files(self, parameters, context):
+        """(description, path) of every input that is a local file or folder."""
+        found = []
+        for definition in self.parameterDefinitions():
+            name = definition.name()
+            if definition.isDestination() or parameters.get(name) in (None, ''):
+                continue
+            kind = definition.type()
+            try:
+                if kind == 'raster':
+                    layer = self.parameterAsRasterLayer(parameters, name, context)
+                    sources = [layer.source()] if layer is not None else []
+                elif kind in ('source', 'vector'):
+                    layer = self.parameterAsVectorLayer(parameters, name, context)
+                    sources = [layer.source()] if layer is not None else []
+                elif kind == 'multilayer' and definition.layerType() == QgsProcessing.TypeFile:
+                    sources = self.parameterAsFileList(parameters, name, context)
+                elif kind == 'multilayer':
+                    sources = [layer.source() for layer in self.parameterAsLayerList(parameters, name, context)]
+                elif kind == 'file':
+                    sources = [self.parameterAsFile(parameters, name, context)]
+                else:
+                    continue
+            except QgsProcessingException:
+                continue   # an unreadable input is reported by the algorithm itself
+            for source in sources:
+                path = str(source).split('|')[0]
+                if path and os.path.exists(path):
+                    found.append((definition.description(), path))
+        return found
+
+    def check_outputs(self, parameters, context):
+        """Refuse, before computing, outputs that are inputs or each other, that cannot be written, or whose
+        raster format cannot hold the output; returns the output targets and the input files."""
+        targets = self.output_targets(parameters, context)
+        inputs = self.input_files(parameters, context)
+        try:
+            check_outputs([(t.label, t.path, t.kind) for t in targets], inputs)
+            for target in targets:
+                if target.kind == 'raster':
+                    raster_output_driver(target.path)
+        except (InputError, OutputError) as error:
+            raise QgsProcessingException(str(error))
+        return targets, inputs
+
+    def guarded_run(self, process, parameters, context, feedback):
+        """Run ``process`` (a subclass's processAlgorithm) with its outputs checked first, written into
+        staging folders and committed together at the end (or all removed on any failure), its scratch
+        removed even on SIGTERM, and its results made of plain Python values."""
+        if QgsApplication.platform() != 'desktop':   # never replace the desktop application's signal handling
+            scratch.install_sigterm_cleanup()
+        scratch.remove_stale(tempfile.gettempdir())
+        targets, inputs = self.check_outputs(parameters, context)
+        outputs = OutputCommit(protect=inputs)
+        outer = getattr(_RUN, 'public', None)
+        _RUN.public = outputs.public
+        try:
+            staged = dict(parameters)
+            for target in targets:
+                path = outputs.staging_folder(target.path) if target.kind == 'folder' else outputs.stage(target.path)
+                staged[target.name] = _with_destination(parameters[target.name], path)
+            results = process(self, staged, context, feedback)
+            results = {key: _plain(value, outputs.public) for key, value in (results or {}).items()}
+            _rename_layers_to_load(context, outputs.public)
+            outputs.commit()
+            return results
+        except BaseException as error:
+            traceback.clear_frames(error.__traceback__)   # close sinks and datasets the frames still hold
+            outputs.abort()
+            _drop_staged_layers(context, outputs.public)
+            if isinstance(error, (KeyboardInterrupt, SystemExit)):
+                raise
+            message = _one_sentence(error, outputs.public, targets)
+            if message is None:
+                raise
+            raise QgsProcessingException(message) from None
+        finally:
+            _RUN.public = outer
+
+
+OUT_OF_MEMORY = ('Out of memory: lower the memory budget in Settings ▸ Options ▸ Processing ▸ Providers ▸ Soil '
+                 'moisture downscaling.')
+
+
+def _guarded(process):
+    @functools.wraps(process)
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        return self.guarded_run(process, parameters, context, feedback)
+    processAlgorithm.guarded = True
+    return processAlgorithm
+
+
+def _with_destination(value, path):
+    """The parameter value ``value`` (a path or an output definition) pointing at ``path`` instead."""
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        definition = QgsProcessingOutputLayerDefinition(value)
+        definition.sink = QgsProperty.fromValue(path)
+        return definition
+    return path
+
+
+def _plain(value, public):
+    """A result as a plain Python value (numpy scalars came back empty from qgis_process --json), with
+    staged paths replaced by the final ones."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, public) for item in value]
+    if isinstance(value, str):
+        return public(value)
+    return value
+
+
+def final_output_path(path):
+    """The path an output of the running algorithm will have after the commit (it is written under
+    a staged path until then); other paths are returned as they are."""
+    public = getattr(_RUN, 'public', None)
+    return public(path) if public is not None else path
+
+
+def _rename_layers_to_load(context, public):
+    """Outputs queued for loading under their staged path are queued under their final path.
+
+    QgsProcessingContext deletes the post-processor of an entry that leaves the queue, so
+    post-processors are attached to final entries only (styling.load_details); staged entries
+    without one are renamed, those with one are left as they are rather than risk a crash."""
+    layers = context.layersToLoadOnCompletion()
+    staged = [key for key in layers if public(key) != key]
+    if not staged:
+        return
+    renamed = {key: details for key, details in layers.items() if public(key) == key}
+    for key in staged:
+        if layers[key].postProcessor() is not None:
+            renamed[key] = layers[key]
+        elif public(key) not in renamed:
+            renamed[public(key)] = layers[key]
+    context.setLayersToLoadOnCompletion(renamed)
+
+
+def _drop_staged_layers(context, public):
+    layers = context.layersToLoadOnCompletion()
+    if any(public(key) != key and details.postProcessor() is None for key, details in layers.items()):
+        context.setLayersToLoadOnCompletion({key: details for key, details in layers.items()
+                                             if public(key) == key or details.postProcessor() is not None})
+
+
+def _one_sentence(error, public, targets):
+    """What the user reads for an error of a run: one sentence with the final file names; None for
+    errors that are bugs (those keep their traceback)."""
+    if isinstance(error, (QgsProcessingException, InputError, Cancelled, OutputError)):
+        return public(str(error).strip())
+    if isinstance(error, MemoryError):
+        return OUT_OF_MEMORY
+    if isinstance(error, OSError):
+        path = public(error.filename or '')
+        if path and not any(path == t.path or path.startswith(t.path + os.sep) for t in targets):
+            return 'Cannot read {}: {}; check the file and that it can be opened.'.format(
+                path, (error.strerror or short_reason(error)).lower())
+        return io_error_message(error, path or None)
+    if isinstance(error, RuntimeError):   # GDAL, whose messages name the file
+        return 'GDAL could not read or write a file ({}).'.format(public(str(error).strip().splitlines()[0])
+                                                                  .rstrip('.'))
+    return None
 
 
 def layer_crs_override(layer):

@@ -83,6 +83,10 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
         self.addOutput(QgsProcessingOutputNumber('CONSISTENCY_MAX_ERROR', 'Largest cell-mean error (m³/m³)'))
         self.addOutput(QgsProcessingOutputNumber('LAPSE_RATE_K_PER_KM', 'Fitted lapse rate (K/km)'))
         self.addOutput(QgsProcessingOutputNumber('ILLUMINATION_COEFFICIENT_K', 'Fitted illumination coefficient (K)'))
+        self.addOutput(QgsProcessingOutputNumber(
+            'N_INFEASIBLE_CELLS', 'Coarse cells outside the soil moisture bounds (cannot keep their value)'))
+        self.addOutput(QgsProcessingOutputNumber('INFEASIBLE_MAX_ERROR',
+                                                 'Largest cell-mean error of those cells (m³/m³)'))
 
     def add_method_parameters(self):
         """METHOD … FILL_GAPS: shared with "Downscale a soil moisture series"."""
@@ -183,6 +187,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
             'CONSISTENCY_MAX_ERROR': result.consistency_max_error,
             'LAPSE_RATE_K_PER_KM': result.terrain.lapse_rate_k_per_km,
             'ILLUMINATION_COEFFICIENT_K': result.terrain.illumination_k,
+            'N_INFEASIBLE_CELLS': result.n_infeasible_cells, 'INFEASIBLE_MAX_ERROR': result.infeasible_max_error,
         }
 
     @staticmethod

@@ -7,7 +7,8 @@ from qgis.core import (QgsProcessingContext, QgsProcessingOutputMultipleLayers, 
 
 from ...core.series import SeriesInputs, downscale_series, parse_date_list
 from ...core.terrain import SunGeometry
-from ..styling import SeriesStyler, write_sidecar_style
+from ..styling import SeriesStyler, load_details, write_sidecar_style
+from .base import final_output_path
 from .downscale import DownscaleAlgorithm
 
 OUTPUT_MODES = ('One multi-band GeoTIFF (band per date)', 'One GeoTIFF per date in a folder')
@@ -72,6 +73,8 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
         self.addOutput(QgsProcessingOutputNumber('N_DATES', 'Number of dates'))
         self.addOutput(QgsProcessingOutputNumber('CONSISTENCY_MAX_ERROR', 'Largest cell-mean error (m³/m³)'))
         self.addOutput(QgsProcessingOutputMultipleLayers('OUTPUT_FILES', 'Files written'))
+        self.addOutput(QgsProcessingOutputNumber('N_INFEASIBLE_CELLS', 'Coarse cells outside the soil moisture bounds, '
+                                                                       'summed over the dates'))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         coarse = self.raster_source(parameters, self.COARSE_SM, context, 'coarse soil moisture')
@@ -101,16 +104,16 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
                 details = QgsProcessingContext.LayerDetails('{} {}'.format(name, day.isoformat()), context.project(),
                                                             self.OUTPUT_FOLDER)
                 details.setPostProcessor(SeriesStyler.create([day], name))
-                context.addLayerToLoadOnCompletion(path, details)
+                context.addLayerToLoadOnCompletion(final_output_path(path), details)
         else:
             write_sidecar_style(output, 'soil_moisture')
-            if context.willLoadLayerOnCompletion(output):
-                details = context.layerToLoadOnCompletionDetails(output)
+            details = load_details(context, output)
+            if details is not None:
                 details.name = name
                 details.setPostProcessor(SeriesStyler.create(result.dates, name))
         return {self.OUTPUT: None if per_date else output, self.OUTPUT_FOLDER: output if per_date else None,
                 'OUTPUT_FILES': result.outputs, 'N_DATES': len(result.dates),
-                'CONSISTENCY_MAX_ERROR': result.consistency_max_error}
+                'CONSISTENCY_MAX_ERROR': result.consistency_max_error, 'N_INFEASIBLE_CELLS': result.n_infeasible_cells}
 
     @staticmethod
     def missing_output(what):

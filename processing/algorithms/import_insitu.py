@@ -139,7 +139,7 @@ class ImportInsituAlgorithm(SoilMoistureAlgorithm):
             data, _ = insitu.join_station_positions(data, points)
         self.run_core(insitu.require_positions, data, layer is not None)
         for message in data.messages:
-            feedback.pushInfo(message)
+            self.log(feedback, message)
 
         summaries = insitu.station_summaries(data)
         station_fields = make_fields(insitu.STATION_FIELDS, STATION_TYPES)

@@ -1,6 +1,4 @@
 """soilmoisture:validate — Validate against in-situ data."""
-import os
-
 import numpy as np
 from qgis.core import (NULL, QgsCoordinateReferenceSystem, QgsFeature, QgsFeatureRequest, QgsFeatureSink, QgsField,
                        QgsFields, QgsGeometry, QgsPointXY, QgsProcessing, QgsProcessingException,
@@ -253,25 +251,15 @@ class ValidateAlgorithm(SoilMoistureAlgorithm):
         pairs_path = self.parameterAsFileOutput(parameters, self.PAIRS, context) or None
         report_path = self.parameterAsFileOutput(parameters, self.REPORT, context) or None
         prefixes = validation.metric_field_prefixes([r.name for r in result.rasters])
-        # Files are written under temporary names and moved into place only once every output is complete.
-        partial = {}
-        try:
-            if report_path:
-                feedback.pushInfo('Writing the report…')
-                partial[report_path] = validation.partial_path(report_path)
-                write_validation_report(partial[report_path], result, self.describe_inputs(rasters, points, table),
-                                        self.describe_options(options))
-            feedback.setProgress(90)
-            if pairs_path:
-                partial[pairs_path] = validation.partial_path(pairs_path)
-                validation.write_pairs_csv(partial[pairs_path], result)
-            output_id = self.write_stations(parameters, context, stations_source, points, result, prefixes)
-            for final, temporary in partial.items():
-                os.replace(temporary, final)
-        finally:
-            for temporary in partial.values():
-                if os.path.exists(temporary):
-                    os.remove(temporary)
+        # Every output is staged and committed together by the base class (guarded_run).
+        if report_path:
+            feedback.pushInfo('Writing the report…')
+            write_validation_report(report_path, result, self.describe_inputs(rasters, points, table),
+                                    self.describe_options(options))
+        feedback.setProgress(90)
+        if pairs_path:
+            validation.write_pairs_csv(pairs_path, result)
+        output_id = self.write_stations(parameters, context, stations_source, points, result, prefixes)
 
         first_r_field = '{}_r'.format(prefixes[0])
         write_vector_sidecar_style(output_id, correlation_renderer(first_r_field))
