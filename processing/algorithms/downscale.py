@@ -135,8 +135,9 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                            'the coarse-scale model, so sensor noise does not become soil moisture noise. Off: the '
                            'model is applied to the predictors as they are (as in the published method).',
                            advanced=True)
+        # Optional, so that models saved before this parameter existed still validate (they get the default).
         self.add_parameter(QgsProcessingParameterEnum(self.RESIDUAL, 'Residual spread', options=list(
-            self.RESIDUAL_LABELS), defaultValue=RESIDUAL_SPREADS.index(DownscaleOptions.residual)),
+            self.RESIDUAL_LABELS), defaultValue=RESIDUAL_SPREADS.index(DownscaleOptions.residual), optional=True),
                            'How the coarse residual (coarse value minus the mean of the fine model, m³/m³) is spread '
                            'to the pixels before the per-cell remainder makes every cell mean exact: bilinearly '
                            'between cell centres, or by area-to-point kriging (Kyriakidis 2004; default) with a '
