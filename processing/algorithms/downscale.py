@@ -6,7 +6,8 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
                        QgsProcessingParameterRasterLayer)
 
 from ...core.dates import disagreeing_dates, first_band_date
-from ...core.downscaling import MODELS, RESIDUAL_SPREADS, DownscaleInputs, DownscaleOptions, Method, downscale
+from ...core.downscaling import (DIAGNOSTIC_BANDS, MODELS, RESIDUAL_SPREADS, DownscaleInputs, DownscaleOptions,
+                                Method, downscale)
 from ...core.downscaling.methods import method_for
 from ...core.raster_io import update_metadata
 from ...report.downscaling import write_downscaling_report
@@ -180,6 +181,9 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                               'with a point-support covariance fitted to the coarse residuals. Methods with a residual '
                               'step only (0, 2, 4, 5).'),
                            advanced=True)
+
+    def output_band_count(self, name, parameters, context):
+        return len(DIAGNOSTIC_BANDS) if name == self.DIAGNOSTICS else 1
 
     def parameter_problems(self, parameters, context):
         """What is wrong with the method's inputs and options, as sentences saying what to change."""
