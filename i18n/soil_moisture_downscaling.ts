@@ -109,37 +109,37 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="31" />
+      <location filename="../ui/inspector.py" line="32" />
       <source>Model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="31" />
+      <location filename="../ui/inspector.py" line="32" />
       <source>Window</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="31" />
+      <location filename="../ui/inspector.py" line="32" />
       <source>Predictors</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="31" />
+      <location filename="../ui/inspector.py" line="32" />
       <source>Coarse cells in the fit</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="31" />
+      <location filename="../ui/inspector.py" line="32" />
       <source>R² of the fit</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="31" />
+      <location filename="../ui/inspector.py" line="32" />
       <source>Local model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="31" />
+      <location filename="../ui/inspector.py" line="32" />
       <source>Quality</source>
       <translation type="unfinished" />
     </message>
@@ -219,12 +219,22 @@
       <translation type="unfinished" />
     </message>
     <message>
+      <location filename="../processing/algorithms/downscale.py" line="55" />
+      <source>Bilinear spread between cell centres</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="55" />
+      <source>Area-to-point kriging (ATPK, default)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
       <location filename="../processing/provider.py" line="40" />
       <source>Soil moisture downscaling</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="89" />
+      <location filename="../ui/inspector.py" line="81" />
       <source>Soil moisture inspector</source>
       <translation type="unfinished" />
     </message>
@@ -244,7 +254,7 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="251" />
+      <location filename="../ui/inspector.py" line="243" />
       <source>Soil moisture</source>
       <translation type="unfinished" />
     </message>
@@ -383,50 +393,50 @@ The log reports the fitted lapse rate (K/km) and illumination coefficient and ch
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="61" />
+      <location filename="../processing/algorithms/downscale.py" line="65" />
       <source>Downscale soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="64" />
+      <location filename="../processing/algorithms/downscale.py" line="68" />
       <source>Coarse soil moisture (e.g. 25 km ESA CCI, SMAP) to the 1 km grid of MODIS LST, keeping every coarse value.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="72" />
+      <location filename="../processing/algorithms/downscale.py" line="76" />
       <source>Downscales a coarse soil moisture raster (m³/m³, e.g. 25 km ESA CCI, C3S, SMAP or SMOS) to the grid of a land surface temperature raster (kelvin, e.g. 1 km MODIS LST), using NDVI and a DEM.
 
 The default method (Zhao et al. 2025) removes the effect of elevation and sun illumination from the LST, fits soil moisture against the corrected LST and NDVI (and, where it helps, elevation) in a moving window whose size is chosen per coarse cell, applies the local models at the fine scale, and corrects the residuals so that the mean of the fine pixels of every coarse cell equals its coarse value.
 
 NDVI is needed by every method except bilinear interpolation, the DEM by the terrain-aware method; missing inputs are reported before the run. A warning is given when the inputs' acquisition dates disagree.
 
-Inputs may be in any CRS and resolution: NDVI and the DEM are warped onto the LST grid; the coarse product keeps its own grid. Give the sun angles, or the acquisition date (and overpass time), for the illumination. The optional diagnostics raster holds, per pixel, the chosen window, predictors, fit quality, coefficients and quality flags (1 LST filled, 2 coarse value filled, 4 global fallback model, 8 clipped, 16 outside the coarse product). The optional report is an HTML page with maps and plots.
+Inputs may be in any CRS and resolution: NDVI and the DEM are warped onto the LST grid; the coarse product keeps its own grid. Give the sun angles, or the acquisition date (and overpass time), for the illumination. The optional diagnostics raster holds, per pixel, the chosen window, predictors, fit quality, coefficients and quality flags (1 LST filled, 2 coarse value filled, 4 global fallback model, 8 clipped, 16 outside the coarse product, 32 terrain from a partial DEM window: slope one-sided next to DEM nodata such as a coast). The optional report is an HTML page with maps and plots.
 
 The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Providers.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="90" />
+      <location filename="../processing/algorithms/downscale.py" line="95" />
       <source>Coarse soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="90" />
+      <location filename="../processing/algorithms/downscale.py" line="95" />
       <source>Coarse volumetric soil moisture in m³/m³ (not %), e.g. ESA CCI / C3S (0.25°), SMAP or SMOS. Band 1 is used.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="93" />
+      <location filename="../processing/algorithms/downscale.py" line="98" />
       <source>Daytime LST in kelvin. Its grid is the output grid (e.g. MODIS MOD11A1 at 1 km).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="95" />
+      <location filename="../processing/algorithms/downscale.py" line="100" />
       <source>NDVI (all methods but bilinear)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="95" />
+      <location filename="../processing/algorithms/downscale.py" line="100" />
       <source>NDVI in [-1, 1] (e.g. MODIS MOD13A2). Needed by every method except bilinear.</source>
       <translation type="unfinished" />
     </message>
@@ -436,7 +446,7 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="98" />
+      <location filename="../processing/algorithms/downscale.py" line="103" />
       <source>Elevation in metres, any CRS and resolution. Needed by the terrain-aware method; the adaptive window without terrain correction uses it as a candidate predictor.</source>
       <translation type="unfinished" />
     </message>
@@ -446,27 +456,27 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="104" />
+      <location filename="../processing/algorithms/downscale.py" line="109" />
       <source>Float32 GeoTIFF on the LST grid, m³/m³, nodata -9999.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="107" />
+      <location filename="../ui/inspector.py" line="99" />
       <source>Diagnostics</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="106" />
+      <location filename="../processing/algorithms/downscale.py" line="111" />
       <source>Multi-band raster on the LST grid: half_window, predictor_set, n_samples, r_squared, the model coefficients (SI units), fallback and quality bit flags.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="110" />
+      <location filename="../processing/algorithms/downscale.py" line="115" />
       <source>Report</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="110" />
+      <location filename="../processing/algorithms/downscale.py" line="115" />
       <source>HTML report with maps of the input and output, the coarse-scale fit, the window sizes and the value-consistency check.</source>
       <translation type="unfinished" />
     </message>
@@ -476,167 +486,177 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="114" />
+      <location filename="../processing/algorithms/downscale.py" line="119" />
       <source>Fitted lapse rate (K/km)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="115" />
+      <location filename="../processing/algorithms/downscale.py" line="120" />
       <source>Fitted illumination coefficient (K)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="117" />
+      <location filename="../processing/algorithms/downscale.py" line="122" />
       <source>Coarse cells outside the soil moisture bounds (cannot keep their value)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="119" />
+      <location filename="../processing/algorithms/downscale.py" line="124" />
       <source>Largest cell-mean error of those cells (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="294" />
+      <location filename="../processing/algorithms/downscale.py" line="309" />
       <source>Method</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="124" />
+      <location filename="../processing/algorithms/downscale.py" line="129" />
       <source>Downscaling method. The others are for comparison: bilinear is the floor every method must beat; method 5 is the default without the terrain correction of LST.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="294" />
+      <location filename="../processing/algorithms/downscale.py" line="309" />
       <source>Linking model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="128" />
+      <location filename="../processing/algorithms/downscale.py" line="133" />
       <source>Form of the local soil moisture model: linear in LST* and NDVI (default), or the 6-term quadratic ("universal triangle" form).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="132" />
+      <location filename="../processing/algorithms/downscale.py" line="137" />
       <source>Smallest half-window (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="132" />
+      <location filename="../processing/algorithms/downscale.py" line="137" />
       <source>Smallest moving window tried, as a half-width h in coarse cells (window (2h+1)²).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="137" />
+      <location filename="../processing/algorithms/downscale.py" line="142" />
       <source>Largest half-window (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="137" />
+      <location filename="../processing/algorithms/downscale.py" line="142" />
       <source>Largest moving window tried, as a half-width h in coarse cells.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="141" />
+      <location filename="../processing/algorithms/downscale.py" line="146" />
       <source>Minimum valid fraction of a cell</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="141" />
+      <location filename="../processing/algorithms/downscale.py" line="146" />
       <source>A coarse cell takes part in the calibration only if at least this fraction of its fine pixels has valid LST and NDVI.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="146" />
+      <location filename="../processing/algorithms/downscale.py" line="151" />
       <source>Lowest soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="146" />
+      <location filename="../processing/algorithms/downscale.py" line="151" />
       <source>Downscaled values are kept above this bound; the clipped amount is moved onto the other pixels of the cell so its mean is unchanged.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="151" />
+      <location filename="../processing/algorithms/downscale.py" line="156" />
       <source>Highest soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="151" />
+      <location filename="../processing/algorithms/downscale.py" line="156" />
       <source>Downscaled values are kept below this bound (porosity).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="155" />
+      <location filename="../processing/algorithms/downscale.py" line="160" />
       <source>Fill gaps (seamless output)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="155" />
+      <location filename="../processing/algorithms/downscale.py" line="160" />
       <source>Fill cloud gaps in LST (terrain and NDVI model plus the interpolated residual) and holes in NDVI, and estimate coarse cells that have no value from their local model, so the map has no holes. Filled pixels are flagged in the diagnostics quality band (1 LST filled, 2 coarse value filled).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="161" />
+      <location filename="../processing/algorithms/downscale.py" line="166" />
       <source>Filter pixel noise of predictors</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="161" />
+      <location filename="../processing/algorithms/downscale.py" line="166" />
       <source>Methods 0 and 5: estimate the per-pixel (white) noise of LST and NDVI from their semivariogram and weight the fine-scale anomalies by their signal fraction before applying the coarse-scale model, so sensor noise does not become soil moisture noise. Off: the model is applied to the predictors as they are (as in the published method).</source>
       <translation type="unfinished" />
     </message>
     <message>
+      <location filename="../processing/algorithms/downscale.py" line="315" />
+      <source>Residual spread</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
       <location filename="../processing/algorithms/downscale.py" line="174" />
+      <source>How the coarse residual (coarse value minus the mean of the fine model, m³/m³) is spread to the pixels before the per-cell remainder makes every cell mean exact: bilinearly between cell centres, or by area-to-point kriging (Kyriakidis 2004; default) with a point-support covariance fitted to the coarse residuals. Methods with a residual step only (0, 2, 4, 5).</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="189" />
       <source>Choose a method between 0 and {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="180" />
+      <location filename="../processing/algorithms/downscale.py" line="195" />
       <source>The method "{}" needs NDVI: choose an NDVI layer, or the bilinear method.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="183" />
+      <location filename="../processing/algorithms/downscale.py" line="198" />
       <source>The method "{}" needs a DEM: choose a DEM layer, or method 5 (adaptive window without terrain correction).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="188" />
+      <location filename="../processing/algorithms/downscale.py" line="203" />
       <source>The smallest half-window ({}) is larger than the largest ({}): swap them.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="193" />
+      <location filename="../processing/algorithms/downscale.py" line="208" />
       <source>The lowest soil moisture ({}) must be below the highest ({}) m³/m³.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="202" />
+      <location filename="../processing/algorithms/downscale.py" line="217" />
       <source>The acquisition date given ({}) is not the date of the LST raster ({}); the sun position is computed for {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="206" />
+      <location filename="../processing/algorithms/downscale.py" line="221" />
       <source>coarse soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="210" />
+      <location filename="../processing/algorithms/downscale.py" line="225" />
       <source>The {} is dated {}, the LST {}: {} days apart. Downscaling relates soil moisture to the temperature of the same days; check that these are the files you meant (a monthly or composite product explains a few weeks).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="242" />
+      <location filename="../processing/algorithms/downscale.py" line="258" />
       <source>Method: {}; memory budget {:.0f} MB.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="254" />
+      <location filename="../processing/algorithms/downscale.py" line="269" />
       <source>{} downscaled</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="261" />
+      <location filename="../processing/algorithms/downscale.py" line="276" />
       <source>Downscaling diagnostics</source>
       <translation type="unfinished" />
     </message>
@@ -646,67 +666,67 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="286" />
+      <location filename="../processing/algorithms/downscale.py" line="301" />
       <source>Coarse soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="286" />
+      <location filename="../processing/algorithms/downscale.py" line="301" />
       <source>LST</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="286" />
+      <location filename="../processing/algorithms/downscale.py" line="301" />
       <source>DEM</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="300" />
+      <location filename="../processing/algorithms/downscale.py" line="316" />
       <source>(none)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="293" />
+      <location filename="../processing/algorithms/downscale.py" line="308" />
       <source>yes</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="293" />
+      <location filename="../processing/algorithms/downscale.py" line="308" />
       <source>no</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="295" />
+      <location filename="../processing/algorithms/downscale.py" line="310" />
       <source>Half-windows (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="296" />
+      <location filename="../processing/algorithms/downscale.py" line="311" />
       <source>Minimum valid fraction</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="297" />
+      <location filename="../processing/algorithms/downscale.py" line="312" />
       <source>Soil moisture bounds (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="298" />
+      <location filename="../processing/algorithms/downscale.py" line="313" />
       <source>Fill gaps</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="299" />
+      <location filename="../processing/algorithms/downscale.py" line="314" />
       <source>Noise filter</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="300" />
+      <location filename="../processing/algorithms/downscale.py" line="316" />
       <source>Sun</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="302" />
+      <location filename="../processing/algorithms/downscale.py" line="318" />
       <source>Memory budget (MB)</source>
       <translation type="unfinished" />
     </message>
@@ -1550,12 +1570,12 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/outputs.py" line="30" />
+      <location filename="../processing/outputs.py" line="31" />
       <source>HTML files (*.html)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/outputs.py" line="42" />
+      <location filename="../processing/outputs.py" line="43" />
       <source>Report written: {} (open it from Processing ▸ Results Viewer).</source>
       <translation type="unfinished" />
     </message>
@@ -1570,62 +1590,62 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="108" />
+      <location filename="../ui/inspector.py" line="100" />
       <source>Coarse product</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="110" />
+      <location filename="../ui/inspector.py" line="102" />
       <source>Click on the map to inspect a pixel.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="242" />
+      <location filename="../ui/inspector.py" line="234" />
       <source>choose a layer</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="244" />
+      <location filename="../ui/inspector.py" line="236" />
       <source>Layer</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="245" />
+      <location filename="../ui/inspector.py" line="237" />
       <source>Band</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="249" />
+      <location filename="../ui/inspector.py" line="241" />
       <source>outside the layer</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="251" />
+      <location filename="../ui/inspector.py" line="243" />
       <source>no data</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="265" />
+      <location filename="../ui/inspector.py" line="257" />
       <source>Coarse cell</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="391" />
+      <location filename="../ui/inspector.py" line="383" />
       <source>downscaled pixel</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="394" />
+      <location filename="../ui/inspector.py" line="386" />
       <source>coarse cell</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="398" />
+      <location filename="../ui/inspector.py" line="390" />
       <source>station {} ({:.1f} km)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="404" />
+      <location filename="../ui/inspector.py" line="396" />
       <source>soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>

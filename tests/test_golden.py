@@ -2,7 +2,8 @@
 
 The reference was made before the redesign of the core into core/downscaling (issue 9), so a
 restructuring that changes any map by more than 1e-7 m³/m³ fails here (with the reference's numpy
-and scipy; see TOLERANCE). A change of the maps
+and scipy; see TOLERANCE); it was regenerated when issue 10 changed the science
+(tests/data/golden/make_golden.py says how). A change of the maps
 that is intended (new science) regenerates the file and says so in its commit.
 """
 import os
