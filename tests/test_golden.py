@@ -2,7 +2,7 @@
 
 The reference was made before the redesign of the core into core/downscaling (issue 9), so a
 restructuring that changes any map by more than 1e-7 m³/m³ fails here (with the reference's numpy
-and scipy; see TOLERANCE); it was regenerated when issue 10 changed the science
+and scipy; see PIXEL_TOLERANCE); it was regenerated when issue 10 changed the science
 (tests/data/golden/make_golden.py says how). A change of the maps
 that is intended (new science) regenerates the file and says so in its commit.
 """
@@ -26,12 +26,15 @@ def _minor(version):
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLE = os.path.join(REPO, 'sample_data')
 GOLDEN = os.path.join(REPO, 'tests', 'data', 'golden', 'golden_sample.npz')
-#: The reference was computed with numpy 1.24 and scipy 1.10 (Debian 12, QGIS 3.22): with those, maps agree
-#: to 1e-7 m³/m³. Other builds round differently: with numpy 2.2 / scipy 1.15 (QGIS 3.40 on Debian 13) and
-#: numpy 2.4 / scipy 1.17 (3.44 on unstable) the terrain-aware map differs by up to 1.8e-7; 1e-6 there is
-#: still 100× below the 1e-4 m³/m³ to which the method keeps each coarse cell's value.
+TOLERANCE = 1e-7
+#: The reference was computed with numpy 1.24 and scipy 1.10 (Debian 12, QGIS 3.22): with those, every pixel
+#: agrees to TOLERANCE. Other builds round differently and a few pixels move more: with numpy 2.2 / scipy 1.15
+#: (QGIS 3.40, Debian 13) and numpy 2.4 / scipy 1.17 (3.44, unstable), 9 of 5185 sampled DISPATCH pixels by up
+#: to 1.2e-6 and 2 terrain-aware ones by 1.9e-7, while scene means and SDs stay within 1e-11. There each pixel
+#: must agree to 1e-5 m³/m³ (10× below the 1e-4 to which the method keeps each coarse cell's value), and the
+#: means and SDs still to TOLERANCE.
 REFERENCE_LIBRARIES = ('1.24', '1.10')
-TOLERANCE = 1e-7 if (_minor(np.__version__), _minor(scipy.__version__)) == REFERENCE_LIBRARIES else 1e-6
+PIXEL_TOLERANCE = TOLERANCE if (_minor(np.__version__), _minor(scipy.__version__)) == REFERENCE_LIBRARIES else 1e-5
 
 
 @pytest.fixture(scope='module')
@@ -52,7 +55,7 @@ def test_sample_map_is_the_reference_map(golden, tmp_path, method):
     reference = golden[key + 'map']
     subsample = values[::step, ::step]
     assert np.array_equal(np.isnan(subsample), np.isnan(reference))
-    assert np.nanmax(np.abs(subsample - reference)) <= TOLERANCE
+    assert np.nanmax(np.abs(subsample - reference)) <= PIXEL_TOLERANCE
     assert np.isfinite(values).sum() == golden[key + 'count']
     assert abs(np.nanmean(values) - golden[key + 'mean']) <= TOLERANCE
     assert abs(np.nanstd(values) - golden[key + 'sd']) <= TOLERANCE
