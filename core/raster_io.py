@@ -354,6 +354,21 @@ class RasterWriter:
         return False
 
 
+def dataset_metadata(path):
+    """The dataset-level metadata items of a raster file ({name: text})."""
+    dataset = RasterSource(str(path), name='raster').open()
+    return dict(dataset.GetMetadata() or {})
+
+
+def update_metadata(path, items):
+    """Add metadata items to a GeoTIFF in place (stored in the file itself, not in a sidecar)."""
+    dataset = gdal.Open(str(path), gdal.GA_Update)
+    for name, value in items.items():
+        dataset.SetMetadataItem(name, str(value))
+    dataset.FlushCache()
+    dataset = None
+
+
 def write_array(path, grid, arrays, nodata=OUTPUT_NODATA, data_type=gdal.GDT_Float32, descriptions=None,
                 metadata=None):
     """Write whole arrays (one per band) at once; for small rasters and test scenes."""

@@ -4,12 +4,24 @@ Each date is downscaled with the single-date pipeline (same method, options and
 memory budget). NDVI may be one raster for all dates or a stack interpolated in
 time; LST gaps are filled with each pixel's annual cycle plus the day's anomaly
 when the series is long enough, else spatially. The output is one multi-band
-GeoTIFF (band per date) or one GeoTIFF per date, written only once every date is done.
+GeoTIFF (band per date) or one GeoTIFF per date.
+
+The series-wide step (the annual LST cycle) is computed once, before the dates; each
+date is then one :class:`DateTask` run by :func:`run_date`, here in a loop or on a Dask
+cluster (core/distributed.py), with the same code and so the same bytes. Each date's file
+is written atomically (a staged name, then a rename) into the output folder (one file per
+date) or into a hidden parts folder next to the output (a multi-band output, assembled
+once every date is done), with a fingerprint of its inputs and options in its metadata:
+a date whose file is already complete is not computed again, so a stopped run resumes.
 """
+import hashlib
+import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field, replace
+import time
+import uuid
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import List, Optional
 
@@ -18,15 +30,23 @@ import numpy as np
 from .dates import band_dates, parse_date, stack_metadata
 from .errors import InputError
 from .gap_filling import TemporalLstFiller, write_annual_cycle
-from .pipeline import DownscaleInputs, DownscaleOptions, downscale
+from .pipeline import BILINEAR, DownscaleInputs, DownscaleOptions, downscale
 from .progress import Progress
-from .raster_io import GTIFF_OPTIONS, RasterReader, RasterSource, RasterWriter, gdal_cache_limit, row_windows
+from .raster_io import (GTIFF_OPTIONS, RasterReader, RasterSource, RasterWriter, dataset_metadata, gdal_cache_limit,
+                        row_windows, update_metadata)
 from .terrain import SunGeometry
 
 #: Series with at least this many LST dates over at least this many days fill gaps with the
 #: annual cycle; shorter ones fill each date spatially (a cycle needs a good part of a year).
 MIN_DATES_FOR_CYCLE = 10
 MIN_DAYS_FOR_CYCLE = 90
+#: Changes when the code changes the maps, so dates written by an older version are computed again.
+SERIES_FORMAT = 1
+#: Metadata items of a date's file: the fingerprint of what made it, and its small results (JSON).
+FINGERPRINT_ITEM = 'SERIES_FINGERPRINT'
+RESULT_ITEM = 'SERIES_DATE_RESULT'
+#: Marks files being written by a date task (removed when a task dies half-way).
+STAGED_MARK = '.smd-staged-'
 
 
 def long_enough_for_cycle(dates):
@@ -53,6 +73,9 @@ class SeriesResult:
     consistency_max_error: float = 0.0
     messages: List[str] = field(default_factory=list)
     seconds_per_date: float = 0.0
+    #: Dates computed by this run, and dates whose complete file a previous run had left.
+    computed: List[date] = field(default_factory=list)
+    reused: List[date] = field(default_factory=list)
 
 
 def parse_date_list(text):
@@ -142,9 +165,146 @@ class NdviInTime:
         return RasterSource(out, 1, grid.crs_wkt, 'NDVI')
 
 
-def downscale_series(inputs, output, options=None, dates=None, per_date_files=False, progress=None):
+@dataclass
+class DateTask:
+    """Everything one date of a series needs, small enough to send to a Dask worker: paths
+    on storage every worker sees, the date's options, and where its file goes."""
+    day: date
+    coarse: RasterSource
+    lst: RasterSource
+    ndvi_path: Optional[str]
+    ndvi_crs_wkt: Optional[str]
+    dem: Optional[RasterSource]
+    options: DownscaleOptions
+    cycle: Optional[str]
+    output: str
+    fingerprint: str
+
+
+def file_fingerprint(path):
+    """(absolute path, size in bytes, modification time in ns) of an input file."""
+    if path is None:
+        return None
+    try:
+        status = os.stat(path)
+    except OSError:
+        return (str(path), None, None)   # a GDAL data source string, not a file
+    return (os.path.realpath(path), status.st_size, status.st_mtime_ns)
+
+
+def fingerprint(*parts):
+    """A short hash of JSON-able parts (dates and dataclasses become text)."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]
+
+
+def _options_key(options):
+    """The options that decide the map (not the thread count: the map is the same for any)."""
+    key = asdict(options)
+    key.pop('threads', None)
+    return key
+
+
+def date_result(path, expected_fingerprint):
+    """The stored results of a date's file when it is complete and was made from the same inputs
+    and options (same fingerprint), else None."""
+    if not os.path.exists(path):
+        return None
+    try:
+        metadata = dataset_metadata(path)
+    except InputError:
+        return None
+    if metadata.get(FINGERPRINT_ITEM) != expected_fingerprint or RESULT_ITEM not in metadata:
+        return None
+    try:
+        return json.loads(metadata[RESULT_ITEM])
+    except ValueError:
+        return None
+
+
+def _empty_date_file(path, grid, day):
+    """An all-nodata file for a date the coarse product leaves empty."""
+    with RasterWriter(path, grid, 1, metadata={'ACQUISITION_DATE': day.isoformat()},
+                      descriptions=[day.isoformat()]) as writer:
+        writer.write(grid.full_window(), np.full((grid.height, grid.width), np.nan, np.float32))
+        writer.commit()
+
+
+def run_date(task, progress=None):
+    """Downscale one date of a series into ``task.output``; returns a small dict of results.
+
+    Runs here or on a Dask worker. The file is written under a staged name in the output's
+    folder, stamped with the task's fingerprint and results, and renamed into place, so it is
+    complete or absent. A complete file with the same fingerprint is kept as it is. Bad input
+    is returned as ``{'error': message}`` (a retry would not help), not raised.
+    """
+    started = time.perf_counter()
+    done = date_result(task.output, task.fingerprint)
+    if done is not None:
+        return dict(done, computed=False, seconds=0.0)
+    folder, name = os.path.split(os.path.abspath(task.output))
+    staged = os.path.join(folder, '{}{}-{}'.format(STAGED_MARK, uuid.uuid4().hex[:8], name))
+    scratch = tempfile.mkdtemp(prefix='smdate_')
+    filler = None
+    day = task.day
+    try:
+        lst_grid = task.lst.grid()
+        ndvi = None
+        if task.ndvi_path:
+            ndvi = NdviInTime(task.ndvi_path, task.ndvi_crs_wkt, scratch, task.options.memory_mb).source(day)
+        inputs = DownscaleInputs(task.coarse, task.lst, ndvi, task.dem)
+        filler = TemporalLstFiller(lst_grid, task.cycle, day) if task.cycle else None
+        try:
+            result = downscale(inputs, staged, task.options, progress=progress, gap_filler=filler)
+            summary = {'day': day.isoformat(), 'skipped': False, 'n_output_pixels': int(result.n_output_pixels),
+                       'n_filled_pixels': int(result.n_filled_pixels),
+                       'consistency_max_error': float(result.consistency_max_error)}
+        except InputError as error:
+            # A date the product leaves empty over the scene (e.g. frozen soil) gives an empty map.
+            if 'no valid value' not in str(error):
+                return {'day': day.isoformat(), 'error': '{}: {}'.format(day, error)}
+            _empty_date_file(staged, lst_grid, day)
+            summary = {'day': day.isoformat(), 'skipped': True, 'reason': str(error)}
+        update_metadata(staged, {FINGERPRINT_ITEM: task.fingerprint, RESULT_ITEM: json.dumps(summary, sort_keys=True)})
+        os.replace(staged, task.output)
+    finally:
+        if filler is not None:
+            filler.close()
+        remove_staged(folder, staged)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return dict(summary, computed=True, seconds=time.perf_counter() - started)
+
+
+def remove_staged(folder, only=None):
+    """Remove the staged files (and their GDAL partials and sidecars) left in ``folder`` by date
+    tasks that died half-way, or only those of the staged path ``only``."""
+    mark = os.path.basename(only) if only else STAGED_MARK
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if mark in name:
+            try:
+                os.remove(os.path.join(folder, name))
+            except OSError:
+                pass
+
+
+def parts_folder(output):
+    """Where the dates of a multi-band output are kept until it is assembled (and across a stop)."""
+    folder, name = os.path.split(os.path.abspath(output))
+    return os.path.join(folder, '.{}.parts'.format(name))
+
+
+def downscale_series(inputs, output, options=None, dates=None, per_date_files=False, progress=None, cluster=None):
     """Downscale every date of the stacks; ``output`` is a GeoTIFF path, or a folder when
-    ``per_date_files``. ``dates`` (optional) gives one date per band of both stacks."""
+    ``per_date_files``. ``dates`` (optional) gives one date per band of both stacks.
+
+    ``cluster`` (a :class:`core.distributed.ClusterSpec`) runs the dates on Dask; None runs
+    them here, one after the other (each date with the pipeline's own threads). Dates whose
+    file a stopped run of the same inputs and options completed are not computed again.
+    """
     options = options or DownscaleOptions()
     options.validate()
     progress = progress or Progress()
@@ -152,89 +312,120 @@ def downscale_series(inputs, output, options=None, dates=None, per_date_files=Fa
     lst_dates = _stack_dates(inputs.lst, 'LST', dates)
     series_dates = match_dates(coarse_dates, lst_dates)
     progress.info('Series of {} dates, {} … {}.'.format(len(series_dates), series_dates[0], series_dates[-1]))
-    workdir = tempfile.mkdtemp(prefix='.smseries_',
-                               dir=os.path.dirname(os.path.abspath(output)) if not per_date_files else None)
+    folder = output if per_date_files else parts_folder(output)
+    os.makedirs(folder, exist_ok=True)
+    remove_staged(folder)
     messages = []
 
     def log(message):
         messages.append(message)
         progress.info(message)
-    try:
-        with gdal_cache_limit(options.memory_mb):
-            return _run_series(inputs, output, options, per_date_files, progress, coarse_dates, lst_dates,
-                               series_dates, workdir, log, messages)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with gdal_cache_limit(options.memory_mb):
+        cycle = _shared_cycle(inputs, options, lst_dates, folder, progress.sub(0.0, 0.05), log)
+        tasks = _date_tasks(inputs, options, coarse_dates, lst_dates, series_dates, cycle, folder)
+        summaries = _run_tasks(tasks, cluster, progress.sub(0.05, 0.95), log)
+        remove_staged(folder)
+        outputs = _assemble([task.output for task in tasks], series_dates, tasks[0].lst.grid(), output, per_date_files,
+                            options.memory_mb, progress.sub(0.95, 1.0))
+    # The series-wide scratch (cycle) and the parts of a multi-band output go once it is complete.
+    if cycle is not None and os.path.exists(cycle):
+        os.remove(cycle)
+    if not per_date_files:
+        shutil.rmtree(folder, ignore_errors=True)
+    progress.report(1.0)
+    computed = [task.day for task, s in zip(tasks, summaries) if s.get('computed')]
+    seconds = [s['seconds'] for s in summaries if s.get('computed')]
+    return SeriesResult(outputs, series_dates, [task.day for task, s in zip(tasks, summaries) if s.get('skipped')],
+                        max([s.get('consistency_max_error', 0.0) for s in summaries] + [0.0]), messages,
+                        float(np.mean(seconds)) if seconds else 0.0, computed,
+                        [task.day for task, s in zip(tasks, summaries) if not s.get('computed')])
 
 
-def _run_series(inputs, output, options, per_date_files, progress, coarse_dates, lst_dates, series_dates, workdir,
-                log, messages):
-    """Every date through the single-date pipeline, then the outputs assembled."""
+def _shared_cycle(inputs, options, lst_dates, folder, progress, log):
+    """The annual LST cycle of every pixel (series-wide, computed once for all dates) in ``folder``,
+    or None when the series is too short or gaps are not filled. A cycle a stopped run left is reused."""
+    if not (options.fill_gaps and options.method != BILINEAR and long_enough_for_cycle(lst_dates)):
+        return None
+    key = fingerprint(SERIES_FORMAT, file_fingerprint(inputs.lst), inputs.lst_crs_wkt, lst_dates)
+    path = os.path.join(folder, '.annual_cycle-{}.tif'.format(key[:16]))
+    if os.path.exists(path):
+        log('Annual LST cycle of a previous run reused.')
+        return path
+    log('Fitting the annual LST cycle of every pixel on {} dates for gap filling.'.format(len(lst_dates)))
     lst_grid = RasterSource(inputs.lst, 1, inputs.lst_crs_wkt, 'LST').grid()
-    cycle = None
-    if options.fill_gaps and long_enough_for_cycle(lst_dates):
-        log('Fitting the annual LST cycle of every pixel on {} dates for gap filling.'.format(len(lst_dates)))
-        cycle = write_annual_cycle(inputs.lst, lst_dates, lst_grid, os.path.join(workdir, 'cycle.tif'),
-                                   options.memory_mb, progress.sub(0.0, 0.05))
-    ndvi = NdviInTime(inputs.ndvi, inputs.ndvi_crs_wkt, workdir, options.memory_mb) if inputs.ndvi else None
-    per_date = []
-    skipped = []
-    worst = 0.0
-    step = 0.9 / len(series_dates)
-    for index, day in enumerate(series_dates):
+    return write_annual_cycle(inputs.lst, lst_dates, lst_grid, path, options.memory_mb, progress)
+
+
+def _date_tasks(inputs, options, coarse_dates, lst_dates, series_dates, cycle, folder):
+    inputs_key = [file_fingerprint(p) for p in (inputs.coarse_sm, inputs.lst, inputs.ndvi,
+                                                inputs.dem.path if inputs.dem else None)]
+    inputs_key += [inputs.coarse_crs_wkt, inputs.lst_crs_wkt, inputs.ndvi_crs_wkt, inputs.dem]
+    tasks = []
+    for day in series_dates:
+        sun = options.sun if options.sun.fixed else SunGeometry(acquisition_date=day, solar_hour=options.sun.solar_hour)
+        day_options = replace(options, sun=sun)
+        coarse_band, lst_band = coarse_dates.index(day) + 1, lst_dates.index(day) + 1
+        key = fingerprint(SERIES_FORMAT, inputs_key, coarse_band, lst_band, lst_dates if cycle else None,
+                          _options_key(day_options), day)
+        tasks.append(DateTask(
+            day, RasterSource(inputs.coarse_sm, coarse_band, inputs.coarse_crs_wkt, 'coarse soil moisture ({})'.format(day)),
+            RasterSource(inputs.lst, lst_band, inputs.lst_crs_wkt, 'LST ({})'.format(day)), inputs.ndvi,
+            inputs.ndvi_crs_wkt, inputs.dem, day_options, cycle,
+            os.path.join(folder, 'soil_moisture_{}.tif'.format(day.isoformat())), key))
+    return tasks
+
+
+def _log_date(summary, log):
+    if summary.get('skipped'):
+        log('{}: skipped, {}'.format(summary['day'], summary.get('reason', '')))
+    else:
+        log('{}: {} pixels, {} filled; consistency {:.1e} m³/m³{}.'.format(
+            summary['day'], summary['n_output_pixels'], summary['n_filled_pixels'], summary['consistency_max_error'],
+            '' if summary.get('computed') else ' (done by a previous run)'))
+
+
+def _run_tasks(tasks, cluster, progress, log):
+    """The summary of every task, in task order: finished ones from their files, the others
+    computed here or on the cluster."""
+    summaries = [None] * len(tasks)
+    todo = []
+    for index, task in enumerate(tasks):
+        done = date_result(task.output, task.fingerprint)
+        if done is None:
+            todo.append(index)
+        else:
+            summaries[index] = dict(done, computed=False, seconds=0.0)
+            _log_date(summaries[index], log)
+    if len(todo) < len(tasks):
+        log('{} of {} dates were complete from a previous run and are kept.'.format(len(tasks) - len(todo), len(tasks)))
+
+    def finished(index, summary):
+        if 'error' in summary:
+            raise InputError(summary['error'])
+        summaries[index] = summary
+        _log_date(summary, log)
+    if cluster is not None and todo:
+        from .distributed import map_on_cluster
+        map_on_cluster(run_date, [tasks[i] for i in todo], cluster, progress,
+                       lambda position, summary: finished(todo[position], summary))
+        return summaries
+    step = 1.0 / max(1, len(todo))
+    for position, index in enumerate(todo):
         progress.check()
-        day_progress = progress.sub(0.05 + index * step, 0.05 + (index + 1) * step)
-        day_inputs = DownscaleInputs(
-            RasterSource(inputs.coarse_sm, coarse_dates.index(day) + 1, inputs.coarse_crs_wkt,
-                         'coarse soil moisture ({})'.format(day)),
-            RasterSource(inputs.lst, lst_dates.index(day) + 1, inputs.lst_crs_wkt, 'LST ({})'.format(day)),
-            ndvi.source(day) if ndvi is not None else None, inputs.dem)
-        sun = options.sun if options.sun.fixed else SunGeometry(acquisition_date=day,
-                                                               solar_hour=options.sun.solar_hour)
-        path = os.path.join(workdir, 'soil_moisture_{}.tif'.format(day.isoformat()))
-        filler = TemporalLstFiller(lst_grid, cycle, day) if cycle else None
+        day_progress = progress.sub(position * step, (position + 1) * step)
         quiet = Progress(day_progress._set_percent, day_progress._is_canceled, None, day_progress.start,
                          day_progress.end)
-        try:
-            result = downscale(day_inputs, path, replace(options, sun=sun), progress=quiet, gap_filler=filler)
-            worst = max(worst, result.consistency_max_error)
-            log('{}: {} pixels, {} filled; consistency {:.1e} m³/m³.'.format(
-                day, result.n_output_pixels, result.n_filled_pixels, result.consistency_max_error))
-        except InputError as error:
-            # A date the product leaves empty over the scene (e.g. frozen soil) gives an empty band.
-            if 'no valid value' not in str(error):
-                raise InputError('{}: {}'.format(day, error))
-            log('{}: skipped, {}'.format(day, error))
-            skipped.append(day)
-            path = None
-        finally:
-            if filler is not None:
-                filler.close()
-        per_date.append(path)
-    outputs = _assemble(per_date, series_dates, lst_grid, output, per_date_files, options.memory_mb,
-                        progress.sub(0.95, 1.0))
-    progress.report(1.0)
-    return SeriesResult(outputs, series_dates, skipped, worst, messages)
+        finished(index, run_date(tasks[index], quiet))
+    return summaries
 
 
-def _assemble(per_date, dates, grid, output, per_date_files, memory_mb, progress):
+def _assemble(paths, dates, grid, output, per_date_files, memory_mb, progress):
+    """The outputs: the dates' own files (one per date), or one multi-band GeoTIFF made from them."""
     if per_date_files:
-        os.makedirs(output, exist_ok=True)
-        outputs = []
-        for path, day in zip(per_date, dates):
-            target = os.path.join(output, 'soil_moisture_{}.tif'.format(day.isoformat()))
-            if path is None:
-                with RasterWriter(target, grid, 1, metadata={'ACQUISITION_DATE': day.isoformat()},
-                                  descriptions=[day.isoformat()]) as writer:
-                    writer.write(grid.full_window(), np.full((grid.height, grid.width), np.nan, np.float32))
-                    writer.commit()
-            else:
-                shutil.move(path, target)
-            outputs.append(target)
-        return outputs
+        return list(paths)
     metadata, band_metadata, descriptions = stack_metadata(dates)
     metadata.update({'UNITS': 'm3/m3', 'SOFTWARE': 'QGIS plugin Soil Moisture Downscaling'})
-    readers = [RasterReader(RasterSource(p, name='date')) if p else None for p in per_date]
+    readers = [RasterReader(RasterSource(p, name='date')) for p in paths]
     windows = row_windows(grid, 8 * len(dates), memory_mb)
     try:
         with RasterWriter(output, grid, len(dates), descriptions=descriptions, metadata=metadata,
@@ -242,11 +433,9 @@ def _assemble(per_date, dates, grid, output, per_date_files, memory_mb, progress
             for index, window in enumerate(windows):
                 progress.report(index / len(windows))
                 for band, reader in enumerate(readers, start=1):
-                    values = reader.read(window) if reader else np.full((window.ysize, window.xsize), np.nan)
-                    writer.write(window, values.astype(np.float32), band=band)
+                    writer.write(window, reader.read(window).astype(np.float32), band=band)
             writer.commit()
     finally:
         for reader in readers:
-            if reader:
-                reader.close()
+            reader.close()
     return [output]

@@ -1,0 +1,179 @@
+"""A series on a Dask cluster gives the same bytes as the one-process run; a killed worker and
+a stopped run change nothing but the time taken (issue 14)."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytest.importorskip('distributed', reason='python3-distributed is installed by scripts/ensure_deps.sh')
+
+from helpers import read  # noqa: E402
+from soil_moisture_downscaling.core.distributed import ClusterSpec  # noqa: E402
+from soil_moisture_downscaling.core.errors import Cancelled  # noqa: E402
+from soil_moisture_downscaling.core.pipeline import DownscaleOptions  # noqa: E402
+from soil_moisture_downscaling.core.progress import Progress  # noqa: E402
+from soil_moisture_downscaling.core.raster_io import RasterSource  # noqa: E402
+from soil_moisture_downscaling.core.series import SeriesInputs, downscale_series  # noqa: E402
+
+pytestmark = pytest.mark.slow
+#: Dates of the fixture series used here: 12 dates over 44 days is too short for the annual cycle,
+#: so the full 30 (116 days) are used and the series-wide cycle is shared by the tasks.
+N_DATES = 30
+
+
+def series_inputs(paths):
+    return SeriesInputs(paths['coarse_sm'], paths['lst'], paths['ndvi'], RasterSource(paths['dem']))
+
+
+def folder_bytes(folder):
+    """{file name: bytes} of the date files of an output folder."""
+    return {name: open(os.path.join(folder, name), 'rb').read() for name in sorted(os.listdir(folder))
+            if name.endswith('.tif')}
+
+
+def leftovers(folder):
+    """Hidden or temporary files a run must not leave in its output folder."""
+    return [name for name in os.listdir(folder) if name.startswith('.') or 'partial' in name or 'staged' in name]
+
+
+@pytest.fixture(scope='module')
+def one_process(series30, tmp_path_factory):
+    """The one-process run (today's threaded run), one file per date: the reference bytes."""
+    paths, dates = series30
+    folder = str(tmp_path_factory.mktemp('one_process'))
+    result = downscale_series(series_inputs(paths), folder, DownscaleOptions(), per_date_files=True)
+    assert len(result.dates) == N_DATES and result.computed == dates
+    return folder_bytes(folder)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+class LocalhostCluster:
+    """A `dask scheduler` and `dask worker` processes on localhost, on free ports, killed at the end.
+    Workers run without a nanny, so a killed worker stays dead."""
+
+    def __init__(self, n_workers, tmp_path):
+        from plugin_package import plugin_parent_dir
+        port = free_port()
+        self.address = 'tcp://127.0.0.1:{}'.format(port)
+        self.env = dict(os.environ, PYTHONPATH=plugin_parent_dir(), DASK_DISTRIBUTED__WORKER__DAEMON='False')
+        self.log = open(str(tmp_path / 'cluster.log'), 'w')
+        self.scheduler = self._start(['distributed.cli.dask_scheduler', '--host', '127.0.0.1', '--port', str(port),
+                                      '--dashboard-address', ':0', '--no-show'])
+        self.workers = [self._start(['distributed.cli.dask_worker', self.address, '--nthreads', '1', '--no-nanny',
+                                     '--host', '127.0.0.1', '--dashboard-address', ':0',
+                                     '--local-directory', str(tmp_path / 'worker{}'.format(k))])
+                        for k in range(n_workers)]
+        self._wait_for_workers(n_workers)
+
+    def _start(self, args):
+        return subprocess.Popen([sys.executable, '-m'] + args, env=self.env, stdout=self.log, stderr=self.log,
+                                cwd=os.path.dirname(self.log.name))
+
+    def _wait_for_workers(self, n_workers, timeout=60.0):
+        from distributed import Client
+        with Client(self.address, timeout=timeout) as client:
+            client.wait_for_workers(n_workers, timeout=timeout)
+
+    def close(self):
+        for process in self.workers + [self.scheduler]:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=30)
+        self.log.close()
+
+
+@pytest.fixture
+def localhost_cluster(tmp_path):
+    cluster = LocalhostCluster(2, tmp_path)
+    yield cluster
+    cluster.close()
+
+
+def test_local_cluster_of_two_processes_gives_the_same_bytes(series30, one_process, tmp_path):
+    paths, dates = series30
+    folder = str(tmp_path / 'out')
+    result = downscale_series(series_inputs(paths), folder, DownscaleOptions(), per_date_files=True,
+                              cluster=ClusterSpec(workers=2))
+    assert sorted(result.computed) == dates
+    assert folder_bytes(folder) == one_process
+    assert not leftovers(folder)
+
+
+def test_scheduler_with_two_workers_gives_the_same_bytes_as_a_multiband_output(series30, one_process,
+                                                                               localhost_cluster, tmp_path):
+    paths, dates = series30
+    output = str(tmp_path / 'series.tif')
+    result = downscale_series(series_inputs(paths), output, DownscaleOptions(),
+                              cluster=ClusterSpec(address=localhost_cluster.address))
+    assert sorted(result.computed) == dates
+    for band, day in enumerate(dates, start=1):
+        reference = tmp_path / 'reference.tif'
+        reference.write_bytes(one_process['soil_moisture_{}.tif'.format(day.isoformat())])
+        assert read(output, band=band).tobytes() == read(reference).tobytes()
+    assert not leftovers(str(tmp_path))
+
+
+def test_a_worker_killed_mid_run_changes_nothing(series30, one_process, localhost_cluster, tmp_path):
+    paths, dates = series30
+    folder = tmp_path / 'out'
+    victim = localhost_cluster.workers[0]
+    killed = []
+
+    def kill_after_the_first_date(percent):
+        # Progress moves as dates finish: kill a worker once one is done and many are still to run.
+        if percent > 10.0 and not killed:
+            victim.send_signal(signal.SIGKILL)
+            killed.append(percent)
+    result = downscale_series(series_inputs(paths), str(folder), DownscaleOptions(), per_date_files=True,
+                              progress=Progress(kill_after_the_first_date),
+                              cluster=ClusterSpec(address=localhost_cluster.address))
+    assert killed and victim.wait(timeout=30) == -signal.SIGKILL
+    assert sorted(result.computed) == dates
+    assert folder_bytes(str(folder)) == one_process
+    assert not leftovers(str(folder))
+
+
+def test_a_stopped_run_resumes_without_recomputing_finished_dates(series30, one_process, tmp_path):
+    paths, dates = series30
+    output = str(tmp_path / 'series.tif')
+    finished = []
+
+    def log(message):
+        if 'consistency' in message:
+            finished.append(message)
+    with pytest.raises(Cancelled):
+        downscale_series(series_inputs(paths), output, DownscaleOptions(),
+                         progress=Progress(None, lambda: len(finished) >= 7, log))
+    assert not os.path.exists(output)
+    parts = tmp_path / '.series.tif.parts'
+    kept = {name: os.stat(str(parts / name)).st_mtime_ns for name in os.listdir(str(parts))
+            if name.startswith('soil_moisture_')}
+    assert len(kept) == 7
+    time.sleep(0.05)   # a rewritten file would get a later modification time
+    result = downscale_series(series_inputs(paths), output, DownscaleOptions())
+    assert result.reused == dates[:7]
+    assert result.computed == dates[7:]
+    for band, day in enumerate(dates, start=1):
+        reference = tmp_path / 'reference.tif'
+        reference.write_bytes(one_process['soil_moisture_{}.tif'.format(day.isoformat())])
+        assert read(output, band=band).tobytes() == read(reference).tobytes()
+    assert not parts.exists()
+
+
+def test_changed_options_recompute_every_date(series30, tmp_path):
+    """A file from other options is not "complete": the fingerprint in its metadata differs."""
+    paths, dates = series30
+    folder = str(tmp_path / 'out')
+    first = downscale_series(series_inputs(paths), folder, DownscaleOptions(method=1), per_date_files=True)
+    again = downscale_series(series_inputs(paths), folder, DownscaleOptions(method=1), per_date_files=True)
+    other = downscale_series(series_inputs(paths), folder, DownscaleOptions(method=1, sm_max=0.5), per_date_files=True)
+    assert first.computed == dates and again.reused == dates and other.computed == dates
