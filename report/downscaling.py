@@ -78,6 +78,27 @@ def _consistency(report, result):
     report.figure(figure, promise)
 
 
+def describe_inputs(inputs):
+    """Report rows (label, path) of a run's DownscaleInputs."""
+    rows = []
+    for label, source in (('Coarse soil moisture', inputs.coarse_sm), ('LST', inputs.lst),
+                          ('NDVI', inputs.ndvi), ('DEM', inputs.dem)):
+        rows.append((label, source.path if source is not None else '(none)'))
+    return rows
+
+
+def describe_options(options, method_label):
+    """Report rows (label, value) of a run's DownscaleOptions."""
+    return [('Method', method_label), ('Linking model', options.model),
+            ('Half-windows (cells)', '{}–{}'.format(options.min_half_window, options.max_half_window)),
+            ('Minimum valid fraction', options.min_valid_fraction),
+            ('Soil moisture bounds (m³/m³)', '{}–{}'.format(options.sm_min, options.sm_max)),
+            ('Fill gaps', 'yes' if options.fill_gaps else 'no'),
+            ('Noise filter', 'yes' if options.noise_filter else 'no'),
+            ('Sun', options.sun.describe() if (options.sun.fixed or options.sun.acquisition_date) else '(none)'),
+            ('Memory budget (MB)', options.memory_mb)]
+
+
 def write_downscaling_report(path, result, inputs_description, parameters_description):
     """Write the HTML report of a DownscaleResult; returns the path."""
     report = HtmlReport('Soil moisture downscaling report')

@@ -187,6 +187,24 @@ def _time_series(report, result):
         report.figure(figure, '{}: {}'.format(station, metrics_text))
 
 
+def describe_inputs(rasters, points, table):
+    """Report rows (label, value) of a validation's inputs."""
+    rows = [('Raster {}'.format(i + 1), '{} ({})'.format(r.name, r.path)) for i, r in enumerate(rasters)]
+    rows += [('Stations', len(points.ids)), ('In-situ records', len(table))]
+    return rows
+
+
+def describe_options(options):
+    """Report rows (label, value) of ValidationOptions."""
+    return [('Matching', options.matching), ('Depth (m)', 'shallowest' if options.depth_m is None
+                                             else options.depth_m),
+            ('Snow screening', 'on' if options.screen_snow else 'off'),
+            ('Frozen-soil screening', 'on' if options.screen_frozen else 'off'),
+            ('Flag screening', 'on (good: {})'.format(', '.join(options.good_flags)) if options.screen_flags
+             else 'off'),
+            ('Minimum pairs per station', options.min_pairs)]
+
+
 def write_validation_report(path, result, inputs_description=(), parameters_description=()):
     """Write the HTML report of a ValidationResult (core/validation.py); returns the path."""
     report = HtmlReport('Validation against in-situ soil moisture')

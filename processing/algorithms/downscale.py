@@ -5,7 +5,7 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
                        QgsProcessingParameterRasterLayer)
 
 from ...core.pipeline import MODELS, DownscaleInputs, DownscaleOptions, downscale
-from ...report.downscaling import write_downscaling_report
+from ...report.downscaling import describe_inputs, describe_options, write_downscaling_report
 from ..styling import style_on_load, write_sidecar_style
 from .base import SoilMoistureAlgorithm
 
@@ -173,30 +173,11 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
             style_on_load(context, diagnostics, 'diagnostics', 'Downscaling diagnostics')
         if report:
             feedback.pushInfo('Writing the report…')
-            write_downscaling_report(report, result, self._describe_inputs(inputs),
-                                     self._describe_options(options))
+            write_downscaling_report(report, result, describe_inputs(inputs),
+                                     describe_options(options, METHOD_LABELS[options.method]))
         return {
             self.OUTPUT: output, self.DIAGNOSTICS: diagnostics, self.REPORT: report,
             'CONSISTENCY_MAX_ERROR': result.consistency_max_error,
             'LAPSE_RATE_K_PER_KM': result.terrain.lapse_rate_k_per_km,
             'ILLUMINATION_COEFFICIENT_K': result.terrain.illumination_k,
         }
-
-    @staticmethod
-    def _describe_inputs(inputs):
-        rows = []
-        for label, source in (('Coarse soil moisture', inputs.coarse_sm), ('LST', inputs.lst),
-                              ('NDVI', inputs.ndvi), ('DEM', inputs.dem)):
-            rows.append((label, source.path if source is not None else '(none)'))
-        return rows
-
-    @staticmethod
-    def _describe_options(options):
-        return [('Method', METHOD_LABELS[options.method]), ('Linking model', options.model),
-                ('Half-windows (cells)', '{}–{}'.format(options.min_half_window, options.max_half_window)),
-                ('Minimum valid fraction', options.min_valid_fraction),
-                ('Soil moisture bounds (m³/m³)', '{}–{}'.format(options.sm_min, options.sm_max)),
-                ('Fill gaps', 'yes' if options.fill_gaps else 'no'),
-                ('Noise filter', 'yes' if options.noise_filter else 'no'),
-                ('Sun', options.sun.describe() if (options.sun.fixed or options.sun.acquisition_date) else '(none)'),
-                ('Memory budget (MB)', options.memory_mb)]

@@ -12,7 +12,7 @@ from qgis.core import (NULL, QgsCoordinateReferenceSystem, QgsFeature, QgsFeatur
 from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
 from ...core import insitu, validation
-from ...report.validation import write_validation_report
+from ...report.validation import describe_inputs, describe_options, write_validation_report
 from ..styling import correlation_renderer, style_vector_on_load, write_vector_sidecar_style
 from .base import SoilMoistureAlgorithm, layer_crs_override
 
@@ -259,8 +259,8 @@ class ValidateAlgorithm(SoilMoistureAlgorithm):
             if report_path:
                 feedback.pushInfo('Writing the report…')
                 partial[report_path] = validation.partial_path(report_path)
-                write_validation_report(partial[report_path], result, self.describe_inputs(rasters, points, table),
-                                        self.describe_options(options))
+                write_validation_report(partial[report_path], result, describe_inputs(rasters, points, table),
+                                        describe_options(options))
             feedback.setProgress(90)
             if pairs_path:
                 partial[pairs_path] = validation.partial_path(pairs_path)
@@ -311,19 +311,3 @@ class ValidateAlgorithm(SoilMoistureAlgorithm):
             if not sink.addFeature(feature, QgsFeatureSink.FastInsert):
                 raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
         return output_id
-
-    @staticmethod
-    def describe_inputs(rasters, points, table):
-        rows = [('Raster {}'.format(i + 1), '{} ({})'.format(r.name, r.path)) for i, r in enumerate(rasters)]
-        rows += [('Stations', len(points.ids)), ('In-situ records', len(table))]
-        return rows
-
-    @staticmethod
-    def describe_options(options):
-        return [('Matching', options.matching), ('Depth (m)', 'shallowest' if options.depth_m is None
-                                                 else options.depth_m),
-                ('Snow screening', 'on' if options.screen_snow else 'off'),
-                ('Frozen-soil screening', 'on' if options.screen_frozen else 'off'),
-                ('Flag screening', 'on (good: {})'.format(', '.join(options.good_flags)) if options.screen_flags
-                 else 'off'),
-                ('Minimum pairs per station', options.min_pairs)]
