@@ -42,12 +42,13 @@ class ClusterSpec:
         return 'a local Dask cluster of {} worker process(es)'.format(self.workers)
 
 
-def dask_available():
+def check(spec):
+    """Refuse a bad spec or a missing Dask before any work is done."""
+    spec.validate()
     try:
         import distributed  # noqa: F401
     except ImportError:
-        return False
-    return True
+        raise InputError(INSTALL_HINT)
 
 
 def _connect(spec):

@@ -307,6 +307,9 @@ def downscale_series(inputs, output, options=None, dates=None, per_date_files=Fa
     """
     options = options or DownscaleOptions()
     options.validate()
+    if cluster is not None:
+        from .distributed import check
+        check(cluster)
     progress = progress or Progress()
     coarse_dates = _stack_dates(inputs.coarse_sm, 'coarse soil moisture', dates)
     lst_dates = _stack_dates(inputs.lst, 'LST', dates)

@@ -9,8 +9,7 @@ import time
 
 import pytest
 
-pytest.importorskip('distributed', reason='python3-distributed is installed by scripts/ensure_deps.sh')
-
+import distributed  # noqa: E402,F401  (python3-distributed: scripts/ensure_deps.sh)
 from helpers import read  # noqa: E402
 from soil_moisture_downscaling.core.distributed import ClusterSpec  # noqa: E402
 from soil_moisture_downscaling.core.errors import Cancelled  # noqa: E402
@@ -19,7 +18,6 @@ from soil_moisture_downscaling.core.progress import Progress  # noqa: E402
 from soil_moisture_downscaling.core.raster_io import RasterSource  # noqa: E402
 from soil_moisture_downscaling.core.series import SeriesInputs, downscale_series  # noqa: E402
 
-pytestmark = pytest.mark.slow
 #: Dates of the fixture series used here: 12 dates over 44 days is too short for the annual cycle,
 #: so the full 30 (116 days) are used and the series-wide cycle is shared by the tasks.
 N_DATES = 30
@@ -98,6 +96,7 @@ def localhost_cluster(tmp_path):
     cluster.close()
 
 
+@pytest.mark.slow
 def test_local_cluster_of_two_processes_gives_the_same_bytes(series30, one_process, tmp_path):
     paths, dates = series30
     folder = str(tmp_path / 'out')
@@ -108,6 +107,7 @@ def test_local_cluster_of_two_processes_gives_the_same_bytes(series30, one_proce
     assert not leftovers(folder)
 
 
+@pytest.mark.slow
 def test_scheduler_with_two_workers_gives_the_same_bytes_as_a_multiband_output(series30, one_process,
                                                                                localhost_cluster, tmp_path):
     paths, dates = series30
@@ -122,6 +122,7 @@ def test_scheduler_with_two_workers_gives_the_same_bytes_as_a_multiband_output(s
     assert not leftovers(str(tmp_path))
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_changes_nothing(series30, one_process, localhost_cluster, tmp_path):
     paths, dates = series30
     folder = tmp_path / 'out'
@@ -142,6 +143,7 @@ def test_a_worker_killed_mid_run_changes_nothing(series30, one_process, localhos
     assert not leftovers(str(folder))
 
 
+@pytest.mark.slow
 def test_a_stopped_run_resumes_without_recomputing_finished_dates(series30, one_process, tmp_path):
     paths, dates = series30
     output = str(tmp_path / 'series.tif')
@@ -169,6 +171,7 @@ def test_a_stopped_run_resumes_without_recomputing_finished_dates(series30, one_
     assert not parts.exists()
 
 
+@pytest.mark.slow
 def test_changed_options_recompute_every_date(series30, tmp_path):
     """A file from other options is not "complete": the fingerprint in its metadata differs."""
     paths, dates = series30
@@ -177,3 +180,57 @@ def test_changed_options_recompute_every_date(series30, tmp_path):
     again = downscale_series(series_inputs(paths), folder, DownscaleOptions(method=1), per_date_files=True)
     other = downscale_series(series_inputs(paths), folder, DownscaleOptions(method=1, sm_max=0.5), per_date_files=True)
     assert first.computed == dates and again.reused == dates and other.computed == dates
+
+
+@pytest.mark.slow
+def test_series_algorithm_runs_on_a_scheduler_with_progress_and_cancel(qgis_app, series30, one_process,
+                                                                        localhost_cluster, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+    paths, dates = series30
+    parameters = {'COARSE_SM': paths['coarse_sm'], 'LST': paths['lst'], 'NDVI': paths['ndvi'], 'DEM': paths['dem'],
+                  'DASK_SCHEDULER': localhost_cluster.address}
+    feedback = QgsProcessingFeedback()
+    seen = []
+    feedback.progressChanged.connect(seen.append)
+    result = processing.run('soilmoisture:downscaleseries', dict(parameters, OUTPUT=str(tmp_path / 'series.tif')),
+                            feedback=feedback)
+    assert result['N_DATES'] == len(dates)
+    assert len({round(value) for value in seen if 5 < value < 95}) > 10   # moves date by date
+    for band, day in enumerate(dates, start=1):
+        reference = tmp_path / 'reference.tif'
+        reference.write_bytes(one_process['soil_moisture_{}.tif'.format(day.isoformat())])
+        assert read(tmp_path / 'series.tif', band=band).tobytes() == read(reference).tobytes()
+
+    stopping = QgsProcessingFeedback()
+    stopping.progressChanged.connect(lambda value: value > 20 and stopping.cancel())
+    with pytest.raises(QgsProcessingException, match='Cancelled'):
+        processing.run('soilmoisture:downscaleseries', dict(parameters, OUTPUT=str(tmp_path / 'stopped.tif')),
+                       feedback=stopping)
+    assert not (tmp_path / 'stopped.tif').exists()
+    from distributed import Client
+    with Client(localhost_cluster.address, timeout=30) as client:
+        deadline = time.time() + 30
+        while client.processing() and any(client.processing().values()) and time.time() < deadline:
+            time.sleep(0.2)
+        assert not any(client.processing().values())   # the cancelled futures left the workers
+    parts = tmp_path / '.stopped.tif.parts'
+    assert 0 < len([n for n in os.listdir(str(parts)) if n.startswith('soil_moisture_')]) < len(dates)
+
+
+def test_without_dask_the_series_runs_here_and_a_cluster_asks_for_the_package(series30, tmp_path):
+    """Dask is imported only for a cluster: with it missing, a plain run works and a cluster run says what to install."""
+    paths, _ = series30
+    from plugin_package import plugin_parent_dir
+    code = (
+        'import sys\n'
+        'sys.modules["dask"] = sys.modules["distributed"] = None  # as if not installed\n'
+        'from soil_moisture_downscaling.cli import main\n'
+        'args = ["series", "--coarse-sm", {c!r}, "--lst", {l!r}, "--ndvi", {n!r}, "--method", "1", "--output", {o!r}]\n'
+        'print(main(args), main(args[:-1] + [{o2!r}, "--workers", "2"]))\n').format(
+            c=paths['coarse_sm'], l=paths['lst'], n=paths['ndvi'], o=str(tmp_path / 'a.tif'), o2=str(tmp_path / 'b.tif'))
+    completed = subprocess.run([sys.executable, '-c', code], env=dict(os.environ, PYTHONPATH=plugin_parent_dir()),
+                               cwd=str(tmp_path), capture_output=True, text=True, timeout=300)
+    assert completed.stdout.split()[-2:] == ['0', '2'], completed.stderr
+    assert 'pip install "soil_moisture_downscaling[dask]"' in completed.stderr
+    assert (tmp_path / 'a.tif').exists() and not (tmp_path / 'b.tif').exists()

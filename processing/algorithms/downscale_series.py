@@ -5,6 +5,7 @@ from qgis.core import (QgsProcessingContext, QgsProcessingOutputMultipleLayers, 
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer, QgsProcessingParameterString)
 
+from ...core.distributed import ClusterSpec
 from ...core.series import SeriesInputs, downscale_series, parse_date_list
 from ...core.terrain import SunGeometry
 from ..styling import SeriesStyler, write_sidecar_style
@@ -17,6 +18,7 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
     DATES = 'DATES'
     OUTPUT_MODE = 'OUTPUT_MODE'
     OUTPUT_FOLDER = 'OUTPUT_FOLDER'
+    DASK_SCHEDULER = 'DASK_SCHEDULER'
 
     def name(self):
         return 'downscaleseries'
@@ -38,7 +40,12 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
             'least 10 dates over 90 days, and spatially otherwise, so every date gives a complete map where the '
             'coarse product has data; dates the product leaves empty give an empty band.\n\n'
             'Output: one multi-band GeoTIFF (band per date, dates in the band descriptions) or one GeoTIFF per date. '
-            'Loaded layers are set up for the Temporal Controller (one layer per date, each shown on its day).')
+            'Loaded layers are set up for the Temporal Controller (one layer per date, each shown on its day).\n\n'
+            'Each date is written as soon as it is done, with a fingerprint of its inputs and options: run again '
+            'after a stop (same inputs, options and output) and the finished dates are kept, not recomputed. '
+            'With a Dask scheduler address (advanced), the dates run on that Dask cluster, one task per date; its '
+            'workers need this package installed (pip install soil_moisture_downscaling[dask]) and must see the '
+            'input and output paths under the same names.')
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_parameter(QgsProcessingParameterRasterLayer(self.COARSE_SM, 'Coarse soil moisture stack (m³/m³)'),
@@ -69,6 +76,10 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
         self.add_parameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, 'Folder for one file per date',
                                                                    optional=True),
                            'Used when "Output as" is one GeoTIFF per date: soil_moisture_YYYY-MM-DD.tif files.')
+        self.add_parameter(QgsProcessingParameterString(self.DASK_SCHEDULER, 'Dask scheduler address', optional=True,
+                                                        multiLine=False),
+                           'Address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786) to run the dates on its '
+                           'workers, one task per date. Empty: run here.', advanced=True)
         self.addOutput(QgsProcessingOutputNumber('N_DATES', 'Number of dates'))
         self.addOutput(QgsProcessingOutputNumber('CONSISTENCY_MAX_ERROR', 'Largest cell-mean error (m³/m³)'))
         self.addOutput(QgsProcessingOutputMultipleLayers('OUTPUT_FILES', 'Files written'))
@@ -93,7 +104,12 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
                 raise self.missing_output('a file ("Downscaled series")')
         inputs = SeriesInputs(coarse.path, lst.path, ndvi.path if ndvi else None, dem, coarse.crs_wkt, lst.crs_wkt,
                               ndvi.crs_wkt if ndvi else None)
-        result = self.run_core(downscale_series, inputs, output, options, dates, per_date, self.progress(feedback))
+        address = self.parameterAsString(parameters, self.DASK_SCHEDULER, context).strip()
+        cluster = ClusterSpec(address=address) if address else None
+        if cluster is not None:
+            feedback.pushInfo('Dates run on {}.'.format(cluster.describe()))
+        result = self.run_core(downscale_series, inputs, output, options, dates, per_date, self.progress(feedback),
+                               cluster)
         name = 'Downscaled soil moisture'
         if per_date:
             for path, day in zip(result.outputs, result.dates):
