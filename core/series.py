@@ -31,7 +31,7 @@ from .dates import band_dates, parse_date, stack_metadata
 from .errors import InputError
 from .gap_filling import TemporalLstFiller, write_annual_cycle
 from .pipeline import BILINEAR, DownscaleInputs, DownscaleOptions, downscale
-from .progress import Progress
+from .progress import Progress, StageTimer
 from .raster_io import (GTIFF_OPTIONS, RasterReader, RasterSource, RasterWriter, dataset_metadata, gdal_cache_limit,
                         row_windows, update_metadata)
 from .terrain import SunGeometry
@@ -76,6 +76,8 @@ class SeriesResult:
     #: Dates computed by this run, and dates whose complete file a previous run had left.
     computed: List[date] = field(default_factory=list)
     reused: List[date] = field(default_factory=list)
+    #: Wall-clock seconds of the series-wide step, of the dates, and of assembling the outputs.
+    stage_seconds: dict = field(default_factory=dict)
 
 
 def parse_date_list(text):
@@ -323,13 +325,17 @@ def downscale_series(inputs, output, options=None, dates=None, per_date_files=Fa
     def log(message):
         messages.append(message)
         progress.info(message)
+    timer = StageTimer()
     with gdal_cache_limit(options.memory_mb):
-        cycle = _shared_cycle(inputs, options, lst_dates, folder, progress.sub(0.0, 0.05), log)
+        with timer('series-wide'):
+            cycle = _shared_cycle(inputs, options, lst_dates, folder, progress.sub(0.0, 0.05), log)
         tasks = _date_tasks(inputs, options, coarse_dates, lst_dates, series_dates, cycle, folder)
-        summaries = _run_tasks(tasks, cluster, progress.sub(0.05, 0.95), log)
+        with timer('dates'):
+            summaries = _run_tasks(tasks, cluster, progress.sub(0.05, 0.95), log)
         remove_staged(folder)
-        outputs = _assemble([task.output for task in tasks], series_dates, tasks[0].lst.grid(), output, per_date_files,
-                            options.memory_mb, progress.sub(0.95, 1.0))
+        with timer('assemble'):
+            outputs = _assemble([task.output for task in tasks], series_dates, tasks[0].lst.grid(), output,
+                                per_date_files, options.memory_mb, progress.sub(0.95, 1.0))
     # The series-wide scratch (cycle) and the parts of a multi-band output go once it is complete.
     if cycle is not None and os.path.exists(cycle):
         os.remove(cycle)
@@ -341,7 +347,7 @@ def downscale_series(inputs, output, options=None, dates=None, per_date_files=Fa
     return SeriesResult(outputs, series_dates, [task.day for task, s in zip(tasks, summaries) if s.get('skipped')],
                         max([s.get('consistency_max_error', 0.0) for s in summaries] + [0.0]), messages,
                         float(np.mean(seconds)) if seconds else 0.0, computed,
-                        [task.day for task, s in zip(tasks, summaries) if not s.get('computed')])
+                        [task.day for task, s in zip(tasks, summaries) if not s.get('computed')], dict(timer.seconds))
 
 
 def _shared_cycle(inputs, options, lst_dates, folder, progress, log):

@@ -2,7 +2,6 @@
 a stopped run change nothing but the time taken (issue 14)."""
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -10,6 +9,7 @@ import time
 import pytest
 
 import distributed  # noqa: E402,F401  (python3-distributed: scripts/ensure_deps.sh)
+from dask_localhost import LocalhostCluster  # noqa: E402
 from helpers import read  # noqa: E402
 from soil_moisture_downscaling.core.distributed import ClusterSpec  # noqa: E402
 from soil_moisture_downscaling.core.errors import Cancelled  # noqa: E402
@@ -48,50 +48,9 @@ def one_process(series30, tmp_path_factory):
     return folder_bytes(folder)
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
-
-
-class LocalhostCluster:
-    """A `dask scheduler` and `dask worker` processes on localhost, on free ports, killed at the end.
-    Workers run without a nanny, so a killed worker stays dead."""
-
-    def __init__(self, n_workers, tmp_path):
-        from plugin_package import plugin_parent_dir
-        port = free_port()
-        self.address = 'tcp://127.0.0.1:{}'.format(port)
-        self.env = dict(os.environ, PYTHONPATH=plugin_parent_dir(), DASK_DISTRIBUTED__WORKER__DAEMON='False')
-        self.log = open(str(tmp_path / 'cluster.log'), 'w')
-        self.scheduler = self._start(['distributed.cli.dask_scheduler', '--host', '127.0.0.1', '--port', str(port),
-                                      '--dashboard-address', ':0', '--no-show'])
-        self.workers = [self._start(['distributed.cli.dask_worker', self.address, '--nthreads', '1', '--no-nanny',
-                                     '--host', '127.0.0.1', '--dashboard-address', ':0',
-                                     '--local-directory', str(tmp_path / 'worker{}'.format(k))])
-                        for k in range(n_workers)]
-        self._wait_for_workers(n_workers)
-
-    def _start(self, args):
-        return subprocess.Popen([sys.executable, '-m'] + args, env=self.env, stdout=self.log, stderr=self.log,
-                                cwd=os.path.dirname(self.log.name))
-
-    def _wait_for_workers(self, n_workers, timeout=60.0):
-        from distributed import Client
-        with Client(self.address, timeout=timeout) as client:
-            client.wait_for_workers(n_workers, timeout=timeout)
-
-    def close(self):
-        for process in self.workers + [self.scheduler]:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=30)
-        self.log.close()
-
-
 @pytest.fixture
 def localhost_cluster(tmp_path):
-    cluster = LocalhostCluster(2, tmp_path)
+    cluster = LocalhostCluster(2, str(tmp_path))
     yield cluster
     cluster.close()
 
