@@ -4,13 +4,20 @@ PYTHON ?= /usr/bin/python3
 PLUGIN := soil_moisture_downscaling
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: demo test package bench bench-quick clean
+.PHONY: demo test test-fast lint package bench bench-quick clean
 
 demo:
 	bash scripts/demo.sh
 
 test:
 	$(PYTHON) -P -m pytest -ra tests
+
+# The tests that do not start QGIS: seconds to a minute, for the edit-run loop.
+test-fast:
+	$(PYTHON) -P -m pytest -ra -m "not slow" tests
+
+lint:
+	bash scripts/lint.sh
 
 package:
 	bash scripts/package.sh

@@ -91,7 +91,7 @@ def print_results(results, as_json):
 # -- shared parameters ----------------------------------------------------------------------------------------
 
 def _defaults():
-    from .core.pipeline import DownscaleOptions
+    from .core.downscaling import DownscaleOptions
     return DownscaleOptions()
 
 
@@ -120,11 +120,11 @@ def add_solar_time(parser, sun_class):
 
 
 def add_method(parser):
-    from .core.pipeline import METHODS, MODELS
+    from .core.downscaling import MODELS, Method
     defaults = _defaults()
     parser.add_argument('--method', type=_method, default=defaults.method,
                         help='downscaling method, index or name: {} (default 0)'.format(
-                            '; '.join('{} {}'.format(i, name) for i, name in enumerate(METHODS))))
+                            '; '.join('{} {}'.format(int(m), m.title) for m in Method)))
     parser.add_argument('--model', choices=MODELS, default=defaults.model, help='linking model (default linear)')
     parser.add_argument('--min-half-window', type=int, default=defaults.min_half_window,
                         help='smallest half-window in coarse cells (default %(default)s)')
@@ -151,14 +151,14 @@ def _iso_date(text):
 
 
 def _method(text):
-    from .core.pipeline import METHODS
-    if text.strip().isdigit() and int(text) < len(METHODS):
-        return int(text)
-    names = [name.lower() for name in METHODS]
-    if text.strip().lower() in names:
-        return names.index(text.strip().lower())
+    from .core.downscaling import Method
+    by_name = {m.title.lower(): m for m in Method}
+    if text.strip().isdigit() and int(text) < len(Method):
+        return Method(int(text))
+    if text.strip().lower() in by_name:
+        return by_name[text.strip().lower()]
     raise argparse.ArgumentTypeError('unknown method {!r}; give 0–{} or a name: {}'.format(
-        text, len(METHODS) - 1, ', '.join(METHODS)))
+        text, len(Method) - 1, ', '.join(m.title for m in Method)))
 
 
 def raster(path, label, required=True):
@@ -182,7 +182,7 @@ def sun_geometry(args, lst_path):
 
 
 def method_options(args, sun):
-    from .core.pipeline import DownscaleOptions
+    from .core.downscaling import DownscaleOptions
     return DownscaleOptions(method=args.method, model=args.model, min_half_window=args.min_half_window,
                             max_half_window=args.max_half_window, min_valid_fraction=args.min_valid_fraction,
                             sm_min=args.sm_min, sm_max=args.sm_max, sun=sun, memory_mb=args.memory_mb,
@@ -219,17 +219,16 @@ def crs_wkt(text):
 # -- subcommands ----------------------------------------------------------------------------------------------
 
 def run_downscale(args, terminal):
-    from .core.pipeline import METHODS, DownscaleInputs, downscale
+    from .core.downscaling import DownscaleInputs, downscale
     from .report.downscaling import describe_inputs, describe_options, write_downscaling_report
     inputs = DownscaleInputs(raster(args.coarse_sm, 'coarse soil moisture'), raster(args.lst, 'LST'),
                              raster(args.ndvi, 'NDVI', False), raster(args.dem, 'DEM', False))
     options = method_options(args, sun_geometry(args, args.lst))
-    terminal.log('Method: {}; memory budget {:.0f} MB.'.format(METHODS[options.method], options.memory_mb))
+    terminal.log('Method: {}; memory budget {:.0f} MB.'.format(options.method.label, options.memory_mb))
     result = downscale(inputs, args.output, options, args.diagnostics, terminal.progress())
     if args.report:
         terminal.log('Writing the report…')
-        write_downscaling_report(args.report, result, describe_inputs(inputs),
-                                 describe_options(options, METHODS[options.method]))
+        write_downscaling_report(args.report, result, describe_inputs(inputs), describe_options(options))
     return {'OUTPUT': args.output, 'DIAGNOSTICS': args.diagnostics, 'REPORT': args.report,
             'CONSISTENCY_MAX_ERROR': result.consistency_max_error,
             'LAPSE_RATE_K_PER_KM': result.terrain.lapse_rate_k_per_km,
@@ -258,7 +257,7 @@ def run_series(args, terminal):
 
 
 def run_correct_lst(args, terminal):
-    from .core.pipeline import correct_lst_raster
+    from .core.downscaling import correct_lst_raster
     result = correct_lst_raster(raster(args.lst, 'LST'), raster(args.ndvi, 'NDVI'), raster(args.dem, 'DEM'),
                                 args.output, args.mode, sun_geometry(args, args.lst), args.memory_mb,
                                 terminal.progress())

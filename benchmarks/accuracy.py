@@ -11,7 +11,7 @@ coarse product derived from it) for:
 - the coarse product on a grid in another CRS (EPSG:4326 cells over a projected fine grid,
   the ESA CCI 0.25° / 0.1° grids for the 1 km DEMs) and, as a control, cells aligned in the fine CRS.
 
-Every method of ``core.pipeline.METHODS`` runs through ``core.pipeline.downscale`` (what the
+Every method of ``core.downscaling.Method`` runs through ``core.downscaling.downscale`` (what the
 Processing algorithm calls) with default options; the GWR peer (``gwr_peer.py``, mgwr)
 runs in a side venv when one exists. Against the truth: bias, RMSE, ubRMSE and R
 (``core.metrics.agreement``) over the pixels where every method of the scene gives a value,
@@ -40,7 +40,8 @@ import numpy as np  # noqa: E402
 
 from . import common  # noqa: E402
 from .twin_scene import COLORADO_DEM, DATA_DIR, FRONT_RANGE_DEM, TwinSettings, make_twin_scene  # noqa: E402
-from ..core import pipeline  # noqa: E402
+from ..core import downscaling  # noqa: E402
+from ..core.downscaling import Method  # noqa: E402
 from ..core.alignment import CoarseIndexer, ground_pixel_size_m  # noqa: E402
 from ..core.metrics import agreement  # noqa: E402
 from ..core.raster_io import RasterSource, read_array  # noqa: E402
@@ -136,16 +137,16 @@ def run_scene(case, index, workdir, log=print):
     started = time.perf_counter()
     scene = make_twin_scene(DEMS[case['dem']]['path'], folder, twin_settings(case, seed=101 + index))
     build_s = time.perf_counter() - started
-    inputs = pipeline.DownscaleInputs(*(RasterSource(scene.paths[key], name=key)
+    inputs = downscaling.DownscaleInputs(*(RasterSource(scene.paths[key], name=key)
                                         for key in ('coarse_sm', 'lst', 'ndvi', 'dem')))
     runs = []
-    for method, method_name in enumerate(pipeline.METHODS):
-        out = os.path.join(folder, 'method{}.tif'.format(method))
-        record = {'method': method_name, 'method_index': method, 'path': out, 'peer': False,
-                  'consistent_method': method in pipeline.CONSISTENT_METHODS}
+    for method in Method:
+        out = os.path.join(folder, 'method{}.tif'.format(int(method)))
+        record = {'method': method.title, 'method_index': int(method), 'path': out, 'peer': False,
+                  'consistent_method': method in downscaling.CONSISTENT_METHODS}
         started = time.perf_counter()
         try:
-            result = pipeline.downscale(inputs, out, pipeline.DownscaleOptions(
+            result = downscaling.downscale(inputs, out, downscaling.DownscaleOptions(
                 method=method, sun=SunGeometry(acquisition_date=scene.settings.acquisition_date)))
             record.update(seconds=time.perf_counter() - started, consistency_max_error=result.consistency_max_error,
                           n_sample_cells=result.n_sample_cells, stage_seconds=result.stage_seconds)
@@ -219,7 +220,7 @@ def evaluate(scene, info, runs):
             row.update(n_common=0, bias=float('nan'), rmse=float('nan'), ubrmse=float('nan'), r=float('nan'),
                        coverage=0.0, ubrmse_own_pixels=float('nan'))
         rows.append(row)
-    bilinear = next((r['ubrmse'] for r in rows if r['method'] == pipeline.METHODS[pipeline.BILINEAR]), float('nan'))
+    bilinear = next((r['ubrmse'] for r in rows if r['method'] == Method.BILINEAR.title), float('nan'))
     for row in rows:
         row['ubrmse_vs_bilinear'] = row['ubrmse'] / bilinear if bilinear and math.isfinite(bilinear) else float('nan')
     return rows
@@ -238,7 +239,7 @@ def run_accuracy(quick=False, gwr=True, results=common.DEFAULT_RESULTS_DIR, work
     started = time.perf_counter()
     use_gwr, gwr_note = gwr_status(gwr)
     cases = scene_cases(quick)
-    log('Accuracy: {} twin scenes × {} methods{}'.format(len(cases), len(pipeline.METHODS),
+    log('Accuracy: {} twin scenes × {} methods{}'.format(len(cases), len(Method),
                                                          ' + GWR peer' if use_gwr else ''))
     try:
         scenes = []
@@ -252,10 +253,10 @@ def run_accuracy(quick=False, gwr=True, results=common.DEFAULT_RESULTS_DIR, work
             gwr_started = time.perf_counter()
             answers = run_gwr_peer(jobs, workdir, log)
             gwr_s = time.perf_counter() - gwr_started
-            for (scene, info, runs), job in zip(scenes, jobs):
+            for (scene, _info, runs), job in zip(scenes, jobs):
                 answer = answers.get(scene.folder, {'error': 'no answer from the GWR peer'})
                 for name, key in zip(PEER_METHODS, ('gwr', 'gwr_residual')):
-                    record = {'method': name, 'method_index': len(pipeline.METHODS) + (key == 'gwr_residual'),
+                    record = {'method': name, 'method_index': len(Method) + (key == 'gwr_residual'),
                               'path': job[key], 'peer': True, 'consistent_method': key == 'gwr_residual',
                               'seconds': answer.get('seconds', float('nan'))}
                     if 'error' in answer:
@@ -271,8 +272,8 @@ def run_accuracy(quick=False, gwr=True, results=common.DEFAULT_RESULTS_DIR, work
         payload = {'command': common.command_line(), 'quick': bool(quick), 'gwr': gwr_note,
                    'machine': common.machine_info(), 'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
                    'total_seconds': total_s, 'pipeline_seconds': pipeline_s, 'gwr_seconds': gwr_s,
-                   'methods': list(pipeline.METHODS) + (list(PEER_METHODS) if use_gwr else []),
-                   'consistent_methods': [pipeline.METHODS[m] for m in pipeline.CONSISTENT_METHODS],
+                   'methods': [m.title for m in Method] + (list(PEER_METHODS) if use_gwr else []),
+                   'consistent_methods': [m.title for m in downscaling.CONSISTENT_METHODS],
                    'scenes': [info for _, info, _ in scenes], 'rows': rows}
         common.write_json(os.path.join(results, 'accuracy.json'), payload)
         common.write_csv(os.path.join(results, 'accuracy.csv'), rows, CSV_COLUMNS)

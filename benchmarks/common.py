@@ -1,4 +1,4 @@
-"""Shared helpers of the benchmarks: paths, bootstrap for scripts, child-process runs, result files.
+"""Shared helpers of the benchmarks: paths, child-process runs, result files.
 
 Every benchmark script runs as ``/usr/bin/python3 -P benchmarks/<name>.py`` and
 imports the plugin as the package ``soil_moisture_downscaling`` through
@@ -18,15 +18,6 @@ BENCH_DIR = os.path.join(REPO_ROOT, 'benchmarks')
 DEFAULT_RESULTS_DIR = os.path.join(BENCH_DIR, 'results')
 DEFAULT_REPORT = os.path.join(REPO_ROOT, 'docs', 'BENCHMARKS.md')
 PYTHON = '/usr/bin/python3'
-
-
-def bootstrap():
-    """Make ``soil_moisture_downscaling`` importable from a script (never the root on sys.path)."""
-    tools = os.path.join(REPO_ROOT, 'tools')
-    if tools not in sys.path:
-        sys.path.insert(0, tools)
-    import plugin_package
-    plugin_package.ensure_importable()
 
 
 def peak_rss_mb():

@@ -47,7 +47,7 @@ CORES = (16, 64, 256)
 def child_run(folder, mode, address):
     """One series run; returns its timings (JSON-able)."""
     from ..core.distributed import ClusterSpec
-    from ..core.pipeline import DownscaleOptions
+    from ..core.downscaling import DownscaleOptions
     from ..core.raster_io import RasterSource
     from ..core.series import SeriesInputs, downscale_series
     inputs = SeriesInputs(os.path.join(folder, 'coarse_sm.tif'), os.path.join(folder, 'lst.tif'),

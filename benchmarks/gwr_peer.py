@@ -92,7 +92,8 @@ def gwr_downscale(folder, out_plain, out_residual):
     out_mask = (zone >= 0) & np.isfinite(lst) & np.isfinite(ndvi)
     b = BilinearWeights.from_indices(fcol[out_mask], frow[out_mask], shape).interpolate(beta, samples)
     predicted = np.full(lst.shape, np.nan)
-    predicted[out_mask] = b[:, 0] + b[:, 1] * (lst[out_mask] - l_mean) / l_sd + b[:, 2] * (ndvi[out_mask] - n_mean) / n_sd
+    predicted[out_mask] = (b[:, 0] + b[:, 1] * (lst[out_mask] - l_mean) / l_sd
+                           + b[:, 2] * (ndvi[out_mask] - n_mean) / n_sd)
     # Residual correction (METHOD.md §6): bilinear spread plus the per-cell remainder.
     has = np.isfinite(predicted) & (zone >= 0)
     pzone = np.where(has, zone, -1)

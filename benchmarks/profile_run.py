@@ -1,7 +1,7 @@
 """Where the time of one downscaling run goes (call-tree profile).
 
 Builds the speed benchmark's continental scene (default 2530 × 1582 px, 4 Mpx), runs
-``core.pipeline.downscale`` with the default method once under pyinstrument (when
+``core.downscaling.downscale`` with the default method once under pyinstrument (when
 importable, e.g. in the side venv of ``setup_gwr_venv.sh``) or cProfile, and writes the
 profile to ``benchmarks/results/profile_<W>x<H>.txt``.
 
@@ -27,7 +27,7 @@ from .speed import make_speed_scene  # noqa: E402
 
 def profile(width, height, results, method=0, memory_mb=512.0, threads=1):
     from datetime import date
-    from ..core.pipeline import DownscaleInputs, DownscaleOptions, downscale
+    from ..core.downscaling import DownscaleInputs, DownscaleOptions, downscale
     from ..core.raster_io import RasterSource
     from ..core.terrain import SunGeometry
     workdir = tempfile.mkdtemp(prefix='smd_profile_')
@@ -62,7 +62,8 @@ def profile(width, height, results, method=0, memory_mb=512.0, threads=1):
             text = stream.getvalue()
             tool = 'cProfile'
         seconds = time.perf_counter() - started
-        header = ['# {} profile of core.pipeline.downscale (method {}, memory_mb {:.0f}, threads {}) on a {} x {} px '
+        header = ['# {} profile of core.downscaling.downscale (method {}, memory_mb {:.0f}, threads {}) '
+                  'on a {} x {} px '
                   'speed scene'.format(tool, method, memory_mb, threads, width, height),
                   '# wall {:.2f} s (profiled); stage_seconds: {}'.format(
                       seconds, ', '.join('{} {:.2f}'.format(k, v) for k, v in result.stage_seconds.items())),

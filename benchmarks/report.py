@@ -140,8 +140,10 @@ def _accuracy_section(accuracy):
     body = relative_table('dem', dems)
     body += relative_table('ratio', [(25, 'scale ≈25×'), (10, 'scale ≈10×')])
     body += relative_table('clouds', [(0.0, 'clear sky'), (0.3, '30 % clouds on LST')])
-    body += relative_table('follows', [(False, 'θ independent of terrain'), (True, 'θ follows elevation + illumination')])
-    body += relative_table('coarse', [('EPSG:4326', 'coarse cells in EPSG:4326'), ('same CRS', 'coarse cells in the fine CRS')])
+    body += relative_table('follows', [(False, 'θ independent of terrain'),
+                                       (True, 'θ follows elevation + illumination')])
+    body += relative_table('coarse', [('EPSG:4326', 'coarse cells in EPSG:4326'),
+                                      ('same CRS', 'coarse cells in the fine CRS')])
     lines.append(_table(header, body))
     lines += ['', 'The same-CRS rows are the two controls per DEM (clear sky, θ independent of terrain); compare '
               'them with the matching EPSG:4326 scenes in the per-scene table.', '']
@@ -187,7 +189,8 @@ def _speed_section(speed, huge, series):
                           _f(r['downscale_s_per_mpx'], 2), _f(r['downscale_mpx_per_s'], 2),
                           _f(r['peak_rss_mb'], 0), _f(r['warp_peak_rss_mb'], 0), _e(r['consistency_max_error'])])
         lines.append(_table(['grid', 'px', 'pixel (m)', 'coarse cells', 'warp (s)', 'threads', 'downscale (s)',
-                             '× warp', '1 thread (s)', '× warp, 1 thread', 's / Mpx', 'Mpx / s', 'peak RSS (MB)', 'warp peak RSS (MB)', 'consistency'], table))
+                             '× warp', '1 thread (s)', '× warp, 1 thread', 's / Mpx', 'Mpx / s', 'peak RSS (MB)',
+                             'warp peak RSS (MB)', 'consistency'], table))
         budget = rows[0]['memory_mb_budget'] if rows else 512
         lines += ['', 'Memory budget `DownscaleOptions.memory_mb` = {:.0f} MB. Peak RSS is the high-water resident '
                   'set (`VmHWM`) of the child process (it includes about {:.0f} MB of Python, numpy, scipy and GDAL '
@@ -249,7 +252,7 @@ def _speed_section(speed, huge, series):
                   ', code {}'.format(series['machine'].get('code', '?')) +
                   '. Inputs: stacks of 365 LST and coarse bands (0-60 % clouds a day) and 23 16-day NDVI composites; '
                   'writing them is not timed. The series call fills LST gaps with each pixel\'s annual cycle (the '
-                  'stand-in, one `core.pipeline.downscale` call per date, fills them spatially per date) and writes '
+                  'stand-in, one `core.downscaling.downscale` call per date, fills them spatially per date) and writes '
                   'one 365-band GeoTIFF.', '']
     return lines
 

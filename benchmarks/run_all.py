@@ -3,7 +3,8 @@
     /usr/bin/python3 -P benchmarks/run_all.py            # make bench: accuracy, speed 1-100 Mpx, 365-date series,
                                                          # the series on Dask (one process vs 2 workers)
     /usr/bin/python3 -P benchmarks/run_all.py --quick    # make bench-quick (CI): smallest cases, into a temp folder
-    /usr/bin/python3 -P benchmarks/run_all.py --huge-only   # the 40000 × 40000 px scene (opt-in, ~15 min, ~10 GB of inputs + scratch)
+    /usr/bin/python3 -P benchmarks/run_all.py --huge-only   # the 40000 × 40000 px scene
+                                                            # (opt-in, ~15 min, ~10 GB of inputs + scratch)
 
 ``--out DIR`` writes DIR/BENCHMARKS.md and DIR/results/ instead of the published files
 (tests use it so that they never overwrite docs/BENCHMARKS.md). The quick mode checks
@@ -39,8 +40,8 @@ def check_table(results_dir, report_path):
     accuracy = common.read_json(os.path.join(results_dir, 'accuracy.json'))
     if accuracy is None:
         return ['accuracy.json missing']
-    from ..core import pipeline
-    for method in pipeline.METHODS:
+    from ..core.downscaling import Method
+    for method in (m.title for m in Method):
         rows = [r for r in accuracy['rows'] if r['method'] == method]
         if not rows:
             problems.append('no accuracy row for {}'.format(method))
@@ -52,7 +53,7 @@ def check_table(results_dir, report_path):
                                                                              row.get('error', value)))
     with open(report_path) as handle:
         text = handle.read()
-    for method in pipeline.METHODS:
+    for method in (m.title for m in Method):
         if report.SHORT.get(method, method) not in text:
             problems.append('the report has no row for {}'.format(method))
     return problems
@@ -61,7 +62,8 @@ def check_table(results_dir, report_path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description='Run the benchmarks and write docs/BENCHMARKS.md.')
     parser.add_argument('--quick', action='store_true', help='smallest cases only (CI); output to a temp folder')
-    parser.add_argument('--huge', action='store_true', help='also the 40000 × 40000 px scene (~15 min, ~10 GB of inputs + scratch)')
+    parser.add_argument('--huge', action='store_true',
+                        help='also the 40000 × 40000 px scene (~15 min, ~10 GB of inputs + scratch)')
     parser.add_argument('--huge-only', action='store_true', help='only the 40000 × 40000 px scene, then re-render')
     parser.add_argument('--only', choices=PARTS, action='append', help='run only these parts (repeatable)')
     parser.add_argument('--render-only', action='store_true', help='re-render the report from existing results')

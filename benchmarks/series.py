@@ -8,7 +8,7 @@ seasonal cycle and a daily anomaly to LST and the coarse soil moisture, a cloud 
 16-day composites (interpolated in time by the series algorithm, as MOD13A2 would be).
 
 ``series_call`` times ``core.series.downscale_series`` (one call, one multi-band output).
-``standin_daily_calls`` (``--standin``) times what that replaced: one ``core.pipeline.downscale``
+``standin_daily_calls`` (``--standin``) times what that replaced: one ``core.downscaling.downscale``
 call per date in one process, with each date's spatial gap filling instead of the annual cycle.
 
 Run: ``/usr/bin/python3 -P benchmarks/series.py [--dates N] [--standin] [--results DIR]``.
@@ -34,7 +34,7 @@ from scipy import ndimage  # noqa: E402
 
 from . import common  # noqa: E402
 from .twin_scene import COLORADO_DEM, TwinSettings, make_twin_scene  # noqa: E402
-from ..core import pipeline  # noqa: E402
+from ..core import downscaling  # noqa: E402
 from ..core.dates import stack_metadata  # noqa: E402
 from ..core.raster_io import RasterSource, RasterWriter, read_array  # noqa: E402
 from ..core.terrain import SunGeometry  # noqa: E402
@@ -87,7 +87,8 @@ def make_series_inputs(folder, n_dates, seed=5):
             lst_out.write(window, lst.astype(np.float32), band=k + 1)
             coarse_out.write(base.coarse_grid.full_window(), coarse.astype(np.float32), band=k + 1)
         for k, day in enumerate(ndvi_dates):
-            ndvi_out.write(window, np.clip(ndvi0 + 0.12 * np.sin(phase(day)), 0.02, 0.92).astype(np.float32), band=k + 1)
+            ndvi_out.write(window, np.clip(ndvi0 + 0.12 * np.sin(phase(day)), 0.02, 0.92).astype(np.float32),
+                           band=k + 1)
         for writer in (lst_out, coarse_out, ndvi_out):
             writer.commit()
     return dates, base
@@ -98,20 +99,22 @@ def _dem(folder):
 
 
 def standin_daily_calls(folder, dates, out_folder):
-    """The stand-in: one core.pipeline.downscale call per date (default method and options;
+    """The stand-in: one core.downscaling.downscale call per date (default method and options;
     NDVI: the composite nearest in time; gaps filled spatially per date)."""
     from ..core.dates import band_dates
     ndvi_dates = band_dates(os.path.join(folder, 'ndvi.tif'))
     stage_totals, errors, worst = {}, 0, 0.0
     for k, day in enumerate(dates):
         nearest = int(np.argmin([abs((d - day).days) for d in ndvi_dates])) + 1
-        inputs = pipeline.DownscaleInputs(RasterSource(os.path.join(folder, 'coarse_sm.tif'), k + 1, name='coarse_sm'),
+        inputs = downscaling.DownscaleInputs(
+            RasterSource(os.path.join(folder, 'coarse_sm.tif'), k + 1, name='coarse_sm'),
                                           RasterSource(os.path.join(folder, 'lst.tif'), k + 1, name='lst'),
                                           RasterSource(os.path.join(folder, 'ndvi.tif'), nearest, name='ndvi'),
                                           _dem(folder))
         out = os.path.join(out_folder, 'sm_{:03d}.tif'.format(k))
         try:
-            result = pipeline.downscale(inputs, out, pipeline.DownscaleOptions(sun=SunGeometry(acquisition_date=day)))
+            result = downscaling.downscale(inputs, out,
+                                           downscaling.DownscaleOptions(sun=SunGeometry(acquisition_date=day)))
         except Exception:
             errors += 1
             continue
@@ -128,7 +131,7 @@ def series_call(folder, dates, out_folder):
     output = os.path.join(out_folder, 'soil_moisture_series.tif')
     result = downscale_series(SeriesInputs(coarse_sm=os.path.join(folder, 'coarse_sm.tif'),
                                            lst=os.path.join(folder, 'lst.tif'), ndvi=os.path.join(folder, 'ndvi.tif'),
-                                           dem=_dem(folder)), output, pipeline.DownscaleOptions())
+                                           dem=_dem(folder)), output, downscaling.DownscaleOptions())
     size = sum(os.path.getsize(p) for p in result.outputs)
     for path in result.outputs:
         os.remove(path)
@@ -162,7 +165,8 @@ def run_series(n_dates=365, results=common.DEFAULT_RESULTS_DIR, use_series_call=
         answer = common.run_child('series', [workdir, n_dates, int(use_series_call)])
         row = {'dates': n_dates, 'width': grid.width, 'height': grid.height, 'megapixels': grid.n_pixels / 1e6,
                'coarse_cells': base.coarse_grid.n_pixels, 'mode': 'one call of core.series.downscale_series'
-               if use_series_call else 'stand-in: {} calls of core.pipeline.downscale in one process'.format(n_dates),
+               if use_series_call else
+               'stand-in: {} calls of core.downscaling.downscale in one process'.format(n_dates),
                'seconds': answer['seconds'], 'seconds_per_date': answer['seconds'] / n_dates,
                'peak_rss_mb': answer['peak_rss_mb'], 'failed_dates': answer.get('failed_dates', 0),
                'consistency_max_error': answer.get('consistency_max_error'),

@@ -11,7 +11,7 @@ For fine grids from about 1 to 100 megapixels (and, opt-in, the 40000 × 40000 p
    (another CRS, 3 % of cells missing);
 2. times, each in a fresh child process, ``gdal.Warp(-r bilinear)`` of the coarse
    product onto the fine grid (same creation options as the plugin's output GeoTIFF)
-   and ``core.pipeline.downscale`` (what the Processing algorithm calls) with the
+   and ``core.downscaling.downscale`` (what the Processing algorithm calls) with the
    default method and a memory budget (``DownscaleOptions.memory_mb``);
 3. records wall time, ``result.stage_seconds`` and the child's peak resident memory
    (``ru_maxrss``), and writes ``speed.json`` / ``speed.csv``.
@@ -39,6 +39,7 @@ from scipy import ndimage  # noqa: E402
 
 from . import common  # noqa: E402
 from ..core.raster_io import GTIFF_OPTIONS, GridSpec  # noqa: E402
+from ..core.residual import bilinear_on_lattice  # noqa: E402
 
 gdal.UseExceptions()
 
@@ -72,23 +73,19 @@ def speed_grid(width, height):
     return GridSpec(int(width), int(height), (x0, pixel, 0.0, y1, 0.0, -pixel), _albers_wkt())
 
 
-def _axis(positions, n, mirror):
-    positions = np.asarray(positions, dtype=np.float64)
-    if mirror:
-        period = 2.0 * (n - 1)
-        positions = np.mod(positions, period)
-        positions = np.where(positions > n - 1, period - positions, positions)
-    positions = np.clip(positions, 0.0, n - 1.0)
-    i0 = np.minimum(np.floor(positions).astype(np.int64), n - 2)
-    return i0, positions - i0
+def _mirrored(positions, n):
+    """Fractional indices folded back and forth into [0, n − 1] (the DEM tiled by mirroring)."""
+    period = 2.0 * (n - 1)
+    positions = np.mod(np.asarray(positions, dtype=np.float64), period)
+    return np.where(positions > n - 1, period - positions, positions)
 
 
 def separable_bilinear(small, row_positions, col_positions, mirror=False):
     """Bilinear interpolation of a small array at a row × column lattice (fractional indices)."""
-    r0, wr = _axis(row_positions, small.shape[0], mirror)
-    rows = small[r0] * (1.0 - wr)[:, None] + small[r0 + 1] * wr[:, None]
-    c0, wc = _axis(col_positions, small.shape[1], mirror)
-    return rows[:, c0] * (1.0 - wc) + rows[:, c0 + 1] * wc
+    if mirror:
+        row_positions = _mirrored(row_positions, small.shape[0])
+        col_positions = _mirrored(col_positions, small.shape[1])
+    return bilinear_on_lattice(small, row_positions, col_positions)
 
 
 def _smooth_small(rng, cell_m, sigma):
@@ -220,7 +217,7 @@ def child_warp(folder, out):
 
 def child_downscale(folder, out, method, memory_mb, threads=0):
     from datetime import date
-    from ..core.pipeline import DownscaleInputs, DownscaleOptions, downscale
+    from ..core.downscaling import DownscaleInputs, DownscaleOptions, downscale
     from ..core.raster_io import RasterSource
     from ..core.terrain import SunGeometry
     base = common.current_rss_mb()
@@ -259,7 +256,7 @@ def _remove(path):
 def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, nice=0, log=print, one_thread=False):
     """Time warp and downscale (fresh child per run); medians over ``repeats``. With
     ``one_thread``, also one downscale run restricted to a single thread."""
-    from ..core.pipeline import METHODS
+    from ..core.downscaling import Method
     out = os.path.join(folder, 'out.tif')
     warps, runs = [], []
     for _ in range(repeats):
@@ -273,7 +270,7 @@ def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, n
     mpx = grid.n_pixels / 1e6
     row = {
         'case': label, 'width': grid.width, 'height': grid.height, 'megapixels': mpx,
-        'fine_pixel_m': grid.pixel_width, 'coarse_cells': coarse.n_pixels, 'method': METHODS[int(method)],
+        'fine_pixel_m': grid.pixel_width, 'coarse_cells': coarse.n_pixels, 'method': Method(int(method)).title,
         'memory_mb_budget': memory_mb, 'repeats': repeats,
         'warp_s': warp_s, 'downscale_s': run_s, 'ratio_to_warp': run_s / warp_s if warp_s > 0 else float('nan'),
         'downscale_s_per_mpx': run_s / mpx, 'warp_s_per_mpx': warp_s / mpx,
@@ -294,7 +291,7 @@ def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, n
 
 
 def run_sizes(sizes, workdir, all_methods_at_first=True, nice=0, log=print, memory_mb=512.0, max_repeats=3):
-    from ..core.pipeline import METHODS
+    from ..core.downscaling import Method
     rows, method_rows = [], []
     for index, (label, width, height) in enumerate(sizes):
         folder = os.path.join(workdir, 'speed_{}x{}'.format(width, height))
@@ -307,7 +304,7 @@ def run_sizes(sizes, workdir, all_methods_at_first=True, nice=0, log=print, memo
         row['generate_s'] = generate_s
         rows.append(row)
         if index == 0 and all_methods_at_first:
-            for method in range(len(METHODS)):
+            for method in Method:
                 method_rows.append(row if method == 0 else measure(folder, label, grid, coarse, method, memory_mb,
                                                                    repeats, nice, log))
         shutil.rmtree(folder, ignore_errors=True)
@@ -358,7 +355,8 @@ def main(argv=None):
         return _child_main(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--quick', action='store_true', help='the smallest grid only')
-    parser.add_argument('--huge', action='store_true', help='also the 40000 × 40000 px scene (~15 min, ~10 GB of inputs + scratch)')
+    parser.add_argument('--huge', action='store_true',
+                        help='also the 40000 × 40000 px scene (~15 min, ~10 GB of inputs + scratch)')
     parser.add_argument('--huge-only', action='store_true', help='only the 40000 × 40000 px scene')
     parser.add_argument('--memory-mb', type=float, default=512.0, help='DownscaleOptions.memory_mb (default 512)')
     parser.add_argument('--results', default=common.DEFAULT_RESULTS_DIR, help='folder for speed.json / speed.csv')
@@ -384,9 +382,9 @@ def run_speed(args, log=print):
                 s for s in SIZES if getattr(args, 'min_mpx', 0.0) <= s[1] * s[2] / 1e6 <= getattr(
                     args, 'max_mpx', float('inf'))]
             log('Speed: {} grid(s), downscale vs gdal.Warp bilinear (fresh process per run)'.format(len(sizes)))
-            rows, method_rows = run_sizes(sizes, workdir, all_methods_at_first=not args.quick and sizes[:1] == SIZES[:1],
-                                          nice=args.nice, log=log, memory_mb=args.memory_mb,
-                                          max_repeats=1 if args.quick else 3)
+            all_methods = not args.quick and sizes[:1] == SIZES[:1]
+            rows, method_rows = run_sizes(sizes, workdir, all_methods_at_first=all_methods, nice=args.nice, log=log,
+                                          memory_mb=args.memory_mb, max_repeats=1 if args.quick else 3)
             payload = {'command': common.command_line(), 'quick': bool(args.quick), 'machine': common.machine_info(),
                        'rows': rows, 'methods': method_rows, 'date': time.strftime('%Y-%m-%d %H:%M UTC',
                                                                                   time.gmtime())}

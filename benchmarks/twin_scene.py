@@ -23,7 +23,7 @@ from osgeo import gdal, osr
 from scipy import ndimage
 
 from ..core.alignment import CoarseIndexer, GridMapper, grid_outline
-from ..core.raster_io import GridSpec, RasterSource, read_array, write_array
+from ..core.raster_io import GridSpec, RasterSource, write_array
 from ..core.residual import zonal_sums
 from ..core.terrain import SunGeometry, TerrainOnFineGrid
 
@@ -209,8 +209,3 @@ def make_twin_scene(dem_path, folder, settings=None):
     write_array(paths['coarse_sm'], coarse_grid, coarse.astype(np.float32), metadata=metadata,
                 descriptions=['soil_moisture_m3_m3'])
     return TwinScene(folder, paths, grid, coarse_grid, settings, theta)
-
-
-def load_truth(scene_or_path):
-    path = scene_or_path.paths['truth'] if isinstance(scene_or_path, TwinScene) else scene_or_path
-    return read_array(RasterSource(path, name='truth'))

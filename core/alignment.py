@@ -13,8 +13,10 @@ from osgeo import gdal, osr
 
 from .errors import InputError
 from .raster_io import SCRATCH_OPTIONS, RasterSource, Window, spatial_reference
+from .residual import bilinear_geometry, bilinear_on_lattice
 
-_EARTH_RADIUS_M = 6371008.8
+#: Mean Earth radius (m, IUGG), for ground distances on geographic grids.
+EARTH_RADIUS_M = 6371008.8
 
 
 def ground_pixel_size_m(grid):
@@ -24,7 +26,7 @@ def ground_pixel_size_m(grid):
         return math.sqrt(grid.pixel_width * grid.pixel_height) * factor
     xmin, ymin, xmax, ymax = grid.bounds
     latitude = math.radians(0.5 * (ymin + ymax))
-    metres_per_degree = math.pi * _EARTH_RADIUS_M / 180.0
+    metres_per_degree = math.pi * EARTH_RADIUS_M / 180.0
     return metres_per_degree * math.sqrt(grid.pixel_width * grid.pixel_height * max(math.cos(latitude), 1e-6))
 
 
@@ -84,14 +86,9 @@ def _lattice(offset, size, step):
 
 
 def _interpolate_lattice(values, rows, cols, window, step):
-    def weights(positions, lattice):
-        t = (positions - lattice[0]) / step
-        i0 = np.clip(np.floor(t).astype(np.int64), 0, len(lattice) - 2)
-        return i0, t - i0
-    c0, wc = weights(window.xoff + np.arange(window.xsize, dtype=np.float64), cols)
-    r0, wr = weights(window.yoff + np.arange(window.ysize, dtype=np.float64), rows)
-    along_cols = values[:, c0] * (1.0 - wc) + values[:, c0 + 1] * wc
-    return along_cols[r0, :] * (1.0 - wr)[:, None] + along_cols[r0 + 1, :] * wr[:, None]
+    """Values on the lattice (rows × cols of pixel indices, every ``step``) interpolated at the window's pixels."""
+    return bilinear_on_lattice(values, (window.yoff + np.arange(window.ysize, dtype=np.float64) - rows[0]) / step,
+                               (window.xoff + np.arange(window.xsize, dtype=np.float64) - cols[0]) / step)
 
 
 class CoarseIndexer:
@@ -117,7 +114,6 @@ class CoarseIndexer:
     def zone(self, fcol, frow):
         """Flat cell index of fractional indices, -1 outside the coarse grid: the same cells the
         pipeline uses (:func:`residual.bilinear_geometry`, the one definition)."""
-        from .residual import bilinear_geometry
         shape = np.shape(fcol)
         zone = bilinear_geometry(np.ravel(fcol), np.ravel(frow), (self.coarse_grid.height, self.coarse_grid.width))[0]
         return zone.reshape(shape)

@@ -1,7 +1,7 @@
 """Reading the diagnostics raster back: what the bands of one pixel mean (for the inspector)."""
 from .linking import FALLBACK_NAMES, PREDICTOR_SETS
-from .pipeline import (DIAGNOSTIC_BANDS, QUALITY_CLIPPED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK,
-                       QUALITY_LST_FILLED, QUALITY_OUTSIDE_COARSE)
+from .downscaling.outputs import (DIAGNOSTIC_BANDS, QUALITY_CLIPPED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK,
+                                  QUALITY_LST_FILLED, QUALITY_OUTSIDE_COARSE)
 
 QUALITY_FLAGS = ((QUALITY_LST_FILLED, 'LST or NDVI gap filled'), (QUALITY_COARSE_FILLED, 'coarse value estimated'),
                  (QUALITY_GLOBAL_FALLBACK, 'global fallback model'), (QUALITY_CLIPPED, 'value clipped to the bounds'),
@@ -37,7 +37,8 @@ def describe_pixel(values):
     for band, label in terms:
         value = bands.get(band)
         if ok(value) and (band == 'coef_const' or value != 0):
-            parts.append('{:+.4g} {}'.format(value, label) if band != 'coef_const' else '{} {:.4g}'.format(label, value))
+            parts.append('{:+.4g} {}'.format(value, label) if band != 'coef_const'
+                         else '{} {:.4g}'.format(label, value))
     if parts:
         rows.append(('Local model', ' '.join(parts)))
     if ok(bands.get('quality')):

@@ -10,5 +10,9 @@ class InputError(ValueError):
     """An input that cannot be processed as given (wrong units, no overlap, ...)."""
 
 
+class EmptySceneError(InputError):
+    """The coarse product has no value over the scene (e.g. a date with frozen soil everywhere)."""
+
+
 class Cancelled(RuntimeError):
     """The user cancelled the run; nothing was written."""

@@ -21,6 +21,7 @@ from scipy import ndimage
 from .alignment import ground_pixel_size_m
 from .errors import InputError
 from .lst_correction import _NormalEquations
+from .residual import bilinear_on_lattice
 
 #: Target size of a residual-grid cell (m).
 RESIDUAL_CELL_M = 5000.0
@@ -62,19 +63,9 @@ class ResidualGrid:
 
     def interpolate(self, window):
         """Bilinear interpolation of the cell means at the pixel centres of a window (flattened)."""
-        v = (window.yoff + np.arange(window.ysize) + 0.5) / self.k - 0.5
-        u = (window.xoff + np.arange(window.xsize) + 0.5) / self.k - 0.5
-        ny, nx = self.shape
-        r0 = np.clip(np.floor(v).astype(int), 0, max(ny - 2, 0))
-        c0 = np.clip(np.floor(u).astype(int), 0, max(nx - 2, 0))
-        wr = np.clip(v - r0, 0.0, 1.0) if ny > 1 else np.zeros_like(v)
-        wc = np.clip(u - c0, 0.0, 1.0) if nx > 1 else np.zeros_like(u)
-        r1 = np.minimum(r0 + 1, ny - 1)
-        c1 = np.minimum(c0 + 1, nx - 1)
-        g = self.values
-        top = g[r0][:, c0] * (1 - wc) + g[r0][:, c1] * wc
-        bottom = g[r1][:, c0] * (1 - wc) + g[r1][:, c1] * wc
-        return (top * (1 - wr)[:, None] + bottom * wr[:, None]).ravel()
+        rows = (window.yoff + np.arange(window.ysize) + 0.5) / self.k - 0.5
+        cols = (window.xoff + np.arange(window.xsize) + 0.5) / self.k - 0.5
+        return bilinear_on_lattice(self.values, rows, cols).ravel()
 
 
 def fill_by_normalized_convolution(values):
@@ -132,14 +123,14 @@ class SpatialLstFiller:
         # first block: a nodata strip along an edge must not drop NDVI); the NDVI grid is
         # accumulated in the same pass.
         present = {'elevation': False, 'illumination': False, 'ndvi': False}
-        for window, lst, ndvi, z, cos_i in read_blocks():
+        for window, _lst, ndvi, z, cos_i in read_blocks():
             for name, values in (('elevation', z), ('illumination', cos_i), ('ndvi', ndvi)):
                 present[name] = present[name] or (values is not None and bool(np.isfinite(values).any()))
             if ndvi is not None:
                 self.ndvi_grid.add(window, ndvi)
         self.terms = tuple(name for name in ('elevation', 'illumination', 'ndvi') if present[name])
         equations = _NormalEquations(1 + len(self.terms))
-        for window, lst, ndvi, z, cos_i in read_blocks():
+        for _window, lst, ndvi, z, cos_i in read_blocks():
             valid = np.isfinite(lst) & self._terms_valid(ndvi, z, cos_i)
             if valid.any():
                 x = self._design(self.terms, int(valid.sum()), *(v[valid] if v is not None else None
@@ -267,7 +258,7 @@ class TemporalLstFiller:
         return annual_cycle(coefficients, self.day)
 
     def prepare(self, read_blocks):
-        for window, lst, ndvi, z, cos_i in read_blocks():
+        for window, lst, ndvi, _z, _cos_i in read_blocks():
             self.anomaly.add(window, lst - self.cycle(window))
             if ndvi is not None:
                 self.has_ndvi = True

@@ -70,7 +70,8 @@ class Standardizer:
         """(l, n, e): the standardized predictors (e = 0 without a DEM)."""
         l = (np.asarray(lst, dtype=np.float64) - self.lst_centre) / self.lst_scale
         n = (np.asarray(ndvi, dtype=np.float64) - self.ndvi_centre) / self.ndvi_scale
-        e = np.zeros_like(l) if elev is None else (np.asarray(elev, dtype=np.float64) - self.elev_centre) / self.elev_scale
+        e = (np.zeros_like(l) if elev is None
+             else (np.asarray(elev, dtype=np.float64) - self.elev_centre) / self.elev_scale)
         return l, n, e
 
 
@@ -102,6 +103,23 @@ def predict_pixels(standardizer, beta_rows, lst, ndvi, elev, columns):
         # The constant term needs no array of ones.
         total += beta_rows[j] if column == 0 else beta_rows[j] * term(column, *standardized)
     return total
+
+
+def physical_coefficients(beta, standardizer):
+    """Coefficients of θ = b0 + b1·LST + b2·NDVI + b3·z + b4·LST² + b5·NDVI² + b6·LST·NDVI (SI units)."""
+    s = standardizer
+    b = np.moveaxis(np.asarray(beta, dtype=float), -1, 0)
+    lc, ls, nc, ns, ec, es = s.lst_centre, s.lst_scale, s.ndvi_centre, s.ndvi_scale, s.elev_centre, s.elev_scale
+    out = np.empty_like(b)
+    out[4] = b[4] / ls ** 2
+    out[5] = b[5] / ns ** 2
+    out[6] = b[6] / (ls * ns)
+    out[1] = b[1] / ls - 2 * b[4] * lc / ls ** 2 - b[6] * nc / (ls * ns)
+    out[2] = b[2] / ns - 2 * b[5] * nc / ns ** 2 - b[6] * lc / (ls * ns)
+    out[3] = b[3] / es
+    out[0] = (b[0] - b[1] * lc / ls - b[2] * nc / ns - b[3] * ec / es + b[4] * lc ** 2 / ls ** 2
+              + b[5] * nc ** 2 / ns ** 2 + b[6] * lc * nc / (ls * ns))
+    return np.moveaxis(out, 0, -1)
 
 
 def bisquare_kernel(half_width):
@@ -240,7 +258,7 @@ def fit_global(theta, terms, sample_mask, standardizer, model='linear', use_elev
     best = (None, -1, int(n[0]), float('nan'))
     best_aicc = np.inf
     moments = _WindowMoments(total, flat_terms, flat_theta, flat_mask)
-    for set_index, with_elevation in enumerate(use_elevation):
+    for with_elevation in use_elevation:
         indices = term_indices(model, with_elevation)
         candidate = _Candidate(indices, moments, min_lst_sd, min_ndvi_sd, standardizer)
         ok, beta, rss, r_squared = candidate.solve(n, np.ones(1, dtype=bool))

@@ -186,6 +186,14 @@ def fit_terrain_correction(read_blocks, mode='illumination+lapse', progress=None
         fitted_terms=tuple(name for name, kept in zip(names, keep) if kept))
 
 
+@dataclass
+class TerrainCheck:
+    """The checks of METHOD.md §3: spatial sd of LST and LST* (K) and corr(LST*, cos i) (NaN when unknown)."""
+    lst_sd: float = float('nan')
+    lst_star_sd: float = float('nan')
+    corr_lst_star_cos_i: float = float('nan')
+
+
 class CorrectionCheck:
     """Accumulates corr(LST*, cos i) and the spatial sd of LST and LST* (METHOD.md §3 checks)."""
 
@@ -208,11 +216,10 @@ class CorrectionCheck:
     def result(self):
         n, sa, saa, sb, sbb, sc, scc, sbc = self.sums
         if n < 3:
-            return {'lst_sd': float('nan'), 'lst_star_sd': float('nan'), 'corr_lst_star_cos_i': float('nan')}
+            return TerrainCheck()
         var_a = saa / n - (sa / n) ** 2
         var_b = sbb / n - (sb / n) ** 2
         var_c = scc / n - (sc / n) ** 2
         cov_bc = sbc / n - sb * sc / n ** 2
         corr = cov_bc / np.sqrt(var_b * var_c) if var_b > 0 and var_c > 0 else float('nan')
-        return {'lst_sd': float(np.sqrt(max(var_a, 0))), 'lst_star_sd': float(np.sqrt(max(var_b, 0))),
-                'corr_lst_star_cos_i': float(corr)}
+        return TerrainCheck(float(np.sqrt(max(var_a, 0))), float(np.sqrt(max(var_b, 0))), float(corr))

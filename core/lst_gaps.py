@@ -15,7 +15,8 @@ from .alignment import align_to_grid
 from .dates import band_dates, stack_metadata
 from .errors import InputError
 from .gap_filling import SpatialLstFiller, TemporalLstFiller, write_annual_cycle
-from .pipeline import FineScene, _check_fine_grid
+from .downscaling.inputs import check_fine_grid
+from .downscaling.scene import FineScene
 from .progress import Progress
 from .raster_io import GTIFF_OPTIONS, RasterSource, RasterWriter
 from .series import long_enough_for_cycle
@@ -45,7 +46,7 @@ def fill_lst_gaps(lst_path, output_path, ndvi=None, dem=None, sun=None, dates=No
     band_count = len(band_dates(lst_path))
     first = RasterSource(lst_path, 1, lst_crs_wkt, 'LST')
     grid = first.grid()
-    _check_fine_grid(grid)
+    check_fine_grid(grid)
     check_lst_kelvin(sample_values(first))
     if dates is None and band_count > 1:
         dates = band_dates(lst_path)
@@ -82,8 +83,9 @@ def fill_lst_gaps(lst_path, output_path, ndvi=None, dem=None, sun=None, dates=No
                 for band in range(1, band_count + 1):
                     band_progress = progress.sub(0.2 + 0.8 * (band - 1) / band_count, 0.2 + 0.8 * band / band_count)
                     source = RasterSource(lst_path, band, lst_crs_wkt, 'LST')
-                    scene = FineScene(grid, source, ndvi_source, terrain if band_count == 1 else None, None, memory_mb)
-                    scene.progress = band_progress
+                    # The terrain is shared by every band: closed once, below.
+                    scene = FineScene(grid, source, ndvi_source, terrain if band_count == 1 else None, None, memory_mb,
+                                      progress=band_progress, owns_terrain=False)
                     filler = (TemporalLstFiller(grid, cycle, dates[band - 1]) if cycle
                               else SpatialLstFiller(grid))
                     try:
@@ -98,7 +100,6 @@ def fill_lst_gaps(lst_path, output_path, ndvi=None, dem=None, sun=None, dates=No
                                 mask = np.where(np.isnan(block.lst), 255, block.filled.astype(np.uint8))
                                 mask_writer.write(window, mask.reshape(shape).astype(np.uint8), band=band)
                     finally:
-                        scene.terrain = None  # shared by every band: closed once, below
                         scene.close()
                         if hasattr(filler, 'close'):
                             filler.close()

@@ -46,6 +46,21 @@ class Progress:
         return Progress(self._set_percent, self._is_canceled, self._log,
                         self.start + start * span, self.start + end * span)
 
+    def recording(self):
+        """(progress, messages): a Progress reporting like this one whose messages are also
+        appended to the list ``messages`` (for reports and results)."""
+        messages = []
+
+        def log(message):
+            messages.append(message)
+            if self._log is not None:
+                self._log(message)
+        return Progress(self._set_percent, self._is_canceled, log, self.start, self.end), messages
+
+    def quiet(self):
+        """A Progress that reports percent and cancel like this one, without messages."""
+        return Progress(self._set_percent, self._is_canceled, None, self.start, self.end)
+
     def gdal_callback(self):
         """A GDAL progress callback that reports into this step and returns 0 to abort."""
         def callback(complete, message, data):

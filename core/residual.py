@@ -132,6 +132,21 @@ class BilinearWeights:
         return nodes, weights
 
 
+def bilinear_on_lattice(values, rows, cols):
+    """Bilinear interpolation of a small 2-D array at the lattice rows × cols of fractional
+    indices (sample k sits at index k); positions beyond the first or last sample take its
+    value. Returns an array (len(rows), len(cols))."""
+    def axis(positions, n):
+        positions = np.asarray(positions, dtype=np.float64)
+        first = np.clip(np.floor(positions).astype(np.int64), 0, max(n - 2, 0))
+        weight = np.clip(positions - first, 0.0, 1.0) if n > 1 else np.zeros_like(positions)
+        return first, np.minimum(first + 1, n - 1), weight
+    r0, r1, wr = axis(rows, values.shape[0])
+    c0, c1, wc = axis(cols, values.shape[1])
+    along_cols = values[:, c0] * (1.0 - wc) + values[:, c1] * wc
+    return along_cols[r0] * (1.0 - wr)[:, None] + along_cols[r1] * wr[:, None]
+
+
 def zonal_sums(zone, values, n_cells, counts=True):
     """Per-cell sum and (unless ``counts`` is false) count of the finite values of pixels with
     zone ≥ 0 (np.bincount)."""

@@ -28,9 +28,9 @@ from typing import List, Optional
 import numpy as np
 
 from .dates import band_dates, parse_date, stack_metadata
-from .errors import InputError
+from .errors import EmptySceneError, InputError
 from .gap_filling import TemporalLstFiller, write_annual_cycle
-from .pipeline import BILINEAR, DownscaleInputs, DownscaleOptions, downscale
+from .downscaling import DownscaleInputs, DownscaleOptions, Method, downscale
 from .progress import Progress, StageTimer
 from .raster_io import (GTIFF_OPTIONS, RasterReader, RasterSource, RasterWriter, dataset_metadata, gdal_cache_limit,
                         row_windows, update_metadata)
@@ -72,6 +72,7 @@ class SeriesResult:
     skipped: List[date] = field(default_factory=list)
     consistency_max_error: float = 0.0
     messages: List[str] = field(default_factory=list)
+    #: Mean seconds of a date computed by this run (inside its task).
     seconds_per_date: float = 0.0
     #: Dates computed by this run, and dates whose complete file a previous run had left.
     computed: List[date] = field(default_factory=list)
@@ -261,12 +262,12 @@ def run_date(task, progress=None):
             summary = {'day': day.isoformat(), 'skipped': False, 'n_output_pixels': int(result.n_output_pixels),
                        'n_filled_pixels': int(result.n_filled_pixels),
                        'consistency_max_error': float(result.consistency_max_error)}
-        except InputError as error:
+        except EmptySceneError as error:
             # A date the product leaves empty over the scene (e.g. frozen soil) gives an empty map.
-            if 'no valid value' not in str(error):
-                return {'day': day.isoformat(), 'error': '{}: {}'.format(day, error)}
             _empty_date_file(staged, lst_grid, day)
             summary = {'day': day.isoformat(), 'skipped': True, 'reason': str(error)}
+        except InputError as error:
+            return {'day': day.isoformat(), 'error': '{}: {}'.format(day, error)}
         update_metadata(staged, {FINGERPRINT_ITEM: task.fingerprint, RESULT_ITEM: json.dumps(summary, sort_keys=True)})
         os.replace(staged, task.output)
     finally:
@@ -353,7 +354,7 @@ def downscale_series(inputs, output, options=None, dates=None, per_date_files=Fa
 def _shared_cycle(inputs, options, lst_dates, folder, progress, log):
     """The annual LST cycle of every pixel (series-wide, computed once for all dates) in ``folder``,
     or None when the series is too short or gaps are not filled. A cycle a stopped run left is reused."""
-    if not (options.fill_gaps and options.method != BILINEAR and long_enough_for_cycle(lst_dates)):
+    if not (options.fill_gaps and options.method != Method.BILINEAR and long_enough_for_cycle(lst_dates)):
         return None
     key = fingerprint(SERIES_FORMAT, file_fingerprint(inputs.lst), inputs.lst_crs_wkt, lst_dates)
     path = os.path.join(folder, '.annual_cycle-{}.tif'.format(key[:16]))
@@ -422,9 +423,7 @@ def _run_tasks(tasks, cluster, progress, log):
     for position, index in enumerate(todo):
         progress.check()
         day_progress = progress.sub(position * step, (position + 1) * step)
-        quiet = Progress(day_progress._set_percent, day_progress._is_canceled, None, day_progress.start,
-                         day_progress.end)
-        finished(index, run_date(tasks[index], quiet))
+        finished(index, run_date(tasks[index], day_progress.quiet()))
     return summaries
 
 

@@ -7,11 +7,10 @@ from typing import Optional
 
 import numpy as np
 
-from .alignment import GridMapper, align_to_grid, choose_resampling
+from .alignment import EARTH_RADIUS_M, GridMapper, align_to_grid, choose_resampling
 from .errors import InputError
 from .raster_io import SCRATCH_OPTIONS, RasterReader, RasterSource, RasterWriter, Window, row_windows
 
-_EARTH_RADIUS_M = 6371008.8
 _WGS84_WKT = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
               'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433],AUTHORITY["EPSG","4326"]]')
 
@@ -55,7 +54,8 @@ class SunGeometry:
                              '(then the acquisition date and overpass time are used).')
         if self.fixed:
             if not 0.0 <= self.zenith_deg < 90.0:
-                raise InputError('The sun zenith angle must be between 0 and 90 degrees (got {}).'.format(self.zenith_deg))
+                raise InputError('The sun zenith angle must be between 0 and 90 degrees (got {}).'.format(
+                    self.zenith_deg))
             return
         if self.acquisition_date is None:
             raise InputError('The terrain correction needs the sun position: give the sun zenith and azimuth '
@@ -76,34 +76,8 @@ class SunGeometry:
     def describe(self):
         if self.fixed:
             return 'sun zenith {:.2f}°, azimuth {:.2f}°'.format(self.zenith_deg, self.azimuth_deg)
-        return 'sun position on {} at {:.2f} h local solar time'.format(self.acquisition_date.isoformat(), self.solar_hour)
-
-
-def slope_aspect(padded_elevation, dx, dy):
-    """Horn's 3×3 slope and aspect (radians) of the interior of a padded elevation array.
-
-    ``padded_elevation`` has one extra row/column on each side; ``dx`` (m) may be
-    an array with one value per interior row (geographic DEMs), ``dy`` a scalar.
-    Aspect is the direction the slope faces, clockwise from north.
-    """
-    z = padded_elevation
-    a, b, c = z[:-2, :-2], z[:-2, 1:-1], z[:-2, 2:]
-    d, f = z[1:-1, :-2], z[1:-1, 2:]
-    g, h, i = z[2:, :-2], z[2:, 1:-1], z[2:, 2:]
-    dx = np.asarray(dx, dtype=float)
-    if dx.ndim == 1:
-        dx = dx[:, None]
-    dz_east = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
-    dz_down = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * dy)   # towards increasing row = south
-    slope = np.arctan(np.hypot(dz_east, dz_down))
-    aspect = np.mod(np.arctan2(-dz_east, dz_down), 2.0 * np.pi)
-    return slope, aspect
-
-
-def illumination(slope, aspect, sun_zenith, sun_azimuth):
-    """cos i = cos s·cos θz + sin s·sin θz·cos(φ − A) (all radians)."""
-    return (np.cos(slope) * np.cos(sun_zenith)
-            + np.sin(slope) * np.sin(sun_zenith) * np.cos(sun_azimuth - aspect))
+        return 'sun position on {} at {:.2f} h local solar time'.format(self.acquisition_date.isoformat(),
+                                                                          self.solar_hour)
 
 
 def horn_gradients(padded_elevation, dx, dy):
@@ -153,12 +127,13 @@ class _DemWindowReader:
         gt = self.grid.geotransform
         lat = None
         if self.latitudes is not None:
-            lat = self.latitudes.coords(window)[1] if latitude is None else np.reshape(latitude, padded[1:-1, 1:-1].shape)
+            lat = (self.latitudes.coords(window)[1] if latitude is None
+                   else np.reshape(latitude, padded[1:-1, 1:-1].shape))
         if self.grid.is_geographic:
             rows = window.yoff + np.arange(window.ysize) + 0.5
             lat_rows = np.radians(gt[3] + rows * gt[5])
-            dx = _EARTH_RADIUS_M * np.cos(lat_rows) * math.radians(abs(gt[1]))
-            dy = _EARTH_RADIUS_M * math.radians(abs(gt[5]))
+            dx = EARTH_RADIUS_M * np.cos(lat_rows) * math.radians(abs(gt[1]))
+            dy = EARTH_RADIUS_M * math.radians(abs(gt[5]))
         else:
             unit = self.grid.srs().GetLinearUnits() or 1.0
             dx, dy = abs(gt[1]) * unit, abs(gt[5]) * unit

@@ -11,9 +11,8 @@ from qgis.core import (QgsColorRampShader, QgsProcessingLayerPostProcessorInterf
                        QgsSingleBandPseudoColorRenderer)
 from qgis.PyQt.QtGui import QColor
 
-#: Soil moisture colours (m³/m³): dry soil brown → yellow → green → blue → wet dark blue.
-SOIL_MOISTURE_RAMP = ((0.00, '#8c510a', '0.00 (dry)'), (0.10, '#d8b365', '0.10'), (0.20, '#f6e8c3', '0.20'),
-                      (0.30, '#80cdc1', '0.30'), (0.40, '#2c7fb8', '0.40'), (0.50, '#08306b', '0.50 m³/m³ (wet)'))
+from ..report.palette import SOIL_MOISTURE_RAMP
+
 #: Half-window (coarse cells) of the chosen local model.
 HALF_WINDOW_RAMP = ((0, '#bdbdbd', 'global / no local model'), (2, '#fef0d9', 'h = 2'), (3, '#fdcc8a', 'h = 3'),
                     (4, '#fc8d59', 'h = 4'), (5, '#e34a33', 'h = 5'), (6, '#b30000', 'h ≥ 6'))

@@ -1,15 +1,14 @@
 """The HTML report of one downscaling run (maps, coarse-scale fit, window sizes, consistency)."""
 import numpy as np
-from matplotlib.colors import LinearSegmentedColormap
 
 from ..core import linking
-from ..core.pipeline import CONSISTENT_METHODS, METHODS, physical_coefficients
+from ..core.downscaling import CONSISTENT_METHODS
 from ..core.raster_io import RasterReader, RasterSource
 from .html import HtmlReport, new_figure
+from .palette import SOIL_MOISTURE_RANGE, soil_moisture_colormap
 
-SOIL_MOISTURE_COLOURS = LinearSegmentedColormap.from_list(
-    'soil_moisture', ['#8c510a', '#d8b365', '#f6e8c3', '#80cdc1', '#2c7fb8', '#08306b'])
-SM_RANGE = (0.0, 0.5)
+SOIL_MOISTURE_COLOURS = soil_moisture_colormap()
+SM_RANGE = SOIL_MOISTURE_RANGE
 
 
 def _map(report, values, title, caption, cmap=SOIL_MOISTURE_COLOURS, vmin=SM_RANGE[0], vmax=SM_RANGE[1],
@@ -27,28 +26,27 @@ def _map(report, values, title, caption, cmap=SOIL_MOISTURE_COLOURS, vmin=SM_RAN
 
 def _fit_scatter(report, result):
     coarse = result.coarse
-    theta = coarse['theta']
-    lst = coarse['mean_lst']
-    sample = coarse['sample_mask']
+    theta = coarse.theta
+    lst = coarse.mean_lst
+    sample = coarse.sample_mask
     figure = new_figure(6.5, 4.5)
     axes = figure.add_subplot(1, 1, 1)
-    points = axes.scatter(lst[sample], theta[sample], c=coarse['mean_ndvi'][sample], cmap='YlGn', s=14,
+    points = axes.scatter(lst[sample], theta[sample], c=coarse.mean_ndvi[sample], cmap='YlGn', s=14,
                           edgecolors='#555555', linewidths=0.3, vmin=0, vmax=0.9, zorder=3)
     figure.colorbar(points, ax=axes, shrink=0.85).set_label('cell mean NDVI')
     fit = result.fit
     if fit is not None and sample.any():
-        coefficients = physical_coefficients(fit.beta, fit.standardizer)
         cells = np.flatnonzero(sample.ravel() & (fit.fallback.ravel() <= linking.FALLBACK_GLOBAL))
         step = max(1, len(cells) // 60)
         spread = np.nanstd(lst[sample]) * 0.25
+        beta = fit.beta.reshape(-1, len(linking.TERMS))
         for index in cells[::step]:
-            b = coefficients.reshape(-1, len(linking.TERMS))[index]
             x0 = lst.ravel()[index]
-            n0 = coarse['mean_ndvi'].ravel()[index]
-            z0 = coarse['mean_elevation'].ravel()[index] if np.isfinite(coarse['mean_elevation'].ravel()[index]) else 0
             xs = np.array([x0 - spread, x0 + spread])
-            ys = (b[0] + b[1] * xs + b[2] * n0 + b[3] * z0 + b[4] * xs ** 2 + b[5] * n0 ** 2 + b[6] * xs * n0)
-            axes.plot(xs, ys, color='#d95f02', linewidth=0.8, alpha=0.7, zorder=2)
+            ndvi = np.full(2, coarse.mean_ndvi.ravel()[index])
+            elevation = np.full(2, coarse.mean_elevation.ravel()[index])
+            terms = fit.standardizer.terms(xs, ndvi, elevation if np.isfinite(elevation).all() else None)
+            axes.plot(xs, linking.predict(beta[index], terms), color='#d95f02', linewidth=0.8, alpha=0.7, zorder=2)
     axes.set_xlabel('cell mean LST* (K)' if result.terrain.mode != 'none' else 'cell mean LST (K)')
     axes.set_ylabel('coarse soil moisture θ (m³/m³)')
     axes.set_title('Coarse-scale relation and local fits (orange)')
@@ -58,8 +56,8 @@ def _fit_scatter(report, result):
 
 def _consistency(report, result):
     coarse = result.coarse
-    theta = coarse['theta'].ravel()
-    downscaled = coarse['downscaled_mean'].ravel()
+    theta = coarse.theta.ravel()
+    downscaled = coarse.downscaled_mean.ravel()
     keep = np.isfinite(theta) & np.isfinite(downscaled)
     figure = new_figure(5.0, 5.0)
     axes = figure.add_subplot(1, 1, 1)
@@ -87,9 +85,9 @@ def describe_inputs(inputs):
     return rows
 
 
-def describe_options(options, method_label):
+def describe_options(options):
     """Report rows (label, value) of a run's DownscaleOptions."""
-    return [('Method', method_label), ('Linking model', options.model),
+    return [('Method', options.method.label), ('Linking model', options.model),
             ('Half-windows (cells)', '{}–{}'.format(options.min_half_window, options.max_half_window)),
             ('Minimum valid fraction', options.min_valid_fraction),
             ('Soil moisture bounds (m³/m³)', '{}–{}'.format(options.sm_min, options.sm_max)),
@@ -102,7 +100,7 @@ def describe_options(options, method_label):
 def write_downscaling_report(path, result, inputs_description, parameters_description):
     """Write the HTML report of a DownscaleResult; returns the path."""
     report = HtmlReport('Soil moisture downscaling report')
-    report.paragraph('Method: {}. Output: {}.'.format(METHODS[result.method], result.output))
+    report.paragraph('Method: {}. Output: {}.'.format(result.method.title, result.output))
     report.heading('Inputs and parameters')
     report.table(inputs_description + parameters_description, header=['Item', 'Value'])
     report.heading('Summary')
@@ -113,18 +111,18 @@ def write_downscaling_report(path, result, inputs_description, parameters_descri
             ('Fine pixels with LST/NDVI gaps filled', result.n_filled_pixels),
             ('Coarse cells estimated (no product value)', result.n_filled_cells),
             ('Noise filter: weight of fine LST / NDVI anomalies', '{:.2f} / {:.2f}'.format(
-                result.signal_fraction.get('lst', 1.0), result.signal_fraction.get('ndvi', 1.0)))]
+                result.signal_fraction.lst, result.signal_fraction.ndvi))]
     if result.terrain.mode != 'none':
         rows += [('Terrain correction', result.terrain.mode),
                  ('Fitted lapse rate (K/km)', result.terrain.lapse_rate_k_per_km),
                  ('Illumination coefficient (K per unit cos i)', result.terrain.illumination_k),
-                 ('Spatial sd of LST → LST* (K)', '{:.2f} → {:.2f}'.format(result.terrain_check['lst_sd'],
-                                                                         result.terrain_check['lst_star_sd'])),
-                 ('corr(LST*, cos i)', result.terrain_check['corr_lst_star_cos_i'])]
+                 ('Spatial sd of LST → LST* (K)', '{:.2f} → {:.2f}'.format(result.terrain_check.lst_sd,
+                                                                         result.terrain_check.lst_star_sd)),
+                 ('corr(LST*, cos i)', result.terrain_check.corr_lst_star_cos_i)]
     rows += [('Time, {} (s)'.format(stage), seconds) for stage, seconds in result.stage_seconds.items()]
     report.table(rows, header=['Quantity', 'Value'])
     report.heading('Maps')
-    _map(report, result.coarse['theta'], 'Coarse soil moisture (input)', 'The coarse product over the scene.')
+    _map(report, result.coarse.theta, 'Coarse soil moisture (input)', 'The coarse product over the scene.')
     reader = RasterReader(RasterSource(result.output, name='output'))
     try:
         preview = reader.read_decimated(900)

@@ -13,6 +13,7 @@ missing=()
 command -v zip >/dev/null || missing+=(zip)
 command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
 command -v make >/dev/null || missing+=(make)
+/usr/bin/python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)   # make lint: ruff in a venv
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing: ${missing[*]}"
   SUDO=""

@@ -21,6 +21,13 @@ from soil_moisture_downscaling.benchmarks.twin_scene import (  # noqa: E402
 QGIS_PLUGINS = '/usr/share/qgis/python/plugins'
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test that uses the headless QGIS application is slow (it starts QGIS and Processing)."""
+    for item in items:
+        if 'qgis_app' in getattr(item, 'fixturenames', ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope='session')
 def qgis_app(tmp_path_factory):
     """A headless QgsApplication with Processing and the plugin's provider (once per session)."""

@@ -4,7 +4,10 @@ import os
 import subprocess
 
 import numpy as np
+import pytest
 from helpers import read
+
+pytestmark = pytest.mark.slow  # starts qgis_process
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLE = os.path.join(REPO, 'sample_data')

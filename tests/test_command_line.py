@@ -15,7 +15,7 @@ from helpers import read
 from osgeo import osr
 
 from plugin_package import plugin_parent_dir
-from soil_moisture_downscaling.core.pipeline import DownscaleInputs, DownscaleOptions, downscale
+from soil_moisture_downscaling.core.downscaling import DownscaleInputs, DownscaleOptions, downscale
 from soil_moisture_downscaling.core.raster_io import RasterSource
 from soil_moisture_downscaling.core.terrain import SunGeometry
 
@@ -42,7 +42,7 @@ def test_downscale_prints_plain_json_and_writes_the_core_map(tmp_path):
     assert results['OUTPUT'] == str(out) and results['REPORT'] == str(tmp_path / 'r.html')
     assert isinstance(results['CONSISTENCY_MAX_ERROR'], float) and results['CONSISTENCY_MAX_ERROR'] < 1e-4
     assert -12.0 < results['LAPSE_RATE_K_PER_KM'] < 0.0
-    assert 'Method: terrain-aware adaptive window' in completed.stderr   # the log, on stderr
+    assert 'Method: Terrain-aware adaptive window (default)' in completed.stderr   # the log, on stderr
     # The same map as the core called directly with the algorithm's defaults.
     inputs = DownscaleInputs(*(RasterSource(os.path.join(SAMPLE, name)) for name in (
         'coarse_soil_moisture_025deg.tif', 'lst_modis_like_K.tif', 'ndvi.tif', 'dem_1km.tif')))

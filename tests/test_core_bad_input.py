@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 from helpers import aligned_coarse_grid, fine_grid, smooth_field, write
 
-from soil_moisture_downscaling.core import pipeline
+from soil_moisture_downscaling.core.downscaling import Method
 from soil_moisture_downscaling.core.errors import InputError
-from soil_moisture_downscaling.core.pipeline import DownscaleInputs, DownscaleOptions, downscale
+from soil_moisture_downscaling.core.downscaling import DownscaleInputs, DownscaleOptions, downscale
 from soil_moisture_downscaling.core.raster_io import GridSpec
 from soil_moisture_downscaling.core.terrain import SunGeometry
 
@@ -32,7 +32,7 @@ def inputs_from(tmp_path, grid, values, coarse_grid=None, dem=True):
 
 
 def refused(inputs, match, tmp_path, **options):
-    options.setdefault('method', pipeline.ADAPTIVE_NO_TERRAIN)
+    options.setdefault('method', Method.ADAPTIVE_NO_TERRAIN)
     with pytest.raises(InputError, match=match):
         downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(**options))
     assert not (tmp_path / 'out.tif').exists()
@@ -100,14 +100,14 @@ def test_too_few_coarse_cells(good):
 
 def test_dem_missing_for_terrain_aware_method(good):
     tmp_path, grid, values = good
-    refused(inputs_from(tmp_path, grid, values, dem=False), 'needs a DEM', tmp_path, method=pipeline.TERRAIN_AWARE,
+    refused(inputs_from(tmp_path, grid, values, dem=False), 'needs a DEM', tmp_path, method=Method.TERRAIN_AWARE,
             sun=SunGeometry(30.0, 135.0))
 
 
 def test_sun_position_missing_for_terrain_aware_method(good):
     tmp_path, grid, values = good
     refused(inputs_from(tmp_path, grid, values), 'sun zenith and azimuth.*acquisition date', tmp_path,
-            method=pipeline.TERRAIN_AWARE)
+            method=Method.TERRAIN_AWARE)
 
 
 def test_coarse_grid_not_coarser(good):

@@ -3,10 +3,12 @@ import numpy as np
 import pytest
 from helpers import read
 
-from soil_moisture_downscaling.core import pipeline
-from soil_moisture_downscaling.core.pipeline import DownscaleInputs, DownscaleOptions, downscale
+from soil_moisture_downscaling.core.downscaling import (CONSISTENT_METHODS, DIAGNOSTIC_BANDS, DownscaleInputs,
+                                                        DownscaleOptions, Method, downscale)
+from soil_moisture_downscaling.core.downscaling.scene import BYTES_PER_FINE_PIXEL
+from soil_moisture_downscaling.core.errors import InputError
 from soil_moisture_downscaling.core.progress import Progress
-from soil_moisture_downscaling.core.raster_io import RasterSource
+from soil_moisture_downscaling.core.raster_io import RasterSource, row_windows
 from soil_moisture_downscaling.core.terrain import SunGeometry
 
 
@@ -14,7 +16,7 @@ def scene_inputs(scene):
     return DownscaleInputs(*(RasterSource(scene.paths[k], name=k) for k in ('coarse_sm', 'lst', 'ndvi', 'dem')))
 
 
-@pytest.mark.parametrize('method', [pipeline.TERRAIN_AWARE, pipeline.DISPATCH, pipeline.BILINEAR])
+@pytest.mark.parametrize('method', [Method.TERRAIN_AWARE, Method.DISPATCH, Method.BILINEAR])
 def test_small_memory_budget_gives_the_same_map(colorado_scene, tmp_path, method):
     """Across CRSs (UTM fine grid, EPSG:4326 cells): many blocks or one, the same map."""
     options = dict(method=method, sun=SunGeometry(acquisition_date=colorado_scene.settings.acquisition_date))
@@ -22,15 +24,15 @@ def test_small_memory_budget_gives_the_same_map(colorado_scene, tmp_path, method
                       diagnostics_path=str(tmp_path / 'whole_diag.tif'))
     blocks = downscale(scene_inputs(colorado_scene), str(tmp_path / 'blocks.tif'),
                        DownscaleOptions(memory_mb=4, **options), diagnostics_path=str(tmp_path / 'blocks_diag.tif'))
-    assert len(pipeline.row_windows(colorado_scene.fine_grid, pipeline.BYTES_PER_FINE_PIXEL, 4)) > 5
+    assert len(row_windows(colorado_scene.fine_grid, BYTES_PER_FINE_PIXEL, 4)) > 5
     a, b = read(tmp_path / 'whole.tif'), read(tmp_path / 'blocks.tif')
     assert np.array_equal(np.isfinite(a), np.isfinite(b))
     assert np.nanmax(np.abs(a - b)) < 1e-6
-    band = len(pipeline.DIAGNOSTIC_BANDS)
+    band = len(DIAGNOSTIC_BANDS)
     assert np.array_equal(read(tmp_path / 'whole_diag.tif', band), read(tmp_path / 'blocks_diag.tif', band),
                           equal_nan=True)
     assert whole.n_output_pixels == blocks.n_output_pixels
-    if method in pipeline.CONSISTENT_METHODS:
+    if method in CONSISTENT_METHODS:
         assert blocks.consistency_max_error < 1e-4
 
 
@@ -44,11 +46,11 @@ def test_progress_moves_and_ends_at_100(terrain_scene, tmp_path):
     assert all(b >= a - 1e-9 for a, b in zip(seen, seen[1:])), 'progress never goes back'
 
 
-def test_terrain_fit_on_sampled_rows_matches_the_full_fit(terrain_scene, tmp_path, monkeypatch):
-    options = DownscaleOptions(sun=SunGeometry(acquisition_date=terrain_scene.settings.acquisition_date))
-    full = downscale(scene_inputs(terrain_scene), str(tmp_path / 'full.tif'), options).terrain
-    monkeypatch.setattr(pipeline, 'TERRAIN_FIT_PIXELS', terrain_scene.fine_grid.n_pixels // 5)
-    sampled = downscale(scene_inputs(terrain_scene), str(tmp_path / 'sampled.tif'), options).terrain
+def test_terrain_fit_on_sampled_rows_matches_the_full_fit(terrain_scene, tmp_path):
+    sun = SunGeometry(acquisition_date=terrain_scene.settings.acquisition_date)
+    full = downscale(scene_inputs(terrain_scene), str(tmp_path / 'full.tif'), DownscaleOptions(sun=sun)).terrain
+    sampled = downscale(scene_inputs(terrain_scene), str(tmp_path / 'sampled.tif'), DownscaleOptions(
+        sun=sun, terrain_fit_pixels=terrain_scene.fine_grid.n_pixels // 5)).terrain
     assert sampled.n_pixels < full.n_pixels / 3
     assert sampled.lapse_rate_k_per_km == pytest.approx(full.lapse_rate_k_per_km, rel=0.1)
     assert sampled.illumination_k == pytest.approx(full.illumination_k, rel=0.05)
@@ -64,14 +66,14 @@ def test_threads_do_not_change_the_map(colorado_scene, tmp_path):
                     DownscaleOptions(threads=1, memory_mb=4, sun=sun))
     three = downscale(scene_inputs(colorado_scene), str(tmp_path / 'three.tif'),
                       DownscaleOptions(threads=3, memory_mb=12, sun=sun))
-    assert len(pipeline.row_windows(colorado_scene.fine_grid, pipeline.BYTES_PER_FINE_PIXEL, 4)) > 5
+    assert len(row_windows(colorado_scene.fine_grid, BYTES_PER_FINE_PIXEL, 4)) > 5
     assert np.array_equal(read(tmp_path / 'one.tif'), read(tmp_path / 'three.tif'), equal_nan=True)
     assert one.terrain.lapse_rate_k_per_km == three.terrain.lapse_rate_k_per_km
-    assert np.array_equal(one.coarse['downscaled_mean'], three.coarse['downscaled_mean'], equal_nan=True)
+    assert np.array_equal(one.coarse.downscaled_mean, three.coarse.downscaled_mean, equal_nan=True)
 
 
 def test_negative_thread_count_is_refused(colorado_scene, tmp_path):
-    with pytest.raises(pipeline.InputError, match='threads'):
+    with pytest.raises(InputError, match='threads'):
         downscale(scene_inputs(colorado_scene), str(tmp_path / 'x.tif'), DownscaleOptions(threads=-1))
     assert not (tmp_path / 'x.tif').exists()
 
@@ -106,50 +108,29 @@ def test_window_store_gives_back_what_it_kept(tmp_path, in_file):
     assert not path.exists()
 
 
-def record_scenes(monkeypatch):
-    """A list that receives every FineScene opened from now on."""
-    opened = []
-    original = pipeline.FineScene.__init__
-
-    def record(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        opened.append(self)
-    monkeypatch.setattr(pipeline.FineScene, '__init__', record)
-    return opened
-
-
-def test_without_room_to_keep_the_geometry_the_map_is_the_same(colorado_scene, tmp_path, monkeypatch):
-    """When the scratch disk is too full to keep the per-pixel geometry, every pass recomputes it."""
+@pytest.mark.parametrize('where', ['none', 'disk, coarse part only', 'memory'])
+def test_where_the_geometry_is_kept_does_not_change_the_map(colorado_scene, tmp_path, where):
+    """Recomputed in every pass (a full scratch disk), only its coarse-cell part kept on disk, or all
+    in memory: the same map as the automatic choice (the whole geometry on disk with this budget)."""
     sun = SunGeometry(acquisition_date=colorado_scene.settings.acquisition_date)
-    downscale(scene_inputs(colorado_scene), str(tmp_path / 'kept.tif'), DownscaleOptions(memory_mb=4, sun=sun))
-    monkeypatch.setattr(pipeline, '_disk_allows', lambda folder, nbytes: False)
-    opened = record_scenes(monkeypatch)
-    downscale(scene_inputs(colorado_scene), str(tmp_path / 'recomputed.tif'), DownscaleOptions(memory_mb=4, sun=sun))
-    assert opened and opened[0].kept is None
-    assert np.array_equal(read(tmp_path / 'kept.tif'), read(tmp_path / 'recomputed.tif'), equal_nan=True)
+    kept = downscale(scene_inputs(colorado_scene), str(tmp_path / 'kept.tif'), DownscaleOptions(memory_mb=4, sun=sun))
+    assert kept.kept_geometry == 'disk'
+    other = downscale(scene_inputs(colorado_scene), str(tmp_path / 'other.tif'),
+                      DownscaleOptions(memory_mb=4, sun=sun, keep_geometry=where))
+    assert other.kept_geometry == where
+    assert np.array_equal(read(tmp_path / 'kept.tif'), read(tmp_path / 'other.tif'), equal_nan=True)
 
 
-def test_with_room_for_the_coarse_geometry_only_the_map_is_the_same(colorado_scene, tmp_path, monkeypatch):
-    """A disk with room for the coarse-cell geometry but not the terrain keeps the former only."""
-    sun = SunGeometry(acquisition_date=colorado_scene.settings.acquisition_date)
-    downscale(scene_inputs(colorado_scene), str(tmp_path / 'kept.tif'), DownscaleOptions(memory_mb=4, sun=sun))
-    coarse_only = colorado_scene.fine_grid.n_pixels * pipeline._GEOMETRY_BYTES
-    monkeypatch.setattr(pipeline, '_disk_allows', lambda folder, nbytes: nbytes <= coarse_only)
-    opened = record_scenes(monkeypatch)
-    downscale(scene_inputs(colorado_scene), str(tmp_path / 'partly.tif'), DownscaleOptions(memory_mb=4, sun=sun))
-    assert opened[0].kept is not None and not opened[0].keeps_terrain
-    assert np.array_equal(read(tmp_path / 'kept.tif'), read(tmp_path / 'partly.tif'), equal_nan=True)
-
-
-def test_sampled_terrain_fit_does_not_depend_on_budget_or_threads(colorado_scene, tmp_path, monkeypatch):
+def test_sampled_terrain_fit_does_not_depend_on_budget_or_threads(colorado_scene, tmp_path):
     """The sampled rows are chosen on the grid, not on the blocks (found in review: sampling
     every k-th block made the lapse rate, hence the map, depend on the budget and threads)."""
-    monkeypatch.setattr(pipeline, 'TERRAIN_FIT_PIXELS', colorado_scene.fine_grid.n_pixels // 5)
+    sampled_pixels = colorado_scene.fine_grid.n_pixels // 5
     sun = SunGeometry(acquisition_date=colorado_scene.settings.acquisition_date)
     fits = []
     for memory_mb, threads in ((1024, 1), (4, 1), (6, 2), (3, 3)):
         result = downscale(scene_inputs(colorado_scene), str(tmp_path / 'out_{}_{}.tif'.format(memory_mb, threads)),
-                           DownscaleOptions(memory_mb=memory_mb, threads=threads, sun=sun))
+                           DownscaleOptions(memory_mb=memory_mb, threads=threads, sun=sun,
+                                            terrain_fit_pixels=sampled_pixels))
         fits.append(result.terrain)
     for fit in fits[1:]:
         assert fit.n_pixels == fits[0].n_pixels

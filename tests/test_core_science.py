@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from helpers import aligned_coarse_grid, block_means, fine_grid, read, smooth_field, write
 
-from soil_moisture_downscaling.core import linking, pipeline
-from soil_moisture_downscaling.core.pipeline import DownscaleInputs, DownscaleOptions, downscale
+from soil_moisture_downscaling.core import downscaling, linking
+from soil_moisture_downscaling.core.downscaling import Method
+from soil_moisture_downscaling.core.downscaling import DownscaleInputs, DownscaleOptions, downscale
 from soil_moisture_downscaling.core.raster_io import RasterSource
-from soil_moisture_downscaling.core.terrain import SunGeometry, illumination, slope_aspect, solar_position
+from soil_moisture_downscaling.core.terrain import SunGeometry, solar_position
 
 
 def linear_scene(tmp_path, factor=10, seed=0):
@@ -26,7 +27,7 @@ def linear_scene(tmp_path, factor=10, seed=0):
     }
 
 
-@pytest.mark.parametrize('method', [pipeline.ADAPTIVE_NO_TERRAIN, pipeline.GLOBAL_LINEAR])
+@pytest.mark.parametrize('method', [Method.ADAPTIVE_NO_TERRAIN, Method.GLOBAL_LINEAR])
 def test_linear_truth_is_recovered_exactly(tmp_path, method):
     scene = linear_scene(tmp_path)
     result = downscale(scene['inputs'], str(tmp_path / 'out.tif'), DownscaleOptions(method=method))
@@ -47,7 +48,7 @@ def test_local_fit_recovers_linear_coefficients_on_coarse_cells():
     terms = standardizer.terms(lst, ndvi)
     fit = linking.fit_adaptive_window(theta, terms, np.ones(shape, bool), standardizer)
     assert (fit.fallback == linking.FALLBACK_LOCAL).all()
-    coefficients = pipeline.physical_coefficients(fit.beta, standardizer)
+    coefficients = linking.physical_coefficients(fit.beta, standardizer)
     np.testing.assert_allclose(coefficients[..., 0], 1.1, atol=1e-8)
     np.testing.assert_allclose(coefficients[..., 1], -0.003, atol=1e-10)
     np.testing.assert_allclose(coefficients[..., 2], 0.2, atol=1e-8)
@@ -94,7 +95,7 @@ def random_scene(tmp_path, seed, factor=8, with_nodata=False):
         write(tmp_path / 'ndvi.tif', grid, ndvi), write(tmp_path / 'dem.tif', grid, dem))
 
 
-@pytest.mark.parametrize('method', pipeline.CONSISTENT_METHODS)
+@pytest.mark.parametrize('method', downscaling.CONSISTENT_METHODS)
 @pytest.mark.parametrize('seed', [1, 2])
 def test_value_consistency_on_random_inputs(tmp_path, method, seed):
     grid, coarse_values, inputs = random_scene(tmp_path, seed, with_nodata=seed == 2)
@@ -110,7 +111,7 @@ def test_value_consistency_on_random_inputs(tmp_path, method, seed):
     assert np.nanmax(np.abs(means - coarse_values)) < 1e-4
 
 
-@pytest.mark.parametrize('method', pipeline.CONSISTENT_METHODS)
+@pytest.mark.parametrize('method', downscaling.CONSISTENT_METHODS)
 def test_gap_filling_gives_a_seamless_consistent_map(tmp_path, method):
     grid, coarse_values, inputs = random_scene(tmp_path, 2, with_nodata=True)
     options = DownscaleOptions(method=method, sun=SunGeometry(35.0, 140.0), min_half_window=1, max_half_window=3,
@@ -118,10 +119,10 @@ def test_gap_filling_gives_a_seamless_consistent_map(tmp_path, method):
     result = downscale(inputs, str(tmp_path / 'out.tif'), options, diagnostics_path=str(tmp_path / 'diag.tif'))
     out = read(tmp_path / 'out.tif')
     assert np.isfinite(out).all(), 'no holes: cloud gaps and the missing coarse cell are filled'
-    quality = read(tmp_path / 'diag.tif', band=len(pipeline.DIAGNOSTIC_BANDS)).astype(int)
-    assert (quality[10:30, 20:45] & pipeline.QUALITY_LST_FILLED).all()
-    assert not (quality[40:, :] & pipeline.QUALITY_LST_FILLED).any()
-    assert (quality[24:32, 40:48] & pipeline.QUALITY_COARSE_FILLED).all()
+    quality = read(tmp_path / 'diag.tif', band=len(downscaling.DIAGNOSTIC_BANDS)).astype(int)
+    assert (quality[10:30, 20:45] & downscaling.QUALITY_LST_FILLED).all()
+    assert not (quality[40:, :] & downscaling.QUALITY_LST_FILLED).any()
+    assert (quality[24:32, 40:48] & downscaling.QUALITY_COARSE_FILLED).all()
     assert result.n_filled_cells == 1
     means = block_means(out, 8)
     original = np.isfinite(coarse_values)
@@ -130,7 +131,7 @@ def test_gap_filling_gives_a_seamless_consistent_map(tmp_path, method):
 
 def test_methods_without_consistency_promise_stay_in_bounds(tmp_path):
     grid, coarse_values, inputs = random_scene(tmp_path, 5)
-    for method in (pipeline.BILINEAR, pipeline.UNIVERSAL_TRIANGLE):
+    for method in (Method.BILINEAR, Method.UNIVERSAL_TRIANGLE):
         downscale(inputs, str(tmp_path / 'out{}.tif'.format(method)), DownscaleOptions(method=method))
         out = read(tmp_path / 'out{}.tif'.format(method))
         assert np.isfinite(out).all()
@@ -142,8 +143,9 @@ def test_bilinear_reproduces_a_linear_coarse_field(tmp_path):
     coarse = aligned_coarse_grid(grid, 10)
     cols, rows = np.meshgrid(np.arange(10) + 0.5, np.arange(8) + 0.5)
     field = 0.1 + 0.01 * cols + 0.02 * rows
-    inputs = DownscaleInputs(write(tmp_path / 'c.tif', coarse, field), write(tmp_path / 'l.tif', grid, np.full((80, 100), 300.0)))
-    downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(method=pipeline.BILINEAR))
+    inputs = DownscaleInputs(write(tmp_path / 'c.tif', coarse, field),
+                             write(tmp_path / 'l.tif', grid, np.full((80, 100), 300.0)))
+    downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(method=Method.BILINEAR))
     out = read(tmp_path / 'out.tif')
     fc, fr = np.meshgrid((np.arange(100) + 0.5) / 10, (np.arange(80) + 0.5) / 10)
     expected = 0.1 + 0.01 * fc + 0.02 * fr
@@ -164,7 +166,7 @@ def test_nodata_and_nan_are_honoured(tmp_path):
     inputs = DownscaleInputs(write(tmp_path / 'c.tif', coarse, theta, nodata=-1.0),
                              write(tmp_path / 'l.tif', grid, lst, nodata=-9999.0),
                              write(tmp_path / 'n.tif', grid, ndvi))
-    result = downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(method=pipeline.ADAPTIVE_NO_TERRAIN,
+    result = downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(method=Method.ADAPTIVE_NO_TERRAIN,
                                                                           fill_gaps=False),
                        diagnostics_path=str(tmp_path / 'diag.tif'))
     out = read(tmp_path / 'out.tif')
@@ -175,9 +177,9 @@ def test_nodata_and_nan_are_honoured(tmp_path):
     valid = np.ones((100, 100), bool)
     valid[40:50, :] = valid[:, 70:75] = valid[20:30, 20:30] = False
     assert np.isfinite(out[valid]).all()
-    quality = read(tmp_path / 'diag.tif', band=len(pipeline.DIAGNOSTIC_BANDS))
-    assert (quality[20:30, 20:30].astype(int) & pipeline.QUALITY_OUTSIDE_COARSE).all()
-    assert not (quality[valid].astype(int) & pipeline.QUALITY_OUTSIDE_COARSE).any()
+    quality = read(tmp_path / 'diag.tif', band=len(downscaling.DIAGNOSTIC_BANDS))
+    assert (quality[20:30, 20:30].astype(int) & downscaling.QUALITY_OUTSIDE_COARSE).all()
+    assert not (quality[valid].astype(int) & downscaling.QUALITY_OUTSIDE_COARSE).any()
     means = block_means(out, 10)
     theta[2, 2] = np.nan
     assert np.nanmax(np.abs(means - theta)) < 1e-4
@@ -198,38 +200,60 @@ def test_solar_position_matches_known_values():
     assert solar_position(80, 12.0, 35.0)[0] == pytest.approx(35.0, abs=0.6)
 
 
-def test_slope_aspect_and_illumination_of_planes():
+def slope_aspect_reference(padded, dx, dy):
+    """Horn's slope and aspect (radians, aspect clockwise from north) written out independently of the core."""
+    z = padded
+    a, b, c = z[:-2, :-2], z[:-2, 1:-1], z[:-2, 2:]
+    d, f = z[1:-1, :-2], z[1:-1, 2:]
+    g, h, i = z[2:, :-2], z[2:, 1:-1], z[2:, 2:]
+    dz_east = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
+    dz_down = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * dy)   # towards increasing row = south
+    return np.arctan(np.hypot(dz_east, dz_down)), np.mod(np.arctan2(-dz_east, dz_down), 2.0 * np.pi)
+
+
+def illumination_reference(slope, aspect, sun_zenith, sun_azimuth):
+    """cos i = cos s·cos θz + sin s·sin θz·cos(φ − A) (METHOD.md §2)."""
+    return np.cos(slope) * np.cos(sun_zenith) + np.sin(slope) * np.sin(sun_zenith) * np.cos(sun_azimuth - aspect)
+
+
+def sun_vector(zenith, azimuth):
+    return np.sin(zenith) * np.sin(azimuth), np.sin(zenith) * np.cos(azimuth), np.cos(zenith)
+
+
+def test_gradients_and_illumination_of_planes():
+    from soil_moisture_downscaling.core.terrain import horn_gradients, illumination_from_gradients
     cols, rows = np.meshgrid(np.arange(7.0), np.arange(7.0))
-    # Rising 1 m per 10 m eastwards: slope atan(0.1), facing west (270°).
-    east = slope_aspect(10.0 * 0.1 * cols, 10.0, 10.0)
-    np.testing.assert_allclose(east[0], np.arctan(0.1))
-    np.testing.assert_allclose(np.degrees(east[1]), 270.0)
-    # Falling towards the south (rows go south): faces south (180°), 45° slope.
-    south = slope_aspect(-10.0 * rows, 10.0, 10.0)
-    np.testing.assert_allclose(np.degrees(south[0]), 45.0)
-    np.testing.assert_allclose(np.degrees(south[1]), 180.0)
-    # A 45° south-facing slope under a sun 45° up in the south is lit head-on.
-    cos_i = illumination(south[0], south[1], np.radians(45.0), np.radians(180.0))
+    # Rising 1 m per 10 m eastwards.
+    east, north = horn_gradients(10.0 * 0.1 * cols, 10.0, 10.0)
+    np.testing.assert_allclose(east, 0.1)
+    np.testing.assert_allclose(north, 0.0, atol=1e-15)
+    # Falling towards the south (rows go south) at 45°: rising 1 m per m northwards.
+    east, north = horn_gradients(-10.0 * rows, 10.0, 10.0)
+    np.testing.assert_allclose(north, 1.0)
+    # That south-facing slope under a sun 45° up in the south is lit head-on, edge-on from the north.
+    cos_i = illumination_from_gradients(east, north, *sun_vector(np.radians(45.0), np.radians(180.0)))
     np.testing.assert_allclose(cos_i, 1.0)
-    cos_i = illumination(south[0], south[1], np.radians(45.0), np.radians(0.0))
+    cos_i = illumination_from_gradients(east, north, *sun_vector(np.radians(45.0), np.radians(0.0)))
     np.testing.assert_allclose(cos_i, 0.0, atol=1e-12)
+    slope, aspect = slope_aspect_reference(-10.0 * rows, 10.0, 10.0)
+    np.testing.assert_allclose(np.degrees(slope), 45.0)
+    np.testing.assert_allclose(np.degrees(aspect), 180.0)
 
 
 def test_illumination_from_gradients_equals_the_slope_aspect_formula():
     from soil_moisture_downscaling.core.terrain import horn_gradients, illumination_from_gradients
     rng = np.random.default_rng(2)
     z = np.cumsum(np.cumsum(rng.normal(0, 5, (30, 40)), axis=0), axis=1)
-    slope, aspect = slope_aspect(z, 30.0, 30.0)
+    slope, aspect = slope_aspect_reference(z, 30.0, 30.0)
     east, north = horn_gradients(z, 30.0, 30.0)
     zenith, azimuth = np.radians(37.0), np.radians(131.0)
-    expected = illumination(slope, aspect, zenith, azimuth)
-    fused = illumination_from_gradients(east, north, np.sin(zenith) * np.sin(azimuth),
-                                        np.sin(zenith) * np.cos(azimuth), np.cos(zenith))
+    expected = illumination_reference(slope, aspect, zenith, azimuth)
+    fused = illumination_from_gradients(east, north, *sun_vector(zenith, azimuth))
     np.testing.assert_allclose(fused, expected, atol=1e-12)
 
 
 def test_terrain_correction_removes_planted_lapse_rate_and_illumination(terrain_scene, tmp_path):
-    from soil_moisture_downscaling.core.pipeline import correct_lst_raster
+    from soil_moisture_downscaling.core.downscaling import correct_lst_raster
     from soil_moisture_downscaling.core.terrain import TerrainOnFineGrid
     paths = terrain_scene.paths
     sun = SunGeometry(acquisition_date=terrain_scene.settings.acquisition_date)
@@ -245,8 +269,8 @@ def test_terrain_correction_removes_planted_lapse_rate_and_illumination(terrain_
                                 str(tmp_path / 'lst_star.tif'), sun=sun)
     assert result.correction.lapse_rate_k_per_km == pytest.approx(-6.5, abs=0.4)
     assert result.correction.illumination_k == pytest.approx(15.0, abs=0.6)
-    assert abs(result.check['corr_lst_star_cos_i']) < 0.05
-    assert result.check['lst_star_sd'] < 0.5 * result.check['lst_sd']
+    assert abs(result.check.corr_lst_star_cos_i) < 0.05
+    assert result.check.lst_star_sd < 0.5 * result.check.lst_sd
     lst_star = read(tmp_path / 'lst_star.tif')
     # What is left of elevation in LST* is the NDVI's own link to it, not the lapse rate.
     residual = lst_star + 8.0 * ndvi

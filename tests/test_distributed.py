@@ -13,7 +13,7 @@ from dask_localhost import LocalhostCluster  # noqa: E402
 from helpers import read  # noqa: E402
 from soil_moisture_downscaling.core.distributed import ClusterSpec  # noqa: E402
 from soil_moisture_downscaling.core.errors import Cancelled  # noqa: E402
-from soil_moisture_downscaling.core.pipeline import DownscaleOptions  # noqa: E402
+from soil_moisture_downscaling.core.downscaling import DownscaleOptions  # noqa: E402
 from soil_moisture_downscaling.core.progress import Progress  # noqa: E402
 from soil_moisture_downscaling.core.raster_io import RasterSource  # noqa: E402
 from soil_moisture_downscaling.core.series import SeriesInputs, downscale_series  # noqa: E402

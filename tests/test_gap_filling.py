@@ -4,10 +4,11 @@ import pytest
 from helpers import read
 
 from soil_moisture_downscaling.benchmarks.twin_scene import FRONT_RANGE_DEM, TwinSettings, make_twin_scene
-from soil_moisture_downscaling.core import pipeline
+from soil_moisture_downscaling.core import downscaling
+from soil_moisture_downscaling.core.downscaling import Method
 from soil_moisture_downscaling.core.gap_filling import annual_cycle, fill_by_normalized_convolution, fit_annual_cycle
 from soil_moisture_downscaling.core.metrics import agreement
-from soil_moisture_downscaling.core.pipeline import DownscaleInputs, DownscaleOptions, downscale
+from soil_moisture_downscaling.core.downscaling import DownscaleInputs, DownscaleOptions, downscale
 from soil_moisture_downscaling.core.raster_io import RasterSource
 from soil_moisture_downscaling.core.terrain import SunGeometry
 
@@ -19,7 +20,8 @@ def cloudy_scene(tmp_path_factory):
 
 
 def test_cloudy_scene_is_downscaled_without_holes_and_keeps_cell_values(cloudy_scene, tmp_path):
-    inputs = DownscaleInputs(*(RasterSource(cloudy_scene.paths[k], name=k) for k in ('coarse_sm', 'lst', 'ndvi', 'dem')))
+    inputs = DownscaleInputs(*(RasterSource(cloudy_scene.paths[k], name=k)
+                               for k in ('coarse_sm', 'lst', 'ndvi', 'dem')))
     lst = read(cloudy_scene.paths['lst'])
     clouds = np.isnan(lst)
     assert 0.25 < clouds.mean() < 0.35
@@ -29,12 +31,12 @@ def test_cloudy_scene_is_downscaled_without_holes_and_keeps_cell_values(cloudy_s
     coarse_has_data = np.isfinite(read(cloudy_scene.paths['truth']))  # the product covers the whole scene
     assert np.isfinite(out[coarse_has_data]).all(), 'no holes where the coarse product has data'
     assert result.consistency_max_error < 1e-4
-    quality = read(tmp_path / 'diag.tif', band=len(pipeline.DIAGNOSTIC_BANDS)).astype(int)
-    assert np.array_equal((quality & pipeline.QUALITY_LST_FILLED) > 0, clouds)
+    quality = read(tmp_path / 'diag.tif', band=len(downscaling.DIAGNOSTIC_BANDS)).astype(int)
+    assert np.array_equal((quality & downscaling.QUALITY_LST_FILLED) > 0, clouds)
     truth = cloudy_scene.truth
     under = agreement(out[clouds], truth[clouds])
     clear = agreement(out[~clouds], truth[~clouds])
-    downscale(inputs, str(tmp_path / 'bl.tif'), DownscaleOptions(method=pipeline.BILINEAR))
+    downscale(inputs, str(tmp_path / 'bl.tif'), DownscaleOptions(method=Method.BILINEAR))
     reference = agreement(read(tmp_path / 'bl.tif')[clouds], truth[clouds])
     print('\nubRMSE under clouds {:.4f}, clear {:.4f}; bilinear under clouds {:.4f}'.format(
         under['ubrmse'], clear['ubrmse'], reference['ubrmse']))

@@ -300,6 +300,7 @@ def test_processing_run_reports_bad_input(qgis_app, tmp_path):
     assert not (tmp_path / 'out.tif').exists()
 
 
+@pytest.mark.slow
 def test_qgis_process_imports_a_stack(tmp_path):
     from test_cli import qgis_process
     out = tmp_path / 'sm.tif'

@@ -5,7 +5,7 @@ from helpers import read, smooth_field
 
 from soil_moisture_downscaling.core.metrics import agreement
 from soil_moisture_downscaling.core.noise import NuggetEstimate
-from soil_moisture_downscaling.core.pipeline import DownscaleInputs, DownscaleOptions, downscale
+from soil_moisture_downscaling.core.downscaling import DownscaleInputs, DownscaleOptions, downscale
 from soil_moisture_downscaling.core.raster_io import RasterSource
 from soil_moisture_downscaling.core.terrain import SunGeometry
 
@@ -34,7 +34,8 @@ def test_nugget_recovers_white_noise_variance(noise_sd):
 
 
 def test_noise_filter_improves_the_default_method_on_a_twin(terrain_scene, tmp_path):
-    inputs = DownscaleInputs(*(RasterSource(terrain_scene.paths[k], name=k) for k in ('coarse_sm', 'lst', 'ndvi', 'dem')))
+    inputs = DownscaleInputs(*(RasterSource(terrain_scene.paths[k], name=k)
+                               for k in ('coarse_sm', 'lst', 'ndvi', 'dem')))
     scores = {}
     for flag in (False, True):
         out = str(tmp_path / 'f{}.tif'.format(flag))

@@ -8,7 +8,7 @@ from helpers import read
 
 from soil_moisture_downscaling.core.dates import band_dates
 from soil_moisture_downscaling.core.errors import InputError
-from soil_moisture_downscaling.core.pipeline import DownscaleOptions
+from soil_moisture_downscaling.core.downscaling import DownscaleOptions
 from soil_moisture_downscaling.core.raster_io import RasterSource
 from soil_moisture_downscaling.core.series import SeriesInputs, downscale_series, match_dates, parse_date_list
 

@@ -17,7 +17,7 @@ from soil_moisture_downscaling.benchmarks.twin_scene import FRONT_RANGE_DEM, Twi
 from soil_moisture_downscaling.core import insitu, metrics, validation
 from soil_moisture_downscaling.core.dates import stack_metadata
 from soil_moisture_downscaling.core.errors import InputError
-from soil_moisture_downscaling.core.pipeline import DownscaleInputs, DownscaleOptions, downscale
+from soil_moisture_downscaling.core.downscaling import DownscaleInputs, DownscaleOptions, downscale
 from soil_moisture_downscaling.core.raster_io import GridSpec, RasterSource, RasterWriter
 from soil_moisture_downscaling.core.terrain import SunGeometry
 

@@ -16,7 +16,8 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def plugin_parent_dir():
     """A folder holding a link ``soil_moisture_downscaling`` → the repository (created once per user)."""
-    parent = os.path.join(tempfile.gettempdir(), 'smd_plugin_{}_{}'.format(os.getuid(), hashlib.md5(REPO_ROOT.encode()).hexdigest()[:8]))
+    digest = hashlib.md5(REPO_ROOT.encode()).hexdigest()[:8]
+    parent = os.path.join(tempfile.gettempdir(), 'smd_plugin_{}_{}'.format(os.getuid(), digest))
     link = os.path.join(parent, PLUGIN_NAME)
     os.makedirs(parent, exist_ok=True)
     if os.path.islink(link) and os.path.realpath(link) != os.path.realpath(REPO_ROOT):

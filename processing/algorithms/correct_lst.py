@@ -2,7 +2,7 @@
 from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterEnum, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer)
 
-from ...core.pipeline import correct_lst_raster
+from ...core.downscaling import correct_lst_raster
 from ..styling import style_on_load, write_sidecar_style
 from .base import SoilMoistureAlgorithm
 
@@ -72,4 +72,4 @@ class CorrectLstAlgorithm(SoilMoistureAlgorithm):
         style_on_load(context, output, 'lst', 'Terrain-corrected LST')
         return {self.OUTPUT: output, 'LAPSE_RATE_K_PER_KM': result.correction.lapse_rate_k_per_km,
                 'ILLUMINATION_COEFFICIENT_K': result.correction.illumination_k,
-                'CORR_LST_STAR_COS_I': result.check['corr_lst_star_cos_i']}
+                'CORR_LST_STAR_COS_I': result.check.corr_lst_star_cos_i}

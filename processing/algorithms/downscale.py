@@ -4,20 +4,10 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer)
 
-from ...core.pipeline import MODELS, DownscaleInputs, DownscaleOptions, downscale
+from ...core.downscaling import MODELS, DownscaleInputs, DownscaleOptions, Method, downscale
 from ...report.downscaling import describe_inputs, describe_options, write_downscaling_report
 from ..styling import style_on_load, write_sidecar_style
 from .base import SoilMoistureAlgorithm
-
-#: METHOD enum labels; the order is permanent (models and scripts store the index).
-METHOD_LABELS = (
-    'Terrain-aware adaptive window (default)',
-    'Bilinear interpolation (reference)',
-    'Global linear with residual correction (TsHARP-like)',
-    'Universal triangle (Chauhan 2003, Piles 2011)',
-    'DISPATCH (Merlin 2012)',
-    'Adaptive window on the LST as given (no terrain correction)',
-)
 
 
 class DownscaleAlgorithm(SoilMoistureAlgorithm):
@@ -92,7 +82,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
 
     def add_method_parameters(self):
         """METHOD … FILL_GAPS: shared with "Downscale a soil moisture series"."""
-        self.add_parameter(QgsProcessingParameterEnum(self.METHOD, 'Method', options=list(METHOD_LABELS),
+        self.add_parameter(QgsProcessingParameterEnum(self.METHOD, 'Method', options=Method.labels(),
                                                       defaultValue=0),
                            'Downscaling method. The others are for comparison: bilinear is the floor every method '
                            'must beat; method 5 is the default without the terrain correction of LST.')
@@ -141,7 +131,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     def method_options(self, parameters, context, sun):
         """DownscaleOptions from the parameters of add_method_parameters()."""
         return DownscaleOptions(
-            method=self.parameterAsEnum(parameters, self.METHOD, context),
+            method=Method(self.parameterAsEnum(parameters, self.METHOD, context)),
             model=MODELS[self.parameterAsEnum(parameters, self.MODEL, context)],
             min_half_window=self.parameterAsInt(parameters, self.MIN_HALF_WINDOW, context),
             max_half_window=self.parameterAsInt(parameters, self.MAX_HALF_WINDOW, context),
@@ -162,7 +152,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         diagnostics = self.parameterAsOutputLayer(parameters, self.DIAGNOSTICS, context) or None
         report = self.parameterAsFileOutput(parameters, self.REPORT, context) or None
-        feedback.pushInfo('Method: {}; memory budget {:.0f} MB.'.format(METHOD_LABELS[options.method],
+        feedback.pushInfo('Method: {}; memory budget {:.0f} MB.'.format(options.method.label,
                                                                          options.memory_mb))
         result = self.run_core(downscale, inputs, output, options, diagnostics, self.progress(feedback))
 
@@ -174,7 +164,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
         if report:
             feedback.pushInfo('Writing the report…')
             write_downscaling_report(report, result, describe_inputs(inputs),
-                                     describe_options(options, METHOD_LABELS[options.method]))
+                                     describe_options(options))
         return {
             self.OUTPUT: output, self.DIAGNOSTICS: diagnostics, self.REPORT: report,
             'CONSISTENCY_MAX_ERROR': result.consistency_max_error,

@@ -200,7 +200,7 @@ class ImportInsituAlgorithm(SoilMoistureAlgorithm):
             point = geometry.asMultiPoint()[0] if geometry.isMultipart() else geometry.asPoint()
             point = transform.transform(point)
 
-            def text(field):
+            def text(field, feature=feature):
                 value = feature[field] if field else None
                 return '' if value in (None, NULL) else str(value)
             elevation = feature[elevation_field] if elevation_field else None

@@ -1,0 +1,90 @@
+"""Downscaling coarse soil moisture onto the LST grid: the method's stages, one module each.
+
+    inputs       open and check the inputs; the fine scene        (METHOD.md §1)
+    lst_star     terrain model of LST and LST*                      (§2–§3)
+    aggregate    fine predictors averaged over the coarse cells     (§1, §4)
+    methods      each method's needs and coarse-scale fit           (§4, §8)
+    gaps         seamless output: fine and coarse gaps              (§7)
+    apply        the coarse model applied at the fine scale         (§5)
+    consistency  residual step and bounds: every cell keeps θ_c     (§6)
+    outputs      output and diagnostics rasters                     (§7)
+    scene        blocks, thread pool, what is kept between passes
+    options      options, inputs and results, typed with units
+
+Every stage is a pass over the fine grid block by block (or work on the small coarse
+grid), so rasters larger than memory work; see scene.py.
+"""
+import numpy as np
+
+from ..progress import Progress, StageTimer
+from ..raster_io import gdal_cache_limit
+from .aggregate import aggregate
+from .apply import apply_pass
+from .consistency import ResidualStep, bounded_shifts, check_consistency
+from .gaps import coarse_targets, prepare_gap_filling
+from .inputs import check_fine_grid, open_scene
+from .lst_star import LstCorrectionResult, correct_lst_raster, fit_terrain
+from .methods import CONSISTENT_METHODS, method_for
+from .options import (MODELS, CoarseSummary, DownscaleInputs, DownscaleOptions, DownscaleResult, Method,
+                      SignalFraction)
+from .outputs import (DIAGNOSTIC_BANDS, QUALITY_CLIPPED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK,
+                      QUALITY_LST_FILLED, QUALITY_OUTSIDE_COARSE, output_metadata, write_outputs)
+from .scene import FineScene, PixelStore, run_folder
+
+__all__ = ['CONSISTENT_METHODS', 'DIAGNOSTIC_BANDS', 'MODELS', 'QUALITY_CLIPPED', 'QUALITY_COARSE_FILLED',
+           'QUALITY_GLOBAL_FALLBACK', 'QUALITY_LST_FILLED', 'QUALITY_OUTSIDE_COARSE', 'CoarseSummary',
+           'DownscaleInputs', 'DownscaleOptions', 'DownscaleResult', 'FineScene', 'LstCorrectionResult', 'Method',
+           'SignalFraction', 'check_fine_grid', 'correct_lst_raster', 'downscale']
+
+
+def downscale(inputs: DownscaleInputs, output_path: str, options: DownscaleOptions = None,
+              diagnostics_path: str = None, progress: Progress = None, gap_filler=None) -> DownscaleResult:
+    """Downscale ``inputs.coarse_sm`` onto the LST grid and write a float32 raster (m³/m³).
+
+    With ``options.fill_gaps``, LST and NDVI gaps are filled first (spatially, or with
+    ``gap_filler``, an unprepared filler such as the temporal one of a series) and coarse cells
+    without a value but with fine data are estimated. Returns a :class:`DownscaleResult`.
+    Raises InputError for bad inputs and Cancelled when cancelled; then nothing is written.
+    """
+    options = options or DownscaleOptions()
+    options.validate()
+    method = method_for(options, has_dem=inputs.dem is not None)
+    progress, messages = (progress or Progress()).recording()
+    timer = StageTimer()
+    with run_folder('smdownscale_') as workdir, gdal_cache_limit(options.memory_mb):
+        scene, coarse = open_scene(inputs, options, method, workdir, progress.sub(0.0, 0.15), timer)
+        with scene, PixelStore(scene, workdir) as store:
+            step = progress.sub(0.15, 1.0)
+            prepare_gap_filling(scene, method, options, gap_filler, step, timer)
+            correction = fit_terrain(scene, method, options, step.sub(0.0, 0.15), timer)
+            cells = aggregate(scene, coarse, correction, method, options, step.sub(0.15, 0.3), timer)
+            with timer('coarse fit'):
+                model = method.fit(cells, step.sub(0.3, 0.4))
+                targets = coarse_targets(cells, model, method, options, step)
+            predictor = model.fine_predictor(scene, cells, targets, correction, method, step.sub(0.4, 0.45), timer)
+            residual = ResidualStep(scene, targets, cells) if method.value_consistent else None
+            prediction = apply_pass(scene, predictor, method, correction, targets, residual, store,
+                                    step.sub(0.45, 0.65), timer)
+            if residual is not None:
+                residual.solve(prediction)
+            shifts = bounded_shifts(scene, store, residual, targets, prediction, options, step.sub(0.65, 0.8), timer)
+            written = write_outputs(scene, store, shifts, residual is not None, targets, model.fit,
+                                    output_metadata(method.method, options, correction), output_path,
+                                    diagnostics_path, step.sub(0.8, 1.0), timer)
+            max_error, n_checked = check_consistency(written, prediction, targets, shifts, method, progress)
+            step.report(1.0)
+            return DownscaleResult(
+                output_path, diagnostics_path or None, method.method, scene.grid, cells.grid,
+                _coarse_summary(cells, targets, prediction, written), model.fit, correction, cells.terrain_check,
+                max_error, n_checked, cells.n_samples, written.n_output_pixels, written.n_clipped_pixels,
+                cells.n_filled_pixels, int(targets.filled.sum()), cells.signal_fraction, scene.kept_geometry,
+                dict(timer.seconds), messages)
+
+
+def _coarse_summary(cells, targets, prediction, written):
+    with np.errstate(invalid='ignore', divide='ignore'):
+        final_mean = written.final_sum / prediction.output_count
+    shape = cells.shape
+    return CoarseSummary(cells.theta, cells.mean_lst, cells.mean_ndvi, cells.mean_elevation, cells.valid_fraction,
+                         cells.sample_mask, final_mean.reshape(shape), prediction.output_count.reshape(shape),
+                         targets.filled.reshape(shape))

@@ -1,0 +1,139 @@
+"""Aggregation: the fine predictors averaged over the coarse cells (METHOD.md §1, §4).
+
+One pass over the fine grid gives, per coarse cell, the mean LST* (LST for methods
+without terrain correction), NDVI and elevation over the pixels with valid predictors,
+their number, the noise statistics of the predictors and the terrain-correction check.
+"""
+from dataclasses import dataclass, field
+from typing import List
+
+import numpy as np
+
+from ..alignment import cell_capacity
+from ..errors import InputError
+from ..lst_correction import CorrectionCheck, TerrainCheck
+from ..noise import NuggetEstimate
+from ..raster_io import GridSpec
+from ..residual import zonal_sums
+from .options import SignalFraction
+
+_PREDICTORS = ('lst', 'ndvi', 'elev')
+
+
+@dataclass
+class CoarseCells:
+    """The coarse scale of a run, arrays of shape (rows, columns) on ``grid`` unless said otherwise."""
+    grid: GridSpec
+    #: The product's values (m³/m³, NaN where missing).
+    theta: np.ndarray
+    #: Means over each cell's pixels with valid predictors: LST* (K), NDVI, elevation (m; NaN when
+    #: the method does not use it); NaN in cells without such pixels.
+    mean_lst: np.ndarray
+    mean_ndvi: np.ndarray
+    mean_elevation: np.ndarray
+    #: Pixels with valid predictors per cell (flat, n_cells).
+    valid_count: np.ndarray
+    #: valid_count over the number of fine pixel centres in the cell (0–1).
+    valid_fraction: np.ndarray
+    #: Cells that calibrate the model: a product value and at least the minimum valid fraction.
+    sample_mask: np.ndarray
+    signal_fraction: SignalFraction = field(default_factory=SignalFraction)
+    terrain_check: TerrainCheck = field(default_factory=TerrainCheck)
+    #: Fine pixels whose LST or NDVI was filled and that have valid predictors.
+    n_filled_pixels: int = 0
+    #: What the method collected from the pixels during the pass (DownscalingMethod.block_samples).
+    samples: List = field(default_factory=list)
+
+    @property
+    def shape(self):
+        return self.theta.shape
+
+    @property
+    def n_cells(self):
+        return self.theta.size
+
+    @property
+    def n_samples(self):
+        return int(self.sample_mask.sum())
+
+
+def aggregate(scene, coarse, correction, method, options, progress, timer):
+    """Zonal means of the predictors and valid-pixel counts per coarse cell (a CoarseCells).
+
+    coarse: the CoarseInput of the scene; correction: the fitted TerrainCorrection;
+    method: the DownscalingMethod (which pixels are valid, whether noise is filtered).
+    """
+    n_cells = coarse.theta.size
+    shape = coarse.theta.shape
+    sums = {name: np.zeros(n_cells) for name in _PREDICTORS}
+    valid_count = np.zeros(n_cells)
+    samples = []
+    check = CorrectionCheck()
+    n_filled_pixels = 0
+    noise = {'lst': NuggetEstimate(n_cells), 'ndvi': NuggetEstimate(n_cells)} if method.noise_filtered else None
+
+    def block_sums(block):
+        """This block's share of every sum (combined below, in window order)."""
+        part = {}
+        lst_star = correction.apply(block.lst, block.z, block.cos_i, block.cos_sz)
+        if method.corrects_terrain:
+            part['check'] = CorrectionCheck()
+            part['check'].add(block.lst, lst_star, block.cos_i)
+        valid = method.valid_predictors(block, lst_star)
+        zone = np.where(valid, block.zone, -1)
+        if noise is not None:
+            # Filled pixels carry no sensor noise: the nugget is estimated on observed ones.
+            observed = valid if block.filled is None else valid & ~block.filled
+            part['noise'] = {}
+            for name, values in (('lst', lst_star), ('ndvi', block.ndvi)):
+                part['noise'][name] = NuggetEstimate(n_cells)
+                part['noise'][name].add(np.where(observed, values, np.nan).reshape(block.shape),
+                                        zone.reshape(block.shape))
+        part['lst'], part['count'] = zonal_sums(zone, lst_star, n_cells)
+        if block.ndvi is not None:
+            part['ndvi'] = zonal_sums(zone, block.ndvi, n_cells, counts=False)[0]
+        if method.uses_elevation:
+            part['elev'] = zonal_sums(zone, block.z, n_cells, counts=False)[0]
+        part['filled'] = int((block.filled & valid).sum()) if block.filled is not None else 0
+        part['samples'] = method.block_samples(block, lst_star, valid, scene.grid.n_pixels)
+        return part
+
+    with timer('aggregate'):
+        for part in scene.map(block_sums, progress):
+            for name in _PREDICTORS:
+                if name in part:
+                    sums[name] += part[name]
+            valid_count += part['count']
+            if 'check' in part:
+                check.merge(part['check'])
+            if noise is not None:
+                for name in noise:
+                    noise[name].merge(part['noise'][name])
+            n_filled_pixels += part['filled']
+            if part['samples'] is not None:
+                samples.append(part['samples'])
+    with np.errstate(invalid='ignore', divide='ignore'):
+        means = {name: (values / valid_count).reshape(shape) for name, values in sums.items()}
+    if not method.uses_elevation:
+        means['elev'] = np.full(shape, np.nan)
+    signal_fraction = SignalFraction()
+    if noise is not None:
+        for name, label, unit in (('lst', 'LST*' if correction.mode != 'none' else 'LST', 'K²'), ('ndvi', 'NDVI', '')):
+            nugget, within, fraction = noise[name].result()
+            setattr(signal_fraction, name, fraction)
+            progress.info('Noise filter: {} pixel noise (nugget) {:.3g}{} against a within-cell variance of '
+                          '{:.3g}{}: fine anomalies weighted {:.2f}.'.format(label, nugget, unit, within, unit,
+                                                                             fraction))
+    capacity = cell_capacity(coarse.grid, scene.grid)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        valid_fraction = np.where(capacity > 0, valid_count.reshape(shape) / capacity, 0.0)
+    sample_mask = (np.isfinite(coarse.theta) & (valid_count.reshape(shape) > 0)
+                   & (valid_fraction >= options.min_valid_fraction))
+    cells = CoarseCells(coarse.grid, coarse.theta, means['lst'], means['ndvi'], means['elev'], valid_count,
+                        valid_fraction, sample_mask, signal_fraction, check.result(), n_filled_pixels, samples)
+    progress.info('{} coarse cells have a soil moisture value and at least {:.0%} valid fine pixels.'.format(
+        cells.n_samples, options.min_valid_fraction))
+    if not (valid_count > 0).any() and method.needs_predictors:
+        raise InputError('No fine pixel has valid LST and NDVI{} inside the coarse grid: check that the inputs '
+                         'overlap and are not all nodata.'.format(' and DEM' if method.uses_elevation else ''))
+    return cells

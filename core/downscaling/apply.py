@@ -1,0 +1,159 @@
+"""Applying a method at the fine scale (METHOD.md §5): θ̂ for every pixel.
+
+The apply pass predicts every block, keeps θ̂ for the later passes and sums it per coarse
+cell (the residual step needs ⟨θ̂⟩_c); the residual step collects its spread sums in the
+same pass, so no pass over the fine grid is spent on them.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import dispatch, linking
+from ..residual import zonal_sums
+
+
+def lst_star(block, correction):
+    """LST* of a block's pixels (K, float32): the LST as given when there is no correction."""
+    return correction.apply(block.lst, block.z, block.cos_i, block.cos_sz)
+
+
+def output_mask(block, targets, method, corrected_lst):
+    """Pixels that get a value: inside a coarse cell with a target value and with valid predictors."""
+    zone = block.zone
+    own = (zone >= 0) & targets.valid[np.maximum(zone, 0)]
+    return own & method.valid_predictors(block, corrected_lst)
+
+
+class InterpolatedTargets:
+    """θ̂ = the coarse targets interpolated bilinearly (the bilinear method)."""
+
+    def __init__(self, scene, targets):
+        self.scene = scene
+        self.targets = targets
+
+    def predict(self, block, corrected_lst, mask):
+        predicted = np.full(block.zone.shape, np.nan)
+        predicted[mask] = self.scene.interpolate(block, self.targets.values, self.targets.valid)[mask]
+        return predicted
+
+
+class CoefficientPredictor:
+    """θ̂ = f(LST*, NDVI[, z]) with each coefficient interpolated bilinearly from the cell centres.
+
+    Only the terms some cell uses (3–4 of 7 for a linear model) are interpolated and applied.
+    With the noise filter, the fine anomalies of LST* and NDVI around their interpolated cell
+    means are weighted by their signal fractions (core/noise.py) before the model is applied.
+    """
+
+    def __init__(self, scene, fit, cells, method):
+        self.scene = scene
+        self.standardizer = fit.standardizer
+        self.uses_elevation = method.uses_elevation
+        beta_flat = fit.beta.reshape(-1, fit.beta.shape[-1])
+        self.columns = np.flatnonzero(np.any(np.nan_to_num(beta_flat) != 0, axis=0)
+                                      | (np.arange(beta_flat.shape[1]) == 0))
+        self.beta_columns = beta_flat[:, self.columns]
+        self.beta_valid = np.all(np.isfinite(fit.beta), axis=-1)
+        self.signal_fraction = cells.signal_fraction if method.noise_filtered else None
+        self.means_valid = np.isfinite(cells.mean_lst).ravel() & np.isfinite(cells.mean_ndvi).ravel()
+        self.background_means = np.column_stack([cells.mean_lst.ravel(), cells.mean_ndvi.ravel()])
+
+    def predict(self, block, corrected_lst, mask):
+        # Every pixel is computed and the mask applied once at the end: nearly all pixels are in
+        # it, and selecting them from each array would cost more than the few extra values.
+        beta = self.scene.interpolate(block, self.beta_columns, self.beta_valid)
+        lst, ndvi = corrected_lst, block.ndvi
+        if self.signal_fraction is not None:
+            lst, ndvi = self.denoise(block, lst, ndvi)
+        with np.errstate(invalid='ignore'):
+            values = linking.predict_pixels(self.standardizer, np.ascontiguousarray(beta.T), lst, ndvi,
+                                            block.z if self.uses_elevation else None, self.columns)
+        return np.where(mask, values, np.nan)
+
+    def denoise(self, block, lst, ndvi):
+        """Weight the fine anomalies of LST* and NDVI around their smooth coarse background
+        by their signal fractions; filled pixels are kept as they are."""
+        result = []
+        backgrounds = None
+        for index, (fraction, values) in enumerate(((self.signal_fraction.lst, lst),
+                                                    (self.signal_fraction.ndvi, ndvi))):
+            if fraction >= 1.0:
+                result.append(values)
+                continue
+            if backgrounds is None:
+                backgrounds = np.ascontiguousarray(
+                    self.scene.interpolate(block, self.background_means, self.means_valid).T)
+            background = backgrounds[index]
+            shrunk = background + fraction * (values - background)
+            keep = ~np.isfinite(background)
+            if block.filled is not None:
+                keep |= block.filled
+            result.append(np.where(keep, values, shrunk) if keep.any() else shrunk)
+        return result
+
+
+class DispatchPredictor:
+    """θ_f = θ_c·SEE_f/⟨SEE⟩_c (DISPATCH with a linear SEE model); θ_c where ⟨SEE⟩_c is too small."""
+
+    def __init__(self, trapezoid, mean_see, targets):
+        self.trapezoid = trapezoid
+        self.mean_see = mean_see
+        self.targets = targets
+
+    @classmethod
+    def from_scene(cls, scene, trapezoid, targets, correction, method, progress, timer):
+        """⟨SEE⟩_c over the output pixels of each cell (a pass over the fine grid)."""
+        n_cells = targets.values.size
+        see_sum = np.zeros(n_cells)
+        see_count = np.zeros(n_cells)
+        with timer('aggregate'):
+            for block in scene.blocks(progress):
+                mask = output_mask(block, targets, method, lst_star(block, correction))
+                see = dispatch.soil_evaporative_efficiency(block.lst, block.ndvi, trapezoid)
+                s, c = zonal_sums(np.where(mask, block.zone, -1), see, n_cells)
+                see_sum += s
+                see_count += c
+        with np.errstate(invalid='ignore', divide='ignore'):
+            return cls(trapezoid, see_sum / see_count, targets)
+
+    def predict(self, block, corrected_lst, mask):
+        zone = block.zone
+        predicted = np.full(zone.shape, np.nan)
+        see = dispatch.soil_evaporative_efficiency(block.lst[mask], block.ndvi[mask], self.trapezoid)
+        mean_see = self.mean_see[zone[mask]]
+        cell_theta = self.targets.values[zone[mask]]
+        with np.errstate(invalid='ignore', divide='ignore'):
+            predicted[mask] = np.where(mean_see >= dispatch.MIN_MEAN_SEE, cell_theta * see / mean_see, cell_theta)
+        return predicted
+
+
+@dataclass
+class FinePrediction:
+    """Per coarse cell (flat): Σ θ̂ and the number of pixels with a value."""
+    prediction_sum: np.ndarray
+    output_count: np.ndarray
+
+
+def apply_pass(scene, predictor, method, correction, targets, residual_step, store, progress, timer):
+    """θ̂ of every pixel (kept in ``store``), its zonal sums, and the residual step's spread sums."""
+    n_cells = targets.values.size
+    prediction_sum = np.zeros(n_cells)
+    output_count = np.zeros(n_cells)
+
+    def block_prediction(block):
+        corrected = lst_star(block, correction) if method.needs_predictors else None
+        mask = output_mask(block, targets, method, corrected)
+        predicted = predictor.predict(block, corrected, mask)
+        store.put(block.window, predicted)
+        zone = np.where(mask, block.zone, -1)
+        sums, counts = zonal_sums(zone, predicted, n_cells)
+        spread_part = residual_step.block_part(block, zone) if residual_step is not None else None
+        return sums, counts, spread_part
+
+    with timer('predict'):
+        for sums, counts, spread_part in scene.map(block_prediction, progress):
+            prediction_sum += sums
+            output_count += counts
+            if spread_part is not None:
+                residual_step.add_part(spread_part)
+    return FinePrediction(prediction_sum, output_count)

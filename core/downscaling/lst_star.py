@@ -1,0 +1,69 @@
+"""The terrain step (METHOD.md §3): the scene-wide terrain model of LST, and LST* written
+as a raster with the same scene reader and the same fit, so that a model "correct LST →
+downscale without terrain correction" gives the same map as the terrain-aware method."""
+from dataclasses import dataclass
+
+from ..errors import InputError
+from ..lst_correction import CorrectionCheck, TerrainCheck, TerrainCorrection, fit_terrain_correction
+from ..progress import Progress, StageTimer
+from ..raster_io import RasterWriter, gdal_cache_limit
+from ..terrain import SunGeometry
+from .inputs import open_scene
+from .scene import run_folder
+from .methods import TerrainAwareMethod
+from .options import DownscaleInputs, DownscaleOptions, Method
+from .outputs import terrain_metadata
+
+
+def fit_terrain(scene, method, options, progress, timer):
+    """The terrain correction of the run (none unless the method corrects terrain)."""
+    if not method.corrects_terrain or options.terrain_mode == 'none':
+        return TerrainCorrection()
+    with timer('terrain correction'):
+        correction = fit_terrain_correction(scene.terrain_blocks, options.terrain_mode, progress)
+    progress.info(correction.describe())
+    return correction
+
+
+@dataclass
+class LstCorrectionResult:
+    output: str
+    correction: TerrainCorrection
+    check: TerrainCheck
+    messages: list
+
+
+def correct_lst_raster(lst, ndvi, dem, output_path, mode='illumination+lapse', sun=None, memory_mb=1024.0,
+                       progress=None):
+    """Write LST* (K, float32) on the LST grid: the same fit as ``downscale``.
+
+    lst, ndvi, dem: RasterSource (K, −1..1, m). Returns a LstCorrectionResult."""
+    progress, messages = (progress or Progress()).recording()
+    options = DownscaleOptions(method=Method.TERRAIN_AWARE, terrain_mode=mode, sun=sun or SunGeometry(),
+                               memory_mb=memory_mb)
+    options.validate()
+    if mode == 'none':
+        raise InputError('Choose a terrain correction mode other than "none".')
+    if dem is None:
+        raise InputError('The terrain correction needs a DEM.')
+    method = TerrainAwareMethod(options, has_dem=True)
+    timer = StageTimer()
+    with run_folder('smcorrect_') as workdir, gdal_cache_limit(options.memory_mb):
+        scene, _ = open_scene(DownscaleInputs(None, lst, ndvi, dem), options, method, workdir,
+                              progress.sub(0.0, 0.2), timer, with_coarse=False)
+        with scene:
+            correction = fit_terrain(scene, method, options, progress.sub(0.2, 0.6), timer)
+            check = CorrectionCheck()
+            metadata = dict(terrain_metadata(correction),
+                            REFERENCE_ELEVATION_M='{:.1f}'.format(correction.reference_elevation), UNITS='K')
+            with RasterWriter(output_path, scene.grid, 1, descriptions=['terrain_corrected_lst_K'],
+                              metadata=metadata) as writer:
+                for block in scene.blocks(progress.sub(0.6, 1.0)):
+                    corrected = correction.apply(block.lst, block.z, block.cos_i, block.cos_sz)
+                    check.add(block.lst, corrected, block.cos_i)
+                    writer.write(block.window, corrected.reshape(block.shape))
+                writer.commit()
+    result = check.result()
+    progress.info('Check: spatial sd of LST {:.2f} K → LST* {:.2f} K; corr(LST*, cos i) = {:.3f}.'.format(
+        result.lst_sd, result.lst_star_sd, result.corr_lst_star_cos_i))
+    return LstCorrectionResult(output_path, correction, result, messages)

@@ -1,0 +1,263 @@
+"""The methods: what each needs, whether it keeps the coarse values, and its coarse-scale fit.
+
+One class per ``Method``. ``fit(cells)`` calibrates at the coarse scale and returns a
+coarse model; the coarse model gives the fine-scale predictor (``apply.py``) and, for gap
+filling, its estimate of cells the product leaves empty. The engine asks the method, never
+which method it is.
+"""
+import numpy as np
+
+from .. import dispatch, linking
+from ..errors import InputError
+from . import apply
+from .options import Method
+
+
+class DownscalingMethod:
+    """What every method shares; subclasses set the flags and implement ``fit``."""
+    method = None
+    #: NDVI is an input.
+    needs_ndvi = True
+    #: Output pixels need valid predictors (LST*, NDVI and, when used, elevation).
+    needs_predictors = True
+    #: LST is corrected for terrain (METHOD.md §3) before anything else.
+    corrects_terrain = False
+    #: The residual step keeps every coarse cell's value (METHOD.md §6).
+    value_consistent = True
+    #: The noise filter (DownscaleOptions.noise_filter) applies: the plugin's own methods only,
+    #: comparison methods stay as published.
+    filters_noise = False
+    #: Gap filling (DownscaleOptions.fill_gaps) applies.
+    fills_gaps = True
+
+    def __init__(self, options, has_dem):
+        self.options = options
+        self.uses_elevation = self._uses_elevation(has_dem)
+        self.noise_filtered = self.filters_noise and options.noise_filter
+
+    def _uses_elevation(self, has_dem):
+        return False
+
+    def valid_predictors(self, block, lst_star):
+        """Pixels of a block whose predictors are all valid (inside the coarse grid)."""
+        valid = block.zone >= 0
+        if not self.needs_predictors:
+            return valid
+        valid &= np.isfinite(lst_star)
+        if block.ndvi is not None:
+            valid &= np.isfinite(block.ndvi)
+        if self.uses_elevation:
+            valid &= np.isfinite(block.z)
+        return valid
+
+    def block_samples(self, block, lst_star, valid, total_pixels):
+        """What the method collects from a block's pixels in the aggregation pass (None: nothing)."""
+        return None
+
+    def fit(self, cells, progress):
+        """The coarse model calibrated on the cells (a CoarseCells)."""
+        raise NotImplementedError
+
+
+class CoarseModel:
+    """A fitted method at the coarse scale."""
+    #: The linking-model fit per cell (core.linking.CoarseFit), or None.
+    fit = None
+
+    def cell_estimates(self, cells):
+        """The model's value for every cell from its own aggregated predictors (flat; NaN where it
+        has none), or None when the model gives none."""
+        return None
+
+    def fine_predictor(self, scene, cells, targets, correction, method, progress, timer):
+        """The predictor of θ̂ at the fine scale (apply.py), given the cells (a CoarseCells), their
+        final targets (gaps.CoarseTargets) and the terrain correction of LST."""
+        raise NotImplementedError
+
+
+# -- bilinear -----------------------------------------------------------------------------------------------------
+
+class BilinearMethod(DownscalingMethod):
+    method = Method.BILINEAR
+    needs_ndvi = False
+    needs_predictors = False
+    value_consistent = False
+    fills_gaps = False
+
+    def fit(self, cells, progress):
+        return InterpolatedValues()
+
+
+class InterpolatedValues(CoarseModel):
+    def fine_predictor(self, scene, cells, targets, correction, method, progress, timer):
+        return apply.InterpolatedTargets(scene, targets)
+
+
+# -- linking models (METHOD.md §4; global comparison methods of §8) -------------------------------------------------
+
+class LinkingMethod(DownscalingMethod):
+    """θ = f(LST*, NDVI[, z]) fitted at the coarse scale and applied with interpolated coefficients."""
+    #: Standardize the predictors to [0, 1] (min–max) instead of mean 0, sd 1.
+    min_max = False
+
+    @property
+    def model(self):
+        """The linking model form, one of options.MODELS."""
+        return self.options.model
+
+    def fit(self, cells, progress):
+        model = self.model
+        needed = max(3 * len(linking.term_indices(model, False)), 10)
+        if cells.n_samples < needed:
+            raise InputError(
+                'Only {} coarse cells have both a soil moisture value and at least {:.0%} valid fine pixels; the '
+                'fit needs at least {}. Use a larger area or a date with fewer gaps, or lower the minimum valid '
+                'fraction.'.format(cells.n_samples, self.options.min_valid_fraction, needed))
+        elevation = cells.mean_elevation if self.uses_elevation else None
+        mask = cells.sample_mask
+        standardizer = linking.Standardizer.from_samples(
+            cells.mean_lst[mask], cells.mean_ndvi[mask], elevation[mask] if elevation is not None else None,
+            min_max=self.min_max)
+        terms = standardizer.terms(cells.mean_lst, cells.mean_ndvi, elevation)
+        fit = self.coarse_fit(cells.theta, terms, mask, standardizer, model, progress)
+        return LinkingModel(fit, terms)
+
+    def coarse_fit(self, theta, terms, mask, standardizer, model, progress):
+        raise NotImplementedError
+
+
+class AdaptiveWindowMethod(LinkingMethod):
+    """Local fits in self-adaptive moving windows on the LST as given; elevation is a candidate
+    predictor when a DEM is given."""
+    method = Method.ADAPTIVE_NO_TERRAIN
+    filters_noise = True
+
+    def _uses_elevation(self, has_dem):
+        return has_dem
+
+    def coarse_fit(self, theta, terms, mask, standardizer, model, progress):
+        options = self.options
+        fit = linking.fit_adaptive_window(
+            theta, terms, mask, standardizer, model, range(options.min_half_window, options.max_half_window + 1),
+            (False, True) if self.uses_elevation else (False,), progress=progress)
+        _log_adaptive_fit(fit, progress)
+        return fit
+
+
+class TerrainAwareMethod(AdaptiveWindowMethod):
+    """The plugin's method: terrain-corrected LST, elevation always a candidate predictor."""
+    method = Method.TERRAIN_AWARE
+    corrects_terrain = True
+
+    def _uses_elevation(self, has_dem):
+        return True
+
+
+class GlobalLinearMethod(LinkingMethod):
+    """One scene-wide fit plus the residual step (TsHARP-like)."""
+    method = Method.GLOBAL_LINEAR
+
+    @property
+    def model(self):
+        return 'linear'
+
+    def coarse_fit(self, theta, terms, mask, standardizer, model, progress):
+        fit = linking.global_coarse_fit(theta, terms, mask, standardizer, model)
+        if fit.global_beta is None:
+            progress.info('Warning: the scene-wide fit failed (too little spread of LST or NDVI, or soil moisture '
+                          'rising with LST); every cell keeps its coarse value, spread smoothly by the residual step.')
+        else:
+            progress.info('Scene-wide {} fit: R² {:.3f} on {} cells.'.format(
+                model, fit.global_r_squared, int(np.count_nonzero(mask))))
+        return fit
+
+
+class UniversalTriangleMethod(GlobalLinearMethod):
+    """One scene-wide quadratic fit on min–max normalized predictors, no residual step."""
+    method = Method.UNIVERSAL_TRIANGLE
+    value_consistent = False
+    min_max = True
+
+    @property
+    def model(self):
+        return 'quadratic'
+
+
+class LinkingModel(CoarseModel):
+    """A CoarseFit and the terms of the cells' own predictors it was fitted on."""
+
+    def __init__(self, fit, cell_terms):
+        self.fit = fit
+        self.cell_terms = cell_terms
+        self.beta_flat = fit.beta.reshape(-1, fit.beta.shape[-1])
+
+    def cell_estimates(self, cells):
+        terms = self.cell_terms.reshape(self.beta_flat.shape[0], -1)
+        with np.errstate(invalid='ignore'):
+            modelled = linking.predict(self.beta_flat, terms)
+        has_model = np.isfinite(modelled) & (self.fit.fallback.ravel() != linking.FALLBACK_COARSE_VALUE)
+        return np.where(has_model, modelled, np.nan)
+
+    def fine_predictor(self, scene, cells, targets, correction, method, progress, timer):
+        return apply.CoefficientPredictor(scene, self.fit, cells, method)
+
+
+def _log_adaptive_fit(fit, progress):
+    own = fit.fallback == linking.FALLBACK_LOCAL
+    if not own.any():
+        progress.info('Adaptive window: no cell had enough samples for a local model; the global model is used.')
+        return
+    sizes, counts = np.unique(fit.half_window[own], return_counts=True)
+    share = ', '.join('h={}: {}'.format(s, c) for s, c in zip(sizes, counts))
+    progress.info('Adaptive window: {} cells with a local model ({}); {} chose elevation as a predictor; {} use the '
+                  'global model, {} their own coarse value.'.format(
+                      int(own.sum()), share, int((fit.predictor_set[own] == 1).sum()),
+                      int((fit.fallback == linking.FALLBACK_GLOBAL).sum()),
+                      int((fit.fallback == linking.FALLBACK_COARSE_VALUE).sum())))
+
+
+# -- DISPATCH (METHOD.md §8) ----------------------------------------------------------------------------------------
+
+class DispatchMethod(DownscalingMethod):
+    method = Method.DISPATCH
+    #: Pixels the trapezoid is fitted on at most (a regular subsample).
+    MAX_SAMPLES = 2_000_000
+
+    def block_samples(self, block, lst_star, valid, total_pixels):
+        """A regular subsample of (fv, LST) for the LST–fv trapezoid."""
+        step = max(1, int(total_pixels // self.MAX_SAMPLES))
+        index = np.flatnonzero(valid)[::step]
+        return dispatch.fractional_cover(block.ndvi[index]), np.asarray(lst_star, dtype=float)[index]
+
+    def fit(self, cells, progress):
+        cover = np.concatenate([s[0] for s in cells.samples])
+        lst = np.concatenate([s[1] for s in cells.samples])
+        if cover.size < 10:
+            raise InputError('DISPATCH needs valid LST and NDVI pixels; too few were found.')
+        trapezoid = dispatch.fit_trapezoid(cover, lst)
+        progress.info('DISPATCH trapezoid: bare soil {:.1f} K (wet) to {:.1f} K (dry), full cover {:.1f} K to '
+                      '{:.1f} K.'.format(trapezoid.soil_min, trapezoid.soil_max, trapezoid.vegetation_min,
+                                         trapezoid.vegetation_max))
+        return DispatchModel(trapezoid)
+
+
+class DispatchModel(CoarseModel):
+    def __init__(self, trapezoid):
+        self.trapezoid = trapezoid
+
+    def fine_predictor(self, scene, cells, targets, correction, method, progress, timer):
+        return apply.DispatchPredictor.from_scene(scene, self.trapezoid, targets, correction, method, progress,
+                                                  timer)
+
+
+METHOD_CLASSES = {cls.method: cls for cls in (TerrainAwareMethod, BilinearMethod, GlobalLinearMethod,
+                                              UniversalTriangleMethod, DispatchMethod, AdaptiveWindowMethod)}
+
+
+#: Methods whose output keeps every coarse cell's value (METHOD.md §6).
+CONSISTENT_METHODS = tuple(method for method, cls in METHOD_CLASSES.items() if cls.value_consistent)
+
+
+def method_for(options, has_dem):
+    """The DownscalingMethod of ``options.method``."""
+    return METHOD_CLASSES[Method(options.method)](options, has_dem)

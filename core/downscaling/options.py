@@ -1,0 +1,189 @@
+"""What a downscaling run is given and what it gives back: typed, with units.
+
+``Method`` is the one list of the methods (their permanent indices, names and
+labels); the Processing algorithms, the reports and the benchmarks read it.
+"""
+import enum
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from ..errors import InputError
+from ..linking import CoarseFit
+from ..lst_correction import MODES as TERRAIN_MODES
+from ..lst_correction import TerrainCheck, TerrainCorrection
+from ..raster_io import GridSpec, RasterSource
+from ..terrain import SunGeometry
+
+
+class Method(enum.IntEnum):
+    """A downscaling method. The index is permanent: models, scripts and output metadata store it."""
+
+    def __new__(cls, index, title, label):
+        member = int.__new__(cls, index)
+        member._value_ = index
+        member.title = title
+        member.label = label
+        return member
+
+    #: The plugin's method (METHOD.md §2–§7).
+    TERRAIN_AWARE = (0, 'terrain-aware adaptive window', 'Terrain-aware adaptive window (default)')
+    #: The coarse field interpolated: the floor every method must beat.
+    BILINEAR = (1, 'bilinear', 'Bilinear interpolation (reference)')
+    #: One scene-wide linear fit plus the residual step (TsHARP-like).
+    GLOBAL_LINEAR = (2, 'global linear with residual correction',
+                     'Global linear with residual correction (TsHARP-like)')
+    #: One scene-wide quadratic fit on min–max normalized predictors, no residual step.
+    UNIVERSAL_TRIANGLE = (3, 'universal triangle', 'Universal triangle (Chauhan 2003, Piles 2011)')
+    #: Soil evaporative efficiency from the LST–fractional cover trapezoid (Merlin 2012).
+    DISPATCH = (4, 'DISPATCH', 'DISPATCH (Merlin 2012)')
+    #: The plugin's method on the LST as given (ablation of the terrain correction).
+    ADAPTIVE_NO_TERRAIN = (5, 'adaptive window without terrain correction',
+                           'Adaptive window on the LST as given (no terrain correction)')
+
+    @classmethod
+    def labels(cls):
+        """Labels in index order (the options of a Processing enum parameter)."""
+        return [method.label for method in cls]
+
+
+#: Forms of the linking model θ = f(LST*, NDVI[, z]) (core.linking.term_indices).
+MODELS = ('linear', 'quadratic')
+#: Threads used when DownscaleOptions.threads is 0 (each one holds a block of its own).
+MAX_AUTO_THREADS = 4
+#: Where the per-pixel geometry is kept between passes (the map is the same in every case):
+#: 'auto' (in memory within a quarter of the budget, else on the scratch disk when it has room,
+#: else only its coarse-cell part there, else recomputed), or one of those forced.
+KEEP_GEOMETRY = ('auto', 'memory', 'disk', 'disk, coarse part only', 'none')
+
+
+@dataclass
+class DownscaleOptions:
+    """Options of a run; the defaults are the method's."""
+    method: Method = Method.TERRAIN_AWARE
+    #: Linking model form, one of MODELS.
+    model: str = 'linear'
+    #: Smallest and largest half-width h of the moving window, in coarse cells (window (2h+1)²).
+    min_half_window: int = 2
+    max_half_window: int = 6
+    #: A coarse cell takes part in the calibration when at least this fraction (0–1] of its
+    #: fine pixels has valid predictors.
+    min_valid_fraction: float = 0.5
+    #: Physical bounds of the output (m³/m³).
+    sm_min: float = 0.0
+    sm_max: float = 0.6
+    #: Terrain correction of LST (core.lst_correction.MODES).
+    terrain_mode: str = 'illumination+lapse'
+    sun: SunGeometry = field(default_factory=SunGeometry)
+    #: Memory budget of the fine passes (MB), GDAL's block cache included.
+    memory_mb: float = 1024.0
+    #: Fill LST/NDVI gaps and estimate coarse cells without a value (seamless output).
+    fill_gaps: bool = True
+    #: Weight fine predictor anomalies by their signal fraction (core.noise), where the method allows it.
+    noise_filter: bool = True
+    #: Threads for the fine passes; 0 = one per core, at most MAX_AUTO_THREADS.
+    threads: int = 0
+    #: Fine pixels used to fit the terrain model of LST; beyond it, evenly spaced bands of grid rows.
+    terrain_fit_pixels: int = 4_000_000
+    #: Where the per-pixel geometry is kept between passes, one of KEEP_GEOMETRY.
+    keep_geometry: str = 'auto'
+
+    def __post_init__(self):
+        if not isinstance(self.method, Method) and self.method in set(Method):
+            self.method = Method(self.method)
+
+    @property
+    def workers(self):
+        """Threads the fine passes use."""
+        return self.threads if self.threads > 0 else max(1, min(os.cpu_count() or 1, MAX_AUTO_THREADS))
+
+    def validate(self):
+        if not isinstance(self.method, Method):
+            raise InputError('Unknown method {}; choose 0–{}.'.format(self.method, len(Method) - 1))
+        if self.model not in MODELS:
+            raise InputError('Unknown linking model {!r}; choose linear or quadratic.'.format(self.model))
+        if not 1 <= self.min_half_window <= self.max_half_window <= 25:
+            raise InputError('The half-window sizes must satisfy 1 ≤ minimum ≤ maximum ≤ 25 coarse cells '
+                             '(got {} and {}).'.format(self.min_half_window, self.max_half_window))
+        if not 0.0 < self.min_valid_fraction <= 1.0:
+            raise InputError('The minimum valid fraction must be in (0, 1] (got {}).'.format(self.min_valid_fraction))
+        if not self.sm_min < self.sm_max:
+            raise InputError('The soil moisture bounds must satisfy minimum < maximum (got {} and {}).'.format(
+                self.sm_min, self.sm_max))
+        if self.terrain_mode not in TERRAIN_MODES:
+            raise InputError('Unknown terrain correction mode {!r}.'.format(self.terrain_mode))
+        if self.threads < 0:
+            raise InputError('The number of threads must be 0 (automatic) or more (got {}).'.format(self.threads))
+        if self.keep_geometry not in KEEP_GEOMETRY:
+            raise InputError('Unknown geometry store {!r}; choose one of {}.'.format(
+                self.keep_geometry, ', '.join(KEEP_GEOMETRY)))
+        if self.terrain_fit_pixels < 1:
+            raise InputError('The terrain fit needs at least one pixel (got {}).'.format(self.terrain_fit_pixels))
+
+
+@dataclass
+class DownscaleInputs:
+    """The rasters of one date: coarse soil moisture (m³/m³), LST (K, its grid is the output grid),
+    NDVI (−1..1) and a DEM (m)."""
+    coarse_sm: RasterSource
+    lst: RasterSource
+    ndvi: Optional[RasterSource] = None
+    dem: Optional[RasterSource] = None
+
+
+@dataclass
+class SignalFraction:
+    """Weight (0–1) the noise filter gives the fine anomalies of each predictor (1 = unfiltered)."""
+    lst: float = 1.0
+    ndvi: float = 1.0
+
+
+@dataclass
+class CoarseSummary:
+    """Per coarse cell of ``DownscaleResult.coarse_grid``, arrays of shape (rows, columns)."""
+    #: The product's own values (m³/m³, NaN where it has none).
+    theta: np.ndarray
+    #: Means of the fine predictors over each cell's valid pixels: LST* (K; LST without terrain
+    #: correction), NDVI, elevation (m; NaN when the method does not use it).
+    mean_lst: np.ndarray
+    mean_ndvi: np.ndarray
+    mean_elevation: np.ndarray
+    #: Share of the cell's fine pixels with valid predictors (0–1).
+    valid_fraction: np.ndarray
+    #: Cells used to calibrate the model.
+    sample_mask: np.ndarray
+    #: Mean of the written fine pixels (m³/m³) and their number.
+    downscaled_mean: np.ndarray
+    output_pixels: np.ndarray
+    #: Cells without a product value whose value was estimated (gap filling).
+    coarse_filled: np.ndarray
+
+
+@dataclass
+class DownscaleResult:
+    """What a run wrote and measured."""
+    output: str
+    diagnostics: Optional[str]
+    method: Method
+    fine_grid: GridSpec
+    coarse_grid: GridSpec
+    coarse: CoarseSummary
+    #: The coarse-scale fit of the linking-model methods (None for the others).
+    fit: Optional[CoarseFit]
+    terrain: TerrainCorrection
+    terrain_check: TerrainCheck
+    #: Largest |cell mean − coarse value| (m³/m³) over the cells checked, and their number.
+    consistency_max_error: float
+    n_consistent_cells: int
+    n_sample_cells: int
+    n_output_pixels: int
+    n_clipped_pixels: int
+    n_filled_pixels: int
+    n_filled_cells: int
+    signal_fraction: SignalFraction
+    #: Where the per-pixel geometry was kept (one of KEEP_GEOMETRY but 'auto').
+    kept_geometry: str
+    stage_seconds: Dict[str, float]
+    messages: List[str]

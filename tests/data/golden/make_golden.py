@@ -1,0 +1,50 @@
+"""Write golden_sample.npz: the bundled sample downscaled with every method, subsampled.
+
+Run with the plugin of the commit whose maps are the reference:
+    /usr/bin/python3 -P tests/data/golden/make_golden.py REPO_OF_THAT_COMMIT OUT.npz
+The file in the repository was made with commit 87aed97 (before the redesign of issue 9);
+tests/test_golden.py checks that today's code gives the same maps. Regenerate it only when a
+change of the maps is intended, and say so in the commit message.
+"""
+import os
+import sys
+import tempfile
+from datetime import date
+
+import numpy as np
+
+#: Every STEP-th row and column of the map is kept (the full maps are ~0.9 MB each).
+STEP = 7
+
+
+def main(repo, out):
+    sys.path.insert(0, os.path.join(repo, 'tools'))
+    import plugin_package
+    plugin_package.REPO_ROOT = os.path.abspath(repo)
+    plugin_package.ensure_importable()
+    try:
+        from soil_moisture_downscaling.core import downscaling as pipeline
+    except ImportError:     # commits before the redesign
+        from soil_moisture_downscaling.core import pipeline
+    from soil_moisture_downscaling.core.raster_io import RasterSource, read_array
+    from soil_moisture_downscaling.core.terrain import SunGeometry
+    sample = os.path.join(repo, 'sample_data')
+    inputs = pipeline.DownscaleInputs(*(RasterSource(os.path.join(sample, name), name=name) for name in (
+        'coarse_soil_moisture_025deg.tif', 'lst_modis_like_K.tif', 'ndvi.tif', 'dem_1km.tif')))
+    arrays = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for method in range(6):
+            path = os.path.join(folder, 'method{}.tif'.format(method))
+            result = pipeline.downscale(inputs, path, pipeline.DownscaleOptions(
+                method=method, sun=SunGeometry(acquisition_date=date(2021, 7, 15))))
+            values = read_array(RasterSource(path, name='out'))
+            arrays['method{}_map'.format(method)] = values[::STEP, ::STEP].astype(np.float32)
+            arrays['method{}_mean'.format(method)] = np.float64(np.nanmean(values))
+            arrays['method{}_sd'.format(method)] = np.float64(np.nanstd(values))
+            arrays['method{}_count'.format(method)] = np.int64(np.isfinite(values).sum())
+            arrays['method{}_lapse'.format(method)] = np.float64(result.terrain.lapse_rate_k_per_km)
+    np.savez_compressed(out, step=STEP, **arrays)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1], sys.argv[2])
