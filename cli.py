@@ -225,7 +225,11 @@ def run_downscale(args, terminal):
                              raster(args.ndvi, 'NDVI', False), raster(args.dem, 'DEM', False))
     options = method_options(args, sun_geometry(args, args.lst))
     terminal.log('Method: {}; memory budget {:.0f} MB.'.format(options.method.label, options.memory_mb))
-    result = downscale(inputs, args.output, options, args.diagnostics, terminal.progress())
+    if args.tile_rows:
+        from .core.tiling import downscale_tiled
+        result = downscale_tiled(inputs, args.output, options, args.tile_rows, args.diagnostics, terminal.progress())
+    else:
+        result = downscale(inputs, args.output, options, args.diagnostics, terminal.progress())
     if args.report:
         terminal.log('Writing the report…')
         write_downscaling_report(args.report, result, describe_inputs(inputs), describe_options(options))
@@ -493,6 +497,9 @@ def build_parser():
     p.add_argument('--output', required=True, help='downscaled soil moisture GeoTIFF (m³/m³)')
     p.add_argument('--diagnostics', help='optional diagnostics raster (window, predictors, fit, flags)')
     p.add_argument('--report', help='optional HTML report')
+    p.add_argument('--tile-rows', type=int, default=0,
+                   help='read the date as strips of about N rows, each with its own inputs (a continental date); '
+                        'the same map. Default 0: one scene')
     add_common(p)
     p.set_defaults(run=run_downscale)
 

@@ -49,6 +49,11 @@ def test_downscale_prints_plain_json_and_writes_the_core_map(tmp_path):
     downscale(inputs, str(tmp_path / 'core.tif'), DownscaleOptions(sun=SunGeometry(acquisition_date=date(2021, 7, 15))))
     assert read(out).tobytes() == read(tmp_path / 'core.tif').tobytes()
     assert (tmp_path / 'r.html').stat().st_size > 10000
+    tiled = smdownscale(['downscale'] + SAMPLE_ARGS + ['--dem', os.path.join(SAMPLE, 'dem_1km.tif'),
+                                                       '--acquisition-date', '2021-07-15', '--tile-rows', '100',
+                                                       '--output', str(tmp_path / 'tiled.tif')], tmp_path)
+    assert tiled.returncode == 0 and 'read as 5 tiles' in tiled.stderr
+    assert np.nanmax(np.abs(read(tmp_path / 'tiled.tif') - read(out))) <= 1e-6
 
 
 def test_bad_input_gives_the_core_message_and_exit_code_2(tmp_path):
