@@ -398,7 +398,7 @@ def write_csv(path, header, rows):
 def read_station_layer(path, id_field):
     """{id: insitu.Station} from any point layer OGR reads (a CSV needs latitude/longitude columns,
     as written by import-insitu), positions in WGS84."""
-    from osgeo import ogr, osr
+    from osgeo import osr
     from .core import insitu
     try:
         dataset = gdal_open_vector(path)
@@ -427,15 +427,13 @@ def read_station_layer(path, id_field):
         if transform is not None:
             geometry = geometry.Clone()
             geometry.Transform(transform)
-        point = geometry.GetPoint_2D(0) if geometry.GetGeometryCount() == 0 else geometry.GetGeometryRef(0).GetPoint_2D(0)
-
-        def text(field):
-            value = feature.GetField(field) if field in names else None
-            return '' if value is None else str(value)
+        point = (geometry if geometry.GetGeometryCount() == 0 else geometry.GetGeometryRef(0)).GetPoint_2D(0)
+        text = {field: '' if feature.GetField(field) is None else str(feature.GetField(field))
+                for field in ('name', 'network') if field in names}
         elevation = feature.GetField('elevation_m') if 'elevation_m' in names else None
         stations[str(key).strip()] = insitu.Station(
-            str(key).strip(), text('name') if id_field != 'name' else '', text('network'), point[0], point[1],
-            float(elevation) if elevation not in (None, '') else float('nan'))
+            str(key).strip(), text.get('name', '') if id_field != 'name' else '', text.get('network', ''), point[0],
+            point[1], float(elevation) if elevation not in (None, '') else float('nan'))
     return stations
 
 

@@ -56,7 +56,8 @@ def child_run(folder, mode, address):
     cluster, options = None, DownscaleOptions()
     if mode != MODES[0]:
         # One thread per worker process: the processes, not threads, share the cores.
-        cluster, options = ClusterSpec(address=address or None, workers=0 if address else 2), DownscaleOptions(threads=1)
+        cluster = ClusterSpec(address=address or None, workers=0 if address else 2)
+        options = DownscaleOptions(threads=1)
     started = time.perf_counter()
     result = downscale_series(inputs, out, options, per_date_files=True, cluster=cluster)
     seconds = time.perf_counter() - started

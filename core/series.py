@@ -378,7 +378,8 @@ def _date_tasks(inputs, options, coarse_dates, lst_dates, series_dates, cycle, f
         key = fingerprint(SERIES_FORMAT, inputs_key, coarse_band, lst_band, lst_dates if cycle else None,
                           _options_key(day_options), day)
         tasks.append(DateTask(
-            day, RasterSource(inputs.coarse_sm, coarse_band, inputs.coarse_crs_wkt, 'coarse soil moisture ({})'.format(day)),
+            day,
+            RasterSource(inputs.coarse_sm, coarse_band, inputs.coarse_crs_wkt, 'coarse soil moisture ({})'.format(day)),
             RasterSource(inputs.lst, lst_band, inputs.lst_crs_wkt, 'LST ({})'.format(day)), inputs.ndvi,
             inputs.ndvi_crs_wkt, inputs.dem, day_options, cycle,
             os.path.join(folder, 'soil_moisture_{}.tif'.format(day.isoformat())), key))

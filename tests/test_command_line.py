@@ -154,7 +154,8 @@ def test_pip_install_gives_a_working_command_without_the_source_tree(tmp_path):
     """A wheel built from the tracked files, installed in a venv on Debian's Python (numpy, scipy,
     GDAL and matplotlib from Debian), runs from anywhere; no tests or benchmarks are shipped."""
     tree = tmp_path / 'tree'
-    files = subprocess.run(['git', 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], cwd=REPO, capture_output=True, check=True).stdout.split(b'\0')
+    files = subprocess.run(['git', 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], cwd=REPO,
+                           capture_output=True, check=True).stdout.split(b'\0')
     tree.mkdir()
     for name in filter(None, files):
         target = tree / name.decode()

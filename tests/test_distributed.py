@@ -178,7 +178,7 @@ def test_series_algorithm_runs_on_a_scheduler_with_progress_and_cancel(qgis_app,
 
 
 def test_without_dask_the_series_runs_here_and_a_cluster_asks_for_the_package(series30, tmp_path):
-    """Dask is imported only for a cluster: with it missing, a plain run works and a cluster run says what to install."""
+    """Dask is imported only for a cluster: without it a plain run works and a cluster run says what to install."""
     paths, _ = series30
     from plugin_package import plugin_parent_dir
     code = (
@@ -187,7 +187,8 @@ def test_without_dask_the_series_runs_here_and_a_cluster_asks_for_the_package(se
         'from soil_moisture_downscaling.cli import main\n'
         'args = ["series", "--coarse-sm", {c!r}, "--lst", {l!r}, "--ndvi", {n!r}, "--method", "1", "--output", {o!r}]\n'
         'print(main(args), main(args[:-1] + [{o2!r}, "--workers", "2"]))\n').format(
-            c=paths['coarse_sm'], l=paths['lst'], n=paths['ndvi'], o=str(tmp_path / 'a.tif'), o2=str(tmp_path / 'b.tif'))
+            c=paths['coarse_sm'], l=paths['lst'], n=paths['ndvi'], o=str(tmp_path / 'a.tif'),
+            o2=str(tmp_path / 'b.tif'))
     completed = subprocess.run([sys.executable, '-c', code], env=dict(os.environ, PYTHONPATH=plugin_parent_dir()),
                                cwd=str(tmp_path), capture_output=True, text=True, timeout=300)
     assert completed.stdout.split()[-2:] == ['0', '2'], completed.stderr

@@ -65,8 +65,8 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
             'ACQUISITION_DATE metadata of the LST raster is used (written by "Import MODIS LST / NDVI").')
         self.add_parameter(
             QgsProcessingParameterNumber(self.OVERPASS_SOLAR_TIME, 'Overpass local solar time (hours)',
-                                         QgsProcessingParameterNumber.Double, defaultValue=10.5, minValue=0.0,
-                                         maxValue=24.0),
+                                         QgsProcessingParameterNumber.Double, defaultValue=SunGeometry.solar_hour,
+                                         minValue=0.0, maxValue=24.0),
             'Local solar time of the LST acquisition in hours: about 10.5 for Terra (MOD11), 13.5 for Aqua '
             '(MYD11). MODIS gives it per pixel as Day_view_time.', advanced=True)
 

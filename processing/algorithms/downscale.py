@@ -91,27 +91,32 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                            'Form of the local soil moisture model: linear in LST* and NDVI (default), or the '
                            '6-term quadratic ("universal triangle" form).', advanced=True)
         self.add_parameter(QgsProcessingParameterNumber(self.MIN_HALF_WINDOW, 'Smallest half-window (coarse cells)',
-                                                        QgsProcessingParameterNumber.Integer, defaultValue=2,
+                                                        QgsProcessingParameterNumber.Integer,
+                                                        defaultValue=DownscaleOptions.min_half_window,
                                                         minValue=1, maxValue=25),
                            'Smallest moving window tried, as a half-width h in coarse cells (window (2h+1)²).',
                            advanced=True)
         self.add_parameter(QgsProcessingParameterNumber(self.MAX_HALF_WINDOW, 'Largest half-window (coarse cells)',
-                                                        QgsProcessingParameterNumber.Integer, defaultValue=6,
+                                                        QgsProcessingParameterNumber.Integer,
+                                                        defaultValue=DownscaleOptions.max_half_window,
                                                         minValue=1, maxValue=25),
                            'Largest moving window tried, as a half-width h in coarse cells.', advanced=True)
         self.add_parameter(QgsProcessingParameterNumber(self.MIN_VALID_FRACTION,
                                                         'Minimum valid fraction of a coarse cell',
-                                                        QgsProcessingParameterNumber.Double, defaultValue=0.5,
+                                                        QgsProcessingParameterNumber.Double,
+                                                        defaultValue=DownscaleOptions.min_valid_fraction,
                                                         minValue=0.01, maxValue=1.0),
                            'A coarse cell takes part in the calibration only if at least this fraction of its fine '
                            'pixels has valid LST and NDVI.', advanced=True)
         self.add_parameter(QgsProcessingParameterNumber(self.SM_MIN, 'Lowest soil moisture (m³/m³)',
-                                                        QgsProcessingParameterNumber.Double, defaultValue=0.0,
+                                                        QgsProcessingParameterNumber.Double,
+                                                        defaultValue=DownscaleOptions.sm_min,
                                                         minValue=0.0, maxValue=1.0),
                            'Downscaled values are kept above this bound; the clipped amount is moved onto the other '
                            'pixels of the cell so its mean is unchanged.', advanced=True)
         self.add_parameter(QgsProcessingParameterNumber(self.SM_MAX, 'Highest soil moisture (m³/m³)',
-                                                        QgsProcessingParameterNumber.Double, defaultValue=0.6,
+                                                        QgsProcessingParameterNumber.Double,
+                                                        defaultValue=DownscaleOptions.sm_max,
                                                         minValue=0.0, maxValue=1.0),
                            'Downscaled values are kept below this bound (porosity).', advanced=True)
         self.add_parameter(QgsProcessingParameterBoolean(self.FILL_GAPS, 'Fill gaps (seamless output)',

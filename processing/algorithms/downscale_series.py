@@ -62,8 +62,9 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
                            'Only needed when the stacks do not carry their dates: one date per band, separated by '
                            'commas, for both stacks.')
         self.add_parameter(QgsProcessingParameterNumber(self.OVERPASS_SOLAR_TIME, 'Overpass local solar time (hours)',
-                                                        QgsProcessingParameterNumber.Double, defaultValue=10.5,
-                                                        minValue=0.0, maxValue=24.0),
+                                                        QgsProcessingParameterNumber.Double,
+                                                        defaultValue=SunGeometry.solar_hour, minValue=0.0,
+                                                        maxValue=24.0),
                            'Local solar time of the LST acquisitions (10.5 for Terra, 13.5 for Aqua); the sun '
                            'position is computed for each date.', advanced=True)
         self.add_method_parameters()
