@@ -74,7 +74,8 @@ class SeriesResult:
     messages: List[str] = field(default_factory=list)
     #: Mean seconds of a date computed by this run (inside its task).
     seconds_per_date: float = 0.0
-    #: Dates computed by this run, and dates whose complete file a previous run had left.
+    #: Dates computed by this run, and dates found complete (left by a stopped run, or by a worker
+    #: that died after writing its date and before reporting it).
     computed: List[date] = field(default_factory=list)
     reused: List[date] = field(default_factory=list)
     #: Wall-clock seconds of the series-wide step, of the dates, and of assembling the outputs.
