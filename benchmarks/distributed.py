@@ -137,6 +137,10 @@ def run_distributed(n_dates=365, results=common.DEFAULT_RESULTS_DIR, log=print, 
                 if cluster is not None:
                     cluster.close()
             rows.append(_row(mode, answer, n_dates, grid))
+            # Written after each run, so a stopped benchmark keeps what it measured.
+            common.write_json(os.path.join(results, 'distributed.json'), {
+                'machine': common.machine_info(), 'rows': rows, 'model': None, 'command': common.command_line(),
+                'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})
             log('  {}: {:.1f} s, {:.2f} dates/s, task {:.3f} s, overhead {:.3f} s per date'.format(
                 mode, answer['seconds'], rows[-1]['dates_per_second'], answer['task_seconds_mean'],
                 rows[-1]['overhead_s_per_date']))
