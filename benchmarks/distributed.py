@@ -172,12 +172,12 @@ def _row(mode, answer, n_dates, grid):
 
 
 def conus_model(rows, ratio, results):
-    """Hours for CONUS_DATES dates of CONUS on CORES cores: T = serial + dates × (task + overhead) / cores.
+    """Hours for CONUS_DATES dates of CONUS on CORES cores: T = (cycle + dates × (task + overhead)) / cores.
 
     task: the speed benchmark's time of one CONUS date on one thread (speed.json) × the measured
     cost of a series date over a plain one; overhead: the scheduler run's per-date overhead (per
-    task, not scaled); serial: the series-wide annual cycle, on the client, scaled by pixels × dates
-    (it reads every date of every pixel)."""
+    task, not scaled); cycle: the series-wide annual cycle of the scheduler run scaled by pixels ×
+    dates (it reads every date of every pixel), fitted in row strips by the workers."""
     measured = next(r for r in rows if r['mode'] == MODES[2])
     speed = common.read_json(os.path.join(results, 'speed.json')) or {'rows': []}
     conus = next((r for r in speed['rows'] if 'CONUS' in r['case'] and r.get('downscale_1thread_s')), None)
@@ -186,12 +186,12 @@ def conus_model(rows, ratio, results):
     task = conus['downscale_1thread_s'] * ratio['ratio']
     overhead = measured['overhead_s_per_date']
     scale = conus['megapixels'] / measured['megapixels'] * CONUS_DATES / measured['dates']
-    serial = measured['series_wide_s'] * scale
-    hours = {str(cores): (serial + CONUS_DATES * (task + overhead) / cores) / 3600.0 for cores in CORES}
+    cycle = measured['series_wide_s'] * scale
+    hours = {str(cores): (cycle + CONUS_DATES * (task + overhead)) / cores / 3600.0 for cores in CORES}
     return {'conus_date_1thread_s': conus['downscale_1thread_s'], 'conus_code': speed['machine'].get('code'),
             'series_ratio': ratio['ratio'], 'task_s_per_conus_date': task, 'overhead_s_per_date': overhead,
-            'serial_s': serial, 'hours': hours,
-            'hours_without_serial': {str(c): CONUS_DATES * (task + overhead) / c / 3600.0 for c in CORES}}
+            'cycle_s': cycle, 'hours': hours,
+            'hours_of_the_cycle': {str(c): cycle / c / 3600.0 for c in CORES}}
 
 
 def main(argv=None):

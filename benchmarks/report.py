@@ -276,33 +276,33 @@ def _distributed_section(distributed, speed):
               '`{}` ({}), code {}. Every run writes the same bytes (tests/test_distributed.py). Task: mean time of '
               'one date inside its task. Overhead: (workers × time of the date phase − Σ task times) / dates: '
               'scheduling, transfers and idle workers. Scaling efficiency: Σ task times / (cores × time of the date '
-              'phase), for the runs with one thread per date. On this 2-core machine shared with other work, the '
-              'threaded one-process run already uses both cores, so Dask can only match it here; it is for more '
-              'cores than one machine has.'.format(one['dates'], one['megapixels'], distributed['command'],
+              'phase), for the runs with one thread per date. The runs were made one after the other on this 2-core '
+              'machine while other work loaded it (load average about 8-15): their times differ with that load more '
+              'than with the way they ran (the threaded one-process run already uses both cores, so on two cores '
+              'Dask can at best match it). The overhead per date and the scaling efficiency are what carry over to '
+              'a cluster.'.format(one['dates'], one['megapixels'], distributed['command'],
                                                    distributed['date'], distributed['machine'].get('code', '?')), '']
     model = distributed.get('model')
     if not model:
         return lines + ['(No CONUS model: the speed benchmark has no one-thread CONUS time.)', '']
     lines += ['### Extrapolation (a model, not a measurement): 20 years of daily CONUS at 1 km', '',
-              'T(cores) = serial + 7,300 × (task + overhead) / cores. Task: one CONUS date (13.4 Mpx) on one thread '
+              'T(cores) = (cycle + 7,300 × (task + overhead)) / cores. Task: one CONUS date (13.4 Mpx) on one thread '
               'took {:.1f} s in the speed benchmark (code {}); a date of a series costs {:.2f}× a plain downscale of '
               'it (measured here on {} dates, one thread, one after the other: NDVI interpolation, gap filler, '
-              'fingerprint), so **{:.1f} s**. Overhead: the scheduler run\'s {:.3f} s per date. Serial: the annual '
-              'LST cycle, computed once on the client before the tasks, scaled by pixels × dates = '
-              '**{:.0f} s**.'.format(
+              'fingerprint), so **{:.1f} s**. Overhead: the scheduler run\'s {:.3f} s per date. Cycle: the annual '
+              'LST cycle of the scheduler run scaled by pixels × dates = **{:.0f} core-seconds**; the runs above '
+              'fitted it on the client before the tasks (code {}), which on 16 cores and more would have been the '
+              'larger part, so a cluster now fits it in row strips on the workers (the same values: '
+              'tests/test_gap_filling.py) and the model divides it by the cores.'.format(
                   model['conus_date_1thread_s'], model.get('conus_code', '?'), model['series_ratio'],
                   distributed.get('ratio', {}).get('dates', 20), model['task_s_per_conus_date'],
-                  model['overhead_s_per_date'], model['serial_s']), '']
-    table = [[cores, _f(model['hours'][cores], 2), _f(model['hours_without_serial'][cores], 2)]
+                  model['overhead_s_per_date'], model['cycle_s'], distributed['machine'].get('code', '?')), '']
+    table = [[cores, _f(model['hours'][cores], 2), _f(model['hours_of_the_cycle'][cores], 2)]
              for cores in sorted(model['hours'], key=int)]
-    lines += [_table(['cores', 'hours (model)', 'hours without the serial cycle'], table), '']
-    parallel = 7300 * (model['task_s_per_conus_date'] + model['overhead_s_per_date'])
-    if model['serial_s'] > 0:
-        lines += ['From about {:.0f} cores on, the annual cycle (a serial step on the client) takes longer than the '
-                  'dates: split a long record into years (one cycle per year and run) or fit the cycle by row '
-                  'windows on the cluster too. Reading 7,300-band stacks from shared storage and the per-task '
-                  'overhead of a loaded scheduler at hundreds of workers are not in the model.'.format(
-                      parallel / model['serial_s']), '']
+    lines += [_table(['cores', 'hours (model)', 'of which the annual cycle'], table), '']
+    lines += ['Not in the model: reading 7,300-band stacks from shared storage (each date task reads one band of '
+              'each; each cycle strip reads every band of its rows), the start of the workers, and a scheduler '
+              'loaded by hundreds of workers (its per-task overhead was measured with 2).', '']
     return lines
 
 

@@ -70,15 +70,41 @@ def _connect(spec):
     return Client(cluster, set_as_default=False), cluster
 
 
-def map_on_cluster(function, items, spec, progress, on_result):
-    """``function(item)`` for every item as one Dask task each; ``on_result(index, result)`` is
-    called here as each finishes (in completion order) and may raise to stop the run.
+class Session:
+    """A connection to the cluster of a spec, kept for several maps (a local cluster starts once).
+    Usable where a ClusterSpec is: ``map_on_cluster`` takes either."""
+
+    def __init__(self, spec):
+        spec.validate()
+        self.spec = spec
+        self.client, self.cluster = _connect(spec)
+
+    def describe(self):
+        return self.spec.describe()
+
+    def close(self):
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def map_on_cluster(function, items, cluster, progress, on_result):
+    """``function(item)`` for every item as one Dask task each, on ``cluster`` (a ClusterSpec, or
+    a Session to reuse); ``on_result(index, result)`` is called here as each finishes (in
+    completion order) and may raise to stop the run.
 
     Progress moves by finished tasks; the user's cancel (or an exception from ``on_result``)
     cancels the futures that have not finished.
     """
-    spec.validate()
-    client, cluster = _connect(spec)
+    session = cluster if isinstance(cluster, Session) else Session(cluster)
+    client, spec = session.client, session.spec
     futures = []
     try:
         run = uuid.uuid4().hex[:8]
@@ -104,7 +130,6 @@ def map_on_cluster(function, items, spec, progress, on_result):
             client.cancel(futures)
         raise
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        if session is not cluster:
+            session.close()
 

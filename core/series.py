@@ -14,6 +14,7 @@ date) or into a hidden parts folder next to the output (a multi-band output, ass
 once every date is done), with a fingerprint of its inputs and options in its metadata:
 a date whose file is already complete is not computed again, so a stopped run resumes.
 """
+import contextlib
 import hashlib
 import json
 import os
@@ -29,7 +30,7 @@ import numpy as np
 
 from .dates import band_dates, parse_date, stack_metadata
 from .errors import EmptySceneError, InputError
-from .gap_filling import TemporalLstFiller, write_annual_cycle
+from .gap_filling import TemporalLstFiller, annual_cycle_windows, write_annual_cycle
 from .downscaling import DownscaleInputs, DownscaleOptions, Method, downscale
 from .progress import Progress, StageTimer
 from .raster_io import (GTIFF_OPTIONS, RasterReader, RasterSource, RasterWriter, dataset_metadata, gdal_cache_limit,
@@ -328,9 +329,9 @@ def downscale_series(inputs, output, options=None, dates=None, per_date_files=Fa
         messages.append(message)
         progress.info(message)
     timer = StageTimer()
-    with gdal_cache_limit(options.memory_mb):
+    with gdal_cache_limit(options.memory_mb), _session(cluster) as cluster:
         with timer('series-wide'):
-            cycle = _shared_cycle(inputs, options, lst_dates, folder, progress.sub(0.0, 0.05), log)
+            cycle = _shared_cycle(inputs, options, lst_dates, folder, progress.sub(0.0, 0.05), log, cluster)
         tasks = _date_tasks(inputs, options, coarse_dates, lst_dates, series_dates, cycle, folder)
         with timer('dates'):
             summaries = _run_tasks(tasks, cluster, progress.sub(0.05, 0.95), log)
@@ -339,8 +340,8 @@ def downscale_series(inputs, output, options=None, dates=None, per_date_files=Fa
             outputs = _assemble([task.output for task in tasks], series_dates, tasks[0].lst.grid(), output,
                                 per_date_files, options.memory_mb, progress.sub(0.95, 1.0))
     # The series-wide scratch (cycle) and the parts of a multi-band output go once it is complete.
-    if cycle is not None and os.path.exists(cycle):
-        os.remove(cycle)
+    if cycle is not None:
+        _remove_cycle(cycle)
     if not per_date_files:
         shutil.rmtree(folder, ignore_errors=True)
     progress.report(1.0)
@@ -352,19 +353,78 @@ def downscale_series(inputs, output, options=None, dates=None, per_date_files=Fa
                         [task.day for task, s in zip(tasks, summaries) if not s.get('computed')], dict(timer.seconds))
 
 
-def _shared_cycle(inputs, options, lst_dates, folder, progress, log):
+#: Most tasks the annual cycle is cut into on a cluster (strips of whole fitting windows).
+MAX_CYCLE_TASKS = 256
+
+
+@dataclass
+class CycleStrip:
+    """Rows (first, end) of the annual cycle fitted by one task into its own strip file."""
+    lst: str
+    dates: list
+    grid: object
+    rows: tuple
+    path: str
+    memory_mb: float
+
+
+def write_cycle_strip(strip):
+    """One strip of the annual cycle (a Dask task); a strip a stopped run completed is kept."""
+    if not os.path.exists(strip.path):
+        write_annual_cycle(strip.lst, strip.dates, strip.grid, strip.path, strip.memory_mb, Progress(),
+                           rows=strip.rows)
+    return strip.path
+
+
+def _session(cluster):
+    """One connection to the cluster for the whole series (nothing without one)."""
+    if cluster is None:
+        return contextlib.nullcontext()
+    from .distributed import Session
+    return Session(cluster)
+
+
+def _shared_cycle(inputs, options, lst_dates, folder, progress, log, cluster=None):
     """The annual LST cycle of every pixel (series-wide, computed once for all dates) in ``folder``,
-    or None when the series is too short or gaps are not filled. A cycle a stopped run left is reused."""
+    or None when the series is too short or gaps are not filled. A cycle a stopped run left is reused.
+
+    On a cluster, strips of rows are fitted by the workers (the same windows as here, so the same
+    values) and joined by a VRT: with thousands of dates the cycle would otherwise be the serial part."""
     if not (options.fill_gaps and options.method != Method.BILINEAR and long_enough_for_cycle(lst_dates)):
         return None
     key = fingerprint(SERIES_FORMAT, file_fingerprint(inputs.lst), inputs.lst_crs_wkt, lst_dates)
-    path = os.path.join(folder, '.annual_cycle-{}.tif'.format(key[:16]))
+    path = os.path.join(folder, '.annual_cycle-{}.{}'.format(key[:16], 'vrt' if cluster else 'tif'))
     if os.path.exists(path):
         log('Annual LST cycle of a previous run reused.')
         return path
     log('Fitting the annual LST cycle of every pixel on {} dates for gap filling.'.format(len(lst_dates)))
     lst_grid = RasterSource(inputs.lst, 1, inputs.lst_crs_wkt, 'LST').grid()
-    return write_annual_cycle(inputs.lst, lst_dates, lst_grid, path, options.memory_mb, progress)
+    if cluster is None:
+        return write_annual_cycle(inputs.lst, lst_dates, lst_grid, path, options.memory_mb, progress)
+    from osgeo import gdal
+    from .distributed import map_on_cluster
+    windows = annual_cycle_windows(lst_grid, len(lst_dates), options.memory_mb)
+    per_task = -(-len(windows) // MAX_CYCLE_TASKS)
+    strips = []
+    for start in range(0, len(windows), per_task):
+        group = windows[start:start + per_task]
+        rows = (group[0].yoff, group[-1].yoff + 1)
+        strips.append(CycleStrip(inputs.lst, lst_dates, lst_grid, rows, '{}.rows{}.tif'.format(path[:-4], rows[0]),
+                                 options.memory_mb))
+    map_on_cluster(write_cycle_strip, strips, cluster, progress, lambda index, result: None)
+    staged = os.path.join(folder, '{}{}'.format(STAGED_MARK, os.path.basename(path)))
+    gdal.BuildVRT(staged, [strip.path for strip in strips])
+    os.replace(staged, path)
+    return path
+
+
+def _remove_cycle(path):
+    """The cycle file and, for a VRT, its strips."""
+    folder, name = os.path.split(path)
+    stem = name.rsplit('.', 1)[0]
+    for other in os.listdir(folder):
+        if other == name or other.startswith(stem + '.rows'):
+            os.remove(os.path.join(folder, other))
 
 
 def _date_tasks(inputs, options, coarse_dates, lst_dates, series_dates, cycle, folder):
