@@ -169,10 +169,14 @@ class OutputCommit:
     fails, the files already moved are put back; a file of ``protect`` (the run's inputs) is never
     replaced. ``abort()`` (also on error in a ``with`` block,
     and on SIGTERM) removes every staged file and the folders made for them.
+    ``purpose`` names the staging folders (core.scratch); ``after_commit(callback)`` runs
+    ``callback()`` once everything is in place (e.g. removing what a resumable run kept).
     """
 
-    def __init__(self, protect=()):
+    def __init__(self, protect=(), purpose='partial'):
         self._protect = list(protect)   # (label, path) of inputs no commit may replace
+        self._purpose = purpose
+        self._after = []        # callables run after a successful commit
         self._stagings = {}     # final folder → its staging folder
         self._staged = {}       # final folder → names given to stage()
         self._created = []      # folders made for outputs (removed again by abort when empty)
@@ -204,7 +208,7 @@ class OutputCommit:
         if folder not in self._stagings:
             self._make_folders(folder)
             scratch.remove_stale(folder)
-            staging = os.path.join(folder, scratch.owned_name('partial'))
+            staging = os.path.join(folder, scratch.owned_name(self._purpose))
             os.mkdir(staging)
             self._stagings[folder] = staging
             self._staged[folder] = set()
@@ -256,6 +260,12 @@ class OutputCommit:
             raise OutputError(io_error_message(error, target))
         self._committing = False
         self._finish()
+        for callback in self._after:
+            callback()
+
+    def after_commit(self, callback):
+        """Run ``callback()`` after a successful commit (never after an abort)."""
+        self._after.append(callback)
 
     def _backup(self, path):
         folder = os.path.join(self._stagings[os.path.dirname(path)], _BACKUP)

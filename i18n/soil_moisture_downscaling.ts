@@ -109,37 +109,37 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="31" />
+      <location filename="../ui/inspector.py" line="32" />
       <source>Model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="31" />
+      <location filename="../ui/inspector.py" line="32" />
       <source>Window</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="31" />
+      <location filename="../ui/inspector.py" line="32" />
       <source>Predictors</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="31" />
+      <location filename="../ui/inspector.py" line="32" />
       <source>Coarse cells in the fit</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="31" />
+      <location filename="../ui/inspector.py" line="32" />
       <source>R² of the fit</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="31" />
+      <location filename="../ui/inspector.py" line="32" />
       <source>Local model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="31" />
+      <location filename="../ui/inspector.py" line="32" />
       <source>Quality</source>
       <translation type="unfinished" />
     </message>
@@ -214,7 +214,7 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="295" />
+      <location filename="../processing/algorithms/base.py" line="298" />
       <source>Out of memory: lower the memory budget in Settings ▸ Options ▸ Processing ▸ Providers ▸ Soil moisture downscaling.</source>
       <translation type="unfinished" />
     </message>
@@ -224,7 +224,7 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="89" />
+      <location filename="../ui/inspector.py" line="81" />
       <source>Soil moisture inspector</source>
       <translation type="unfinished" />
     </message>
@@ -244,62 +244,62 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="251" />
+      <location filename="../ui/inspector.py" line="243" />
       <source>Soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="88" />
+      <location filename="../processing/algorithms/base.py" line="93" />
       <source>Sun zenith angle (°)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="88" />
+      <location filename="../processing/algorithms/base.py" line="93" />
       <source>Sun zenith angle at the LST overpass in degrees (0 = sun overhead). Leave empty to compute the sun position from the acquisition date and the overpass local solar time at every pixel.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="94" />
+      <location filename="../processing/algorithms/base.py" line="99" />
       <source>Sun azimuth (° from north)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="94" />
+      <location filename="../processing/algorithms/base.py" line="99" />
       <source>Sun azimuth at the LST overpass in degrees, clockwise from north (90 = east). Give it together with the zenith angle.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="100" />
+      <location filename="../processing/algorithms/base.py" line="105" />
       <source>LST acquisition date</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="100" />
+      <location filename="../processing/algorithms/base.py" line="105" />
       <source>Date of the LST image, used for the sun position when the angles are not given. When empty, the ACQUISITION_DATE metadata of the LST raster is used (written by "Import MODIS LST / NDVI").</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="70" />
+      <location filename="../processing/algorithms/downscale_series.py" line="77" />
       <source>Overpass local solar time (h)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="105" />
+      <location filename="../processing/algorithms/base.py" line="110" />
       <source>Local solar time of the LST acquisition in hours: about 10.5 for Terra (MOD11), 13.5 for Aqua (MYD11). MODIS gives it per pixel as Day_view_time.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="137" />
+      <location filename="../processing/algorithms/base.py" line="142" />
       <source>The {} layer "{}" is not a file-based raster ({} provider). Save it as a GeoTIFF first (right-click ▸ Export ▸ Save As…).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="373" />
+      <location filename="../processing/algorithms/base.py" line="382" />
       <source>Cannot read {}: {}; check the file and that it can be opened.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="378" />
+      <location filename="../processing/algorithms/base.py" line="387" />
       <source>GDAL could not read or write a file ({}).</source>
       <translation type="unfinished" />
     </message>
@@ -431,7 +431,7 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="63" />
+      <location filename="../processing/algorithms/downscale_series.py" line="70" />
       <source>DEM (m; terrain-aware method)</source>
       <translation type="unfinished" />
     </message>
@@ -441,7 +441,7 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="145" />
+      <location filename="../processing/algorithms/downscale_series.py" line="163" />
       <source>Downscaled soil moisture</source>
       <translation type="unfinished" />
     </message>
@@ -451,7 +451,7 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="107" />
+      <location filename="../ui/inspector.py" line="99" />
       <source>Diagnostics</source>
       <translation type="unfinished" />
     </message>
@@ -471,7 +471,7 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="87" />
+      <location filename="../processing/algorithms/downscale_series.py" line="99" />
       <source>Largest cell-mean error (m³/m³)</source>
       <translation type="unfinished" />
     </message>
@@ -496,7 +496,7 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="294" />
+      <location filename="../report/downscaling.py" line="114" />
       <source>Method</source>
       <translation type="unfinished" />
     </message>
@@ -506,7 +506,7 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="294" />
+      <location filename="../report/downscaling.py" line="114" />
       <source>Linking model</source>
       <translation type="unfinished" />
     </message>
@@ -526,117 +526,117 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="137" />
+      <location filename="../processing/algorithms/downscale.py" line="138" />
       <source>Largest half-window (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="137" />
+      <location filename="../processing/algorithms/downscale.py" line="138" />
       <source>Largest moving window tried, as a half-width h in coarse cells.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="141" />
+      <location filename="../processing/algorithms/downscale.py" line="143" />
       <source>Minimum valid fraction of a cell</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="141" />
+      <location filename="../processing/algorithms/downscale.py" line="143" />
       <source>A coarse cell takes part in the calibration only if at least this fraction of its fine pixels has valid LST and NDVI.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="146" />
+      <location filename="../processing/algorithms/downscale.py" line="149" />
       <source>Lowest soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="146" />
+      <location filename="../processing/algorithms/downscale.py" line="149" />
       <source>Downscaled values are kept above this bound; the clipped amount is moved onto the other pixels of the cell so its mean is unchanged.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="151" />
+      <location filename="../processing/algorithms/downscale.py" line="155" />
       <source>Highest soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="151" />
+      <location filename="../processing/algorithms/downscale.py" line="155" />
       <source>Downscaled values are kept below this bound (porosity).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="155" />
+      <location filename="../processing/algorithms/downscale.py" line="160" />
       <source>Fill gaps (seamless output)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="155" />
+      <location filename="../processing/algorithms/downscale.py" line="160" />
       <source>Fill cloud gaps in LST (terrain and NDVI model plus the interpolated residual) and holes in NDVI, and estimate coarse cells that have no value from their local model, so the map has no holes. Filled pixels are flagged in the diagnostics quality band (1 LST filled, 2 coarse value filled).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="161" />
+      <location filename="../processing/algorithms/downscale.py" line="166" />
       <source>Filter pixel noise of predictors</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="161" />
+      <location filename="../processing/algorithms/downscale.py" line="166" />
       <source>Methods 0 and 5: estimate the per-pixel (white) noise of LST and NDVI from their semivariogram and weight the fine-scale anomalies by their signal fraction before applying the coarse-scale model, so sensor noise does not become soil moisture noise. Off: the model is applied to the predictors as they are (as in the published method).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="174" />
+      <location filename="../processing/algorithms/downscale.py" line="179" />
       <source>Choose a method between 0 and {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="180" />
+      <location filename="../processing/algorithms/downscale.py" line="185" />
       <source>The method "{}" needs NDVI: choose an NDVI layer, or the bilinear method.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="183" />
+      <location filename="../processing/algorithms/downscale.py" line="188" />
       <source>The method "{}" needs a DEM: choose a DEM layer, or method 5 (adaptive window without terrain correction).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="188" />
+      <location filename="../processing/algorithms/downscale.py" line="193" />
       <source>The smallest half-window ({}) is larger than the largest ({}): swap them.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="193" />
+      <location filename="../processing/algorithms/downscale.py" line="198" />
       <source>The lowest soil moisture ({}) must be below the highest ({}) m³/m³.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="202" />
+      <location filename="../processing/algorithms/downscale.py" line="207" />
       <source>The acquisition date given ({}) is not the date of the LST raster ({}); the sun position is computed for {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="206" />
+      <location filename="../processing/algorithms/downscale.py" line="211" />
       <source>coarse soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="210" />
+      <location filename="../processing/algorithms/downscale.py" line="215" />
       <source>The {} is dated {}, the LST {}: {} days apart. Downscaling relates soil moisture to the temperature of the same days; check that these are the files you meant (a monthly or composite product explains a few weeks).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="242" />
+      <location filename="../processing/algorithms/downscale.py" line="247" />
       <source>Method: {}; memory budget {:.0f} MB.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="254" />
+      <location filename="../processing/algorithms/downscale.py" line="258" />
       <source>{} downscaled</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="261" />
+      <location filename="../processing/algorithms/downscale.py" line="265" />
       <source>Downscaling diagnostics</source>
       <translation type="unfinished" />
     </message>
@@ -646,201 +646,153 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="286" />
-      <source>Coarse soil moisture</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="286" />
-      <source>LST</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="286" />
-      <source>DEM</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="300" />
-      <source>(none)</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="293" />
-      <source>yes</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="293" />
-      <source>no</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="295" />
-      <source>Half-windows (cells)</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="296" />
-      <source>Minimum valid fraction</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="297" />
-      <source>Soil moisture bounds (m³/m³)</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="298" />
-      <source>Fill gaps</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="299" />
-      <source>Noise filter</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="300" />
-      <source>Sun</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="302" />
-      <source>Memory budget (MB)</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="31" />
+      <location filename="../processing/algorithms/downscale_series.py" line="33" />
       <source>Downscale a soil moisture series</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="34" />
+      <location filename="../processing/algorithms/downscale_series.py" line="36" />
       <source>Every date of a soil moisture stack downscaled in one run, loaded for the Temporal Controller.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="40" />
+      <location filename="../processing/algorithms/downscale_series.py" line="42" />
       <source>Downscales every date of a coarse soil moisture stack (one band per date, m³/m³) onto the grid of an LST stack (one band per date, K), with the same method and options as "Downscale soil moisture".
 
 Dates are read from the stacks (as written by "Import soil moisture product" and "Import MODIS LST / NDVI") or given as a list, one per band. Both stacks must hold the same dates. NDVI may be one raster for all dates or a dated stack, interpolated linearly in time. With gap filling, LST cloud gaps are filled with each pixel's annual temperature cycle plus the day's anomaly when the series covers at least 10 dates over 90 days, and spatially otherwise, so every date gives a complete map where the coarse product has data; dates the product leaves empty give an empty band.
 
-Output: one multi-band GeoTIFF (band per date, dates in the band descriptions) or one GeoTIFF per date. Loaded layers are set up for the Temporal Controller (one layer per date, each shown on its day, in one group); the soil moisture inspector plots a pixel over time.</source>
+Output: one multi-band GeoTIFF (band per date, dates in the band descriptions) or one GeoTIFF per date. Loaded layers are set up for the Temporal Controller (one layer per date, each shown on its day, in one group); the soil moisture inspector plots a pixel over time.
+
+Each date is written as soon as it is done, with a fingerprint of its inputs and options: run again after a stop (same inputs, options and output) and the finished dates are kept, not recomputed. With a Dask scheduler address (advanced), the dates run on that Dask cluster, one task per date; its workers need this package installed (pip install soil_moisture_downscaling[dask]) and must see the input and output paths under the same names.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="54" />
+      <location filename="../processing/algorithms/downscale_series.py" line="61" />
       <source>Coarse soil moisture stack (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="54" />
+      <location filename="../processing/algorithms/downscale_series.py" line="61" />
       <source>One band per date, m³/m³, e.g. from "Import soil moisture product".</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="56" />
+      <location filename="../processing/algorithms/downscale_series.py" line="63" />
       <source>LST stack (K)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="56" />
+      <location filename="../processing/algorithms/downscale_series.py" line="63" />
       <source>One band per date, kelvin, e.g. from "Import MODIS LST / NDVI". Its grid is the output grid.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="59" />
+      <location filename="../processing/algorithms/downscale_series.py" line="66" />
       <source>NDVI (single or dated stack)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="59" />
+      <location filename="../processing/algorithms/downscale_series.py" line="66" />
       <source>One NDVI raster for all dates, or a stack with dates (interpolated in time). Needed by every method except bilinear.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="63" />
+      <location filename="../processing/algorithms/downscale_series.py" line="70" />
       <source>Elevation in metres; needed by the terrain-aware method.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="66" />
+      <location filename="../processing/algorithms/downscale_series.py" line="73" />
       <source>Dates, one per band</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="66" />
+      <location filename="../processing/algorithms/downscale_series.py" line="73" />
       <source>Only needed when the stacks do not carry their dates: one date (YYYY-MM-DD) per band, separated by commas, for both stacks.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="70" />
+      <location filename="../processing/algorithms/downscale_series.py" line="77" />
       <source>Local solar time of the LST acquisitions (10.5 for Terra, 13.5 for Aqua); the sun position is computed for each date.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="76" />
+      <location filename="../processing/algorithms/downscale_series.py" line="84" />
       <source>Output as</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="76" />
+      <location filename="../processing/algorithms/downscale_series.py" line="84" />
       <source>A single multi-band GeoTIFF with one band per date, or one GeoTIFF per date in a folder.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="80" />
+      <location filename="../processing/algorithms/downscale_series.py" line="88" />
       <source>Downscaled series (multi-band)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="80" />
+      <location filename="../processing/algorithms/downscale_series.py" line="88" />
       <source>Float32 GeoTIFF, one band per date (m³/m³), dates in band descriptions and metadata.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="83" />
+      <location filename="../processing/algorithms/downscale_series.py" line="91" />
       <source>Folder for one file per date</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="83" />
+      <location filename="../processing/algorithms/downscale_series.py" line="91" />
       <source>Used when "Output as" is one GeoTIFF per date: soil_moisture_YYYY-MM-DD.tif files.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="86" />
+      <location filename="../processing/algorithms/downscale_series.py" line="94" />
+      <source>Dask scheduler address</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale_series.py" line="94" />
+      <source>Address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786) to run the dates on its workers, one task per date. Empty: run here.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale_series.py" line="98" />
       <source>Number of dates</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="88" />
+      <location filename="../processing/algorithms/downscale_series.py" line="100" />
       <source>Files written</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="89" />
+      <location filename="../processing/algorithms/downscale_series.py" line="101" />
       <source>Coarse cells outside the soil moisture bounds, summed over the dates</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="105" />
+      <location filename="../processing/algorithms/downscale_series.py" line="117" />
       <source>a folder ("Folder for one file per date")</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="109" />
+      <location filename="../processing/algorithms/downscale_series.py" line="121" />
       <source>a file ("Downscaled series")</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="116" />
+      <location filename="../processing/algorithms/downscale_series.py" line="127" />
+      <source>Dates run on {}.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale_series.py" line="133" />
       <source>{} ({}, {} dates)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="151" />
+      <location filename="../processing/algorithms/downscale_series.py" line="169" />
       <source>Choose where to write the series: {}.</source>
       <translation type="unfinished" />
     </message>
@@ -990,7 +942,7 @@ Station coordinates come from the file (ISMN, or latitude/longitude columns) or 
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="322" />
+      <location filename="../report/validation.py" line="193" />
       <source>Stations</source>
       <translation type="unfinished" />
     </message>
@@ -1320,7 +1272,7 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="328" />
+      <location filename="../report/validation.py" line="200" />
       <source>Matching</source>
       <translation type="unfinished" />
     </message>
@@ -1380,7 +1332,7 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="334" />
+      <location filename="../report/validation.py" line="206" />
       <source>Minimum pairs per station</source>
       <translation type="unfinished" />
     </message>
@@ -1500,62 +1452,12 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="321" />
-      <source>Raster {}</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="322" />
-      <source>In-situ records</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="327" />
-      <source>on</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="327" />
-      <source>off</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="329" />
-      <source>Depth (m)</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="329" />
-      <source>shallowest</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="330" />
-      <source>Snow screening</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="331" />
-      <source>Frozen-soil screening</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="332" />
-      <source>Flag screening</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="332" />
-      <source>on (good: {})</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/outputs.py" line="30" />
+      <location filename="../processing/outputs.py" line="31" />
       <source>HTML files (*.html)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/outputs.py" line="42" />
+      <location filename="../processing/outputs.py" line="43" />
       <source>Report written: {} (open it from Processing ▸ Results Viewer).</source>
       <translation type="unfinished" />
     </message>
@@ -1570,68 +1472,183 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="108" />
+      <location filename="../ui/inspector.py" line="100" />
       <source>Coarse product</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="110" />
+      <location filename="../ui/inspector.py" line="102" />
       <source>Click on the map to inspect a pixel.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="242" />
+      <location filename="../ui/inspector.py" line="234" />
       <source>choose a layer</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="244" />
+      <location filename="../ui/inspector.py" line="236" />
       <source>Layer</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="245" />
+      <location filename="../ui/inspector.py" line="237" />
       <source>Band</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="249" />
+      <location filename="../ui/inspector.py" line="241" />
       <source>outside the layer</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="251" />
+      <location filename="../ui/inspector.py" line="243" />
       <source>no data</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="265" />
+      <location filename="../ui/inspector.py" line="257" />
       <source>Coarse cell</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="391" />
+      <location filename="../ui/inspector.py" line="383" />
       <source>downscaled pixel</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="394" />
+      <location filename="../ui/inspector.py" line="386" />
       <source>coarse cell</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="398" />
+      <location filename="../ui/inspector.py" line="390" />
       <source>station {} ({:.1f} km)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../ui/inspector.py" line="404" />
+      <location filename="../ui/inspector.py" line="396" />
       <source>soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
       <location filename="../ui/sample_data.py" line="29" />
       <source>Soil moisture sample (Colorado, 2021-07-15)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="105" />
+      <source>Coarse soil moisture</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="105" />
+      <source>LST</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="105" />
+      <source>DEM</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="120" />
+      <source>(none)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="113" />
+      <source>yes</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="113" />
+      <source>no</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="115" />
+      <source>Half-windows (cells)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="116" />
+      <source>Minimum valid fraction</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="117" />
+      <source>Soil moisture bounds (m³/m³)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="118" />
+      <source>Fill gaps</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="119" />
+      <source>Noise filter</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="120" />
+      <source>Sun</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="122" />
+      <source>Memory budget (MB)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="192" />
+      <source>Raster {}</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="193" />
+      <source>In-situ records</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="199" />
+      <source>on</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="199" />
+      <source>off</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="201" />
+      <source>Depth (m)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="201" />
+      <source>shallowest</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="202" />
+      <source>Snow screening</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="203" />
+      <source>Frozen-soil screening</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="204" />
+      <source>Flag screening</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="204" />
+      <source>on (good: {})</source>
       <translation type="unfinished" />
     </message>
   </context>

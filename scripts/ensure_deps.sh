@@ -10,6 +10,8 @@ missing=()
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
 # Tests only: writes and reads the synthetic VIIRS / SMAP fixtures (the plugin reads HDF5 with GDAL).
 /usr/bin/python3 -c 'import h5py' 2>/dev/null || missing+=(python3-h5py)
+# Tests of the Dask runs (issue 14); users pip-install the extra soil_moisture_downscaling[dask] instead.
+/usr/bin/python3 -c 'import distributed' 2>/dev/null || missing+=(python3-dask python3-distributed)
 command -v zip >/dev/null || missing+=(zip)
 command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
 command -v make >/dev/null || missing+=(make)
@@ -23,5 +25,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
-    "${missing[@]}" python3-qgis qgis-providers gdal-bin python3-gdal python3-scipy python3-matplotlib python3-pytest
+    "${missing[@]}" python3-qgis qgis-providers gdal-bin python3-gdal python3-scipy python3-matplotlib python3-pytest \
+    python3-dask python3-distributed
 fi

@@ -47,6 +47,11 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
     class is defined), so no algorithm can forget the shared output checks.
     """
 
+    #: Output parameters whose files the core commits itself as it goes, so that a stopped run can resume
+    #: (the dates of a series): checked before the run like every output, but passed on under their final
+    #: paths; what the core stages in the run's own commit (:func:`run_commit`) is committed with the rest.
+    RESUMABLE_OUTPUTS = ()
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         process = cls.__dict__.get('processAlgorithm')
@@ -104,8 +109,8 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
                'ACQUISITION_DATE metadata of the LST raster is used (written by "Import MODIS LST / NDVI").'))
         self.add_parameter(
             QgsProcessingParameterNumber(self.OVERPASS_SOLAR_TIME, tr('Overpass local solar time (h)'),
-                                         QgsProcessingParameterNumber.Double, defaultValue=10.5, minValue=0.0,
-                                         maxValue=24.0),
+                                         QgsProcessingParameterNumber.Double, defaultValue=SunGeometry.solar_hour,
+                                         minValue=0.0, maxValue=24.0),
             tr('Local solar time of the LST acquisition in hours: about 10.5 for Terra (MOD11), 13.5 for Aqua '
                '(MYD11). MODIS gives it per pixel as Day_view_time.'), advanced=True)
 
@@ -266,11 +271,13 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
         scratch.remove_stale(tempfile.gettempdir())
         targets, inputs = self.check_outputs(parameters, context)
         outputs = OutputCommit(protect=inputs)
-        outer = getattr(_RUN, 'public', None)
-        _RUN.public = outputs.public
+        outer = getattr(_RUN, 'public', None), getattr(_RUN, 'commit', None)
+        _RUN.public, _RUN.commit = outputs.public, outputs
         try:
             staged = dict(parameters)
             for target in targets:
+                if target.name in self.RESUMABLE_OUTPUTS:
+                    continue
                 path = outputs.staging_folder(target.path) if target.kind == 'folder' else outputs.stage(target.path)
                 staged[target.name] = _with_destination(parameters[target.name], path)
             results = process(self, staged, context, feedback)
@@ -289,7 +296,7 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
                 raise
             raise QgsProcessingException(message) from None
         finally:
-            _RUN.public = outer
+            _RUN.public, _RUN.commit = outer
 
 
 OUT_OF_MEMORY = QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Out of memory: lower the memory budget in Settings ▸ '
@@ -332,6 +339,12 @@ def final_output_path(path):
     a staged path until then); other paths are returned as they are."""
     public = getattr(_RUN, 'public', None)
     return public(path) if public is not None else path
+
+
+def run_commit():
+    """The OutputCommit of the algorithm running in this thread (None outside a run): where a core
+    that commits some outputs itself (RESUMABLE_OUTPUTS) stages those committed with the run's."""
+    return getattr(_RUN, 'commit', None)
 
 
 def _rename_layers_to_load(context, public):
