@@ -2,9 +2,12 @@
 
 One subcommand per algorithm, with the algorithm's parameters spelled as options
 (``COARSE_SM`` → ``--coarse-sm``) and its defaults (taken from the core's option classes).
-Bad input prints the same message as in QGIS on stderr and exits with code 2; a progress
-bar is drawn on stderr when it is a terminal; ``--json`` prints the results (the
-algorithm's output ids) as JSON on stdout. This module imports no QGIS: only core/ and report/.
+Every subcommand runs inside the safety net of the algorithms (:func:`run_safely`, on
+core.outputs_commit): outputs checked before computing, written together or not at all.
+Bad input and outputs that cannot be written print the same message as in QGIS on stderr
+and exit with code 2; a progress bar is drawn on stderr when it is a terminal; ``--json``
+prints the results (the algorithm's output ids) as JSON on stdout. This module imports no
+QGIS: only core/ and report/.
 """
 import argparse
 import csv
@@ -12,9 +15,10 @@ import json
 import math
 import os
 import sys
+import tempfile
 from datetime import date
 
-from .core.errors import Cancelled, InputError
+from .core.errors import Cancelled, InputError, OutputError
 
 EXIT_BAD_INPUT = 2
 EXIT_CANCELLED = 130
@@ -76,6 +80,49 @@ def plain(value):
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     return value
+
+
+def option_name(dest):
+    """The option of an argparse destination: 'coarse_sm' → '--coarse-sm' (the label in messages)."""
+    return '--' + dest.replace('_', '-')
+
+
+def _paths(value):
+    return [] if not value else list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def run_safely(args, terminal):
+    """Run the subcommand of ``args`` as Processing runs an algorithm (core.outputs_commit, shared with
+    processing/algorithms/base.py): outputs that are inputs or each other, or cannot be written, refused
+    before anything is computed; outputs written under staged names and committed together at the end,
+    or all removed on failure, cancel or SIGTERM; the scratch of dead runs removed.
+
+    A subcommand declares ``outputs`` ((destination, kind) as check_outputs), ``inputs`` (destinations
+    holding input files) and ``resumable`` (outputs its core commits itself, e.g. a series' dates); it finds
+    the run's commit in ``args.commit``. Messages and results name the final paths."""
+    from .core import scratch
+    from .core.outputs_commit import OutputCommit, check_run_outputs, stage_outputs
+    outputs = [(option_name(dest), os.path.abspath(getattr(args, dest)), kind) for dest, kind in args.outputs
+               if getattr(args, dest)]
+    inputs = [(option_name(dest), path) for dest in args.inputs for path in _paths(getattr(args, dest))
+              if os.path.exists(path)]
+    scratch.install_sigterm_cleanup()
+    scratch.remove_stale(tempfile.gettempdir())
+    check_run_outputs(outputs, inputs, styles=False)   # the command line writes no .qml
+    with OutputCommit(protect=inputs) as commit:
+        staged = stage_outputs(commit, outputs, [os.path.abspath(getattr(args, d)) for d in args.resumable
+                                                 if getattr(args, d)])
+        for dest, _ in args.outputs:
+            if getattr(args, dest):
+                setattr(args, dest, staged[os.path.abspath(getattr(args, dest))])
+        args.commit = commit
+        try:
+            results = args.run(args, terminal)
+            commit.commit()
+        except (InputError, OutputError, Cancelled) as error:
+            raise type(error)(commit.public(str(error))) from None
+    return {key: [commit.public(v) for v in value] if isinstance(value, list) else commit.public(value)
+            for key, value in results.items()}
 
 
 def print_results(results, as_json):
@@ -255,7 +302,7 @@ def run_series(args, terminal):
     dem = raster(args.dem, 'DEM', False)
     inputs = SeriesInputs(args.coarse_sm, args.lst, args.ndvi, dem)
     result = downscale_series(inputs, args.output or args.output_folder, options, dates, bool(args.output_folder),
-                              terminal.progress(), cluster)
+                              terminal.progress(), cluster, args.commit)
     return {'OUTPUT': args.output, 'OUTPUT_FOLDER': args.output_folder, 'OUTPUT_FILES': result.outputs,
             'N_DATES': len(result.dates), 'CONSISTENCY_MAX_ERROR': result.consistency_max_error,
             'N_COMPUTED': len(result.computed), 'N_REUSED': len(result.reused), 'N_SKIPPED': len(result.skipped),
@@ -355,7 +402,7 @@ def run_validate(args, terminal):
     for message in result.messages:
         terminal.log(message)
     prefixes = validation.metric_field_prefixes([r.name for r in result.rasters])
-    # Each file is written completely or not at all.
+    # Staged by run_safely and committed together.
     if args.report:
         write_validation_report(args.report, result, describe_inputs(rasters, points, table),
                                 describe_options(options))
@@ -486,7 +533,8 @@ def build_parser():
                    help='read the date as strips of about N rows, each with its own inputs (a continental date); '
                         'the same map. Default 0: one scene')
     add_common(p)
-    p.set_defaults(run=run_downscale)
+    p.set_defaults(run=run_downscale, inputs=('coarse_sm', 'lst', 'ndvi', 'dem'),
+                   outputs=(('output', 'raster'), ('diagnostics', 'raster'), ('report', 'file')), resumable=())
 
     p = commands.add_parser('series', help='downscale a soil moisture series (stacks, one band per date)')
     p.add_argument('--coarse-sm', required=True, help='coarse soil moisture stack, one band per date (m³/m³)')
@@ -504,7 +552,8 @@ def build_parser():
                         'other with threads)')
     p.add_argument('--retries', type=int, default=2, help='retries of a failed date task on Dask (default 2)')
     add_common(p)
-    p.set_defaults(run=run_series)
+    p.set_defaults(run=run_series, inputs=('coarse_sm', 'lst', 'ndvi', 'dem'),
+                   outputs=(('output', 'raster'), ('output_folder', 'folder')), resumable=('output', 'output_folder'))
 
     p = commands.add_parser('correct-lst', help='correct LST for terrain')
     p.add_argument('--lst', required=True, help='LST in kelvin; its grid is the output grid')
@@ -515,7 +564,8 @@ def build_parser():
                    '(default %(default)s)')
     p.add_argument('--output', required=True, help='terrain-corrected LST GeoTIFF (K)')
     add_common(p)
-    p.set_defaults(run=run_correct_lst)
+    p.set_defaults(run=run_correct_lst, inputs=('lst', 'ndvi', 'dem'), outputs=(('output', 'raster'),),
+                   resumable=())
 
     p = commands.add_parser('fill-lst-gaps', help='fill LST cloud gaps (one date or a stack)')
     p.add_argument('--lst', required=True, help='LST (K): one date, or a stack with one band per date')
@@ -526,7 +576,8 @@ def build_parser():
     p.add_argument('--output', required=True, help='gap-filled LST GeoTIFF (K)')
     p.add_argument('--filled-mask', help='optional mask: 1 filled, 0 original, 255 unknown')
     add_common(p)
-    p.set_defaults(run=run_fill_lst_gaps)
+    p.set_defaults(run=run_fill_lst_gaps, inputs=('lst', 'ndvi', 'dem'),
+                   outputs=(('output', 'raster'), ('filled_mask', 'raster')), resumable=())
 
     p = commands.add_parser('import-modis', help='import MODIS / VIIRS LST or vegetation index (tiles or '
                             'AppEEARS / Earth Engine exports) into a dated GeoTIFF stack')
@@ -544,7 +595,8 @@ def build_parser():
     p.add_argument('--output', required=True, help='GeoTIFF stack, one band per date')
     p.add_argument('--view-time', help='optional LST view time (local solar hours)')
     add_common(p)
-    p.set_defaults(run=run_import_modis)
+    p.set_defaults(run=run_import_modis, inputs=('input', 'reference_grid'),
+                   outputs=(('output', 'raster'), ('view_time', 'raster')), resumable=())
 
     p = commands.add_parser('import-soil-moisture', help='import ESA CCI / C3S, SMAP or SMOS soil moisture files '
                             'into a dated stack')
@@ -559,7 +611,7 @@ def build_parser():
                    help='SMAP retrieval: am (6 am descending, default) or pm')
     p.add_argument('--output', required=True, help='GeoTIFF stack on the product\'s grid, one band per date')
     add_common(p)
-    p.set_defaults(run=run_import_soil_moisture)
+    p.set_defaults(run=run_import_soil_moisture, inputs=('input',), outputs=(('output', 'raster'),), resumable=())
 
     p = commands.add_parser('import-insitu', help='import in-situ soil moisture (NRCS, ISMN, generic CSV)')
     p.add_argument('--input', nargs='+', required=True, help='NRCS report CSVs, ISMN zips/.stm files or generic CSVs')
@@ -572,7 +624,8 @@ def build_parser():
     p.add_argument('--stations', required=True, help='stations CSV (with latitude/longitude) to write')
     p.add_argument('--measurements', required=True, help='measurement table CSV to write')
     add_common(p)
-    p.set_defaults(run=run_import_insitu)
+    p.set_defaults(run=run_import_insitu, inputs=('input', 'station_layer'),
+                   outputs=(('stations', 'file'), ('measurements', 'file')), resumable=())
 
     defaults = ValidationOptions()
     p = commands.add_parser('validate', help='validate rasters or series against in-situ data')
@@ -592,7 +645,8 @@ def build_parser():
     p.add_argument('--pairs', help='optional matched pairs CSV')
     p.add_argument('--report', help='optional HTML report')
     add_common(p)
-    p.set_defaults(run=run_validate)
+    p.set_defaults(run=run_validate, inputs=('rasters', 'stations', 'measurements'),
+                   outputs=(('output', 'file'), ('pairs', 'file'), ('report', 'file')), resumable=())
     return parser
 
 
@@ -601,8 +655,8 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     terminal = Terminal(quiet=args.quiet)
     try:
-        results = args.run(args, terminal)
-    except InputError as error:
+        results = run_safely(args, terminal)
+    except (InputError, OutputError) as error:
         terminal.close()
         sys.stderr.write('Error: {}\n'.format(error))
         return EXIT_BAD_INPUT
@@ -612,7 +666,9 @@ def main(argv=None):
         return EXIT_BAD_INPUT
     except (Cancelled, KeyboardInterrupt):
         terminal.close()
-        sys.stderr.write('Cancelled; no output was written.\n')
+        sys.stderr.write('Cancelled; no output was written{}.\n'.format(
+            ' (the finished dates are kept: run the same command again to resume)' if args.command == 'series'
+            else ''))
         return EXIT_CANCELLED
     terminal.close()
     print_results(results, args.json)

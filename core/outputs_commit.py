@@ -159,6 +159,32 @@ def check_outputs(outputs, inputs):
         check_writable(path, folder=(kind == 'folder'))
 
 
+def check_run_outputs(outputs, inputs, styles=True):
+    """What every run checks before computing (Processing's algorithms and the command line):
+    :func:`check_outputs`, and that the extension of each 'raster' output names a format the
+    writer writes with. ``styles``: a .qml style file is written next to each raster output
+    (as in QGIS), so it must not clash either."""
+    from .raster_io import raster_output_driver   # raster_io writes through this module
+    check_outputs([(label, path, kind if styles or kind != 'raster' else 'file') for label, path, kind in outputs],
+                  inputs)
+    for _, path, kind in outputs:
+        if kind == 'raster':
+            raster_output_driver(path)
+
+
+def stage_outputs(commit, outputs, resumable=()):
+    """{final path: path the run writes to} of ``outputs`` ((label, path, kind) as check_outputs):
+    each staged in ``commit`` (a folder as its staging folder), except those whose path is in
+    ``resumable`` (outputs a resumable core commits itself as it goes), which keep their path."""
+    staged = {}
+    for _, path, kind in outputs:
+        if path in resumable:
+            staged[path] = path
+        else:
+            staged[path] = commit.staging_folder(path) if kind == 'folder' else commit.stage(path)
+    return staged
+
+
 class OutputCommit:
     """Every output of a run, staged next to its final place and moved there together.
 

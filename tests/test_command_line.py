@@ -67,6 +67,78 @@ def test_bad_input_gives_the_core_message_and_exit_code_2(tmp_path):
     assert missing.returncode == 2 and 'Cannot open' in missing.stderr and 'Traceback' not in missing.stderr
 
 
+def file_bytes(*paths):
+    return [open(str(path), 'rb').read() for path in paths]
+
+
+def left_in(folder):
+    """What a run left in ``folder`` (hidden staging and scratch folders included)."""
+    return sorted(os.listdir(str(folder)))
+
+
+def test_an_output_that_is_an_input_is_refused_before_computing_as_in_qgis(tmp_path):
+    """Issue 11's checks run for the command line too (core.outputs_commit): the message Processing gives, with
+    the options as labels; exit code 2; the input untouched; nothing computed."""
+    lst = tmp_path / 'lst.tif'
+    lst.write_bytes(open(os.path.join(SAMPLE, 'lst_modis_like_K.tif'), 'rb').read())
+    args = ['downscale', '--coarse-sm', SAMPLE_ARGS[1], '--lst', str(lst), '--ndvi', SAMPLE_ARGS[5], '--method', '5']
+    before = file_bytes(lst)
+    completed = smdownscale(args + ['--output', str(lst)], tmp_path)
+    assert completed.returncode == 2, completed.stderr
+    assert 'The output "--output" is the same file as the input "--lst" ({}): choose another name for the ' \
+           'output.'.format(lst) in completed.stderr
+    assert 'Method:' not in completed.stderr and 'Traceback' not in completed.stderr   # refused before computing
+    assert file_bytes(lst) == before and left_in(tmp_path) == ['lst.tif']
+    both = smdownscale(args + ['--output', str(tmp_path / 'sm.tif'), '--report', str(tmp_path / 'sm.tif')], tmp_path)
+    assert both.returncode == 2 and 'are both set to' in both.stderr and left_in(tmp_path) == ['lst.tif']
+    series = tmp_path / 'series'
+    series.mkdir()
+    coarse = series / 'soil_moisture_2021-07-15.tif'     # an input where the series would write a date
+    coarse.write_bytes(open(SAMPLE_ARGS[1], 'rb').read())
+    refused = smdownscale(['series', '--coarse-sm', str(coarse), '--lst', str(lst), '--ndvi', SAMPLE_ARGS[5],
+                           '--method', '5', '--dates', '2021-07-15', '--output-folder', str(series)], tmp_path)
+    assert refused.returncode == 2 and 'would write {} over the input "coarse soil moisture"'.format(
+        coarse) in refused.stderr, refused.stderr
+    assert left_in(series) == ['soil_moisture_2021-07-15.tif'] and file_bytes(coarse) == file_bytes(SAMPLE_ARGS[1])
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_computing(tmp_path, read_only_folder):
+    (tmp_path / 'afile').write_text('not a folder')
+    for output, named in ((read_only_folder / 'sm.tif', read_only_folder), (tmp_path / 'afile' / 'sm.tif', 'afile'),
+                          (tmp_path / 'sm.png', 'write .tif')):
+        completed = smdownscale(['downscale'] + SAMPLE_ARGS + ['--method', '5', '--output', str(output)], tmp_path)
+        assert completed.returncode == 2, completed.stderr
+        assert 'Cannot write' in completed.stderr and str(named) in completed.stderr, completed.stderr
+        assert 'Method:' not in completed.stderr and 'Traceback' not in completed.stderr
+    series = smdownscale(['series', '--coarse-sm', SAMPLE_ARGS[1], '--lst', SAMPLE_ARGS[3], '--ndvi', SAMPLE_ARGS[5],
+                          '--dates', '2021-07-15', '--output-folder', str(read_only_folder / 'dates')], tmp_path)
+    assert series.returncode == 2 and 'Cannot write' in series.stderr and str(read_only_folder) in series.stderr
+    assert 'Series of' not in series.stderr
+    assert left_in(read_only_folder) == ['existing.txt'] and left_in(tmp_path) == ['afile', 'read_only']
+
+
+def test_a_report_that_fails_leaves_no_map_either(tmp_path, monkeypatch, capsys):
+    """The outputs of a command are committed together, as in QGIS: the report fails after the map was computed
+    (a full disk, as core.outputs_commit.write_file reports it), and neither is left."""
+    from soil_moisture_downscaling import cli
+    from soil_moisture_downscaling.core.errors import OutputError
+    from soil_moisture_downscaling.report import downscaling as report
+
+    def disk_full(path, *args):
+        with open(path, 'w') as handle:
+            handle.write('<html>half a page')
+        raise OutputError('Cannot write {}: the disk is full; free some space or choose a folder on another '
+                          'disk.'.format(path))
+    monkeypatch.setattr(report, 'write_downscaling_report', disk_full)
+    code = cli.main(['downscale'] + SAMPLE_ARGS + ['--method', '5', '--output', str(tmp_path / 'sm.tif'),
+                                                   '--diagnostics', str(tmp_path / 'diag.tif'),
+                                                   '--report', str(tmp_path / 'report.html'), '--quiet'])
+    assert code == 2
+    # The message names the report's own path, not the staged one it was written under.
+    assert 'Cannot write {}: the disk is full'.format(tmp_path / 'report.html') in capsys.readouterr().err
+    assert left_in(tmp_path) == []
+
+
 def test_progress_bar_only_on_a_terminal(tmp_path):
     args = ['downscale'] + SAMPLE_ARGS + ['--method', '1', '--output', str(tmp_path / 'b.tif'), '--quiet']
     piped = smdownscale(args, tmp_path)

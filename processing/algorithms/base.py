@@ -22,9 +22,9 @@ from qgis.PyQt.QtGui import QIcon
 from ...core import scratch
 from ...core.dates import band_dates
 from ...core.errors import Cancelled, InputError, OutputError
-from ...core.outputs_commit import OutputCommit, check_outputs, io_error_message, short_reason
+from ...core.outputs_commit import OutputCommit, check_run_outputs, io_error_message, short_reason, stage_outputs
 from ...core.progress import WARNING_PREFIX, Progress
-from ...core.raster_io import RasterSource, raster_output_driver, spatial_reference
+from ...core.raster_io import RasterSource, spatial_reference
 from ...core.terrain import SunGeometry
 from ...translation import QT_TRANSLATE_NOOP, tr
 from ..help import help_url, icon_path
@@ -254,10 +254,7 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
         targets = self.output_targets(parameters, context)
         inputs = self.input_files(parameters, context)
         try:
-            check_outputs([(t.label, t.path, t.kind) for t in targets], inputs)
-            for target in targets:
-                if target.kind == 'raster':
-                    raster_output_driver(target.path)
+            check_run_outputs([(t.label, t.path, t.kind) for t in targets], inputs)
         except (InputError, OutputError) as error:
             raise QgsProcessingException(str(error))
         return targets, inputs
@@ -274,12 +271,11 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
         outer = getattr(_RUN, 'public', None), getattr(_RUN, 'commit', None)
         _RUN.public, _RUN.commit = outputs.public, outputs
         try:
+            paths = stage_outputs(outputs, [(t.label, t.path, t.kind) for t in targets],
+                                  [t.path for t in targets if t.name in self.RESUMABLE_OUTPUTS])
             staged = dict(parameters)
             for target in targets:
-                if target.name in self.RESUMABLE_OUTPUTS:
-                    continue
-                path = outputs.staging_folder(target.path) if target.kind == 'folder' else outputs.stage(target.path)
-                staged[target.name] = _with_destination(parameters[target.name], path)
+                staged[target.name] = _with_destination(parameters[target.name], paths[target.path])
             results = process(self, staged, context, feedback)
             results = {key: _plain(value, outputs.public) for key, value in (results or {}).items()}
             _rename_layers_to_load(context, outputs.public)
