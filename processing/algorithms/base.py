@@ -47,11 +47,6 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
     class is defined), so no algorithm can forget the shared output checks.
     """
 
-    #: Output parameters whose files the core commits itself as it goes, so that a stopped run can resume
-    #: (the dates of a series): checked before the run like every output, but passed on under their final
-    #: paths; what the core stages in the run's own commit (:func:`run_commit`) is committed with the rest.
-    RESUMABLE_OUTPUTS = ()
-
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         process = cls.__dict__.get('processAlgorithm')
@@ -259,6 +254,13 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(str(error))
         return targets, inputs
 
+    def resumable_outputs(self, targets):
+        """Paths of the output targets whose files the core commits itself as it goes, so that a stopped run
+        can resume (the dates of a series): checked before the run like every output, but passed on under
+        their final paths; what the core stages in the run's commit (:func:`run_commit`) is committed with
+        the rest. None by default."""
+        return []
+
     def guarded_run(self, process, parameters, context, feedback):
         """Run ``process`` (a subclass's processAlgorithm) with its outputs checked first, written into
         staging folders and committed together at the end (or all removed on any failure), its scratch
@@ -272,7 +274,7 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
         _RUN.public, _RUN.commit = outputs.public, outputs
         try:
             paths = stage_outputs(outputs, [(t.label, t.path, t.kind) for t in targets],
-                                  [t.path for t in targets if t.name in self.RESUMABLE_OUTPUTS])
+                                  self.resumable_outputs(targets))
             staged = dict(parameters)
             for target in targets:
                 staged[target.name] = _with_destination(parameters[target.name], paths[target.path])
@@ -339,7 +341,7 @@ def final_output_path(path):
 
 def run_commit():
     """The OutputCommit of the algorithm running in this thread (None outside a run): where a core
-    that commits some outputs itself (RESUMABLE_OUTPUTS) stages those committed with the run's."""
+    that commits some outputs itself (resumable_outputs) stages those committed with the run's."""
     return getattr(_RUN, 'commit', None)
 
 

@@ -24,7 +24,6 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
     OUTPUT_MODE = 'OUTPUT_MODE'
     OUTPUT_FOLDER = 'OUTPUT_FOLDER'
     DASK_SCHEDULER = 'DASK_SCHEDULER'
-    RESUMABLE_OUTPUTS = (DownscaleAlgorithm.OUTPUT, OUTPUT_FOLDER)
 
     def name(self):
         return 'downscaleseries'
@@ -126,10 +125,12 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
         if cluster is not None:
             feedback.pushInfo(tr('Dates run on {}.').format(cluster.describe()))
         # The dates are committed by the core as each is done (a stopped run resumes); the multi-band output is
-        # staged in this run's commit, so its style file and it appear together.
+        # staged in this run's commit, so its style file and it appear together. An output that is not
+        # resumable is staged already (resumable_outputs): the core commits into its staged place.
         commit = run_commit()
+        resumable = final_output_path(output) == output
         result = self.run_core(downscale_series, inputs, output, options, dates, per_date, self.progress(feedback),
-                               cluster, commit, {COARSE_ITEM: os.path.abspath(coarse.path)})
+                               cluster, commit if resumable else None, {COARSE_ITEM: os.path.abspath(coarse.path)})
         name = self.series_name(output, per_date)
         group = tr('{} ({}, {} dates)').format(name, options.method.title, len(result.dates))
         for path in result.outputs:
@@ -154,6 +155,13 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
         return {self.OUTPUT: None if per_date else output, self.OUTPUT_FOLDER: output if per_date else None,
                 'OUTPUT_FILES': result.outputs, 'N_DATES': len(result.dates),
                 'CONSISTENCY_MAX_ERROR': result.consistency_max_error, 'N_INFEASIBLE_CELLS': result.n_infeasible_cells}
+
+    def resumable_outputs(self, targets):
+        """The series and its folder: the core commits each date as it is done, so a stopped run resumes.
+        Not a temporary output that Processing made up (no later run finds it): staged like any other, a
+        failed run leaves nothing of it."""
+        return [t.path for t in targets if t.name in (self.OUTPUT, self.OUTPUT_FOLDER)
+                and not is_temporary_output(t.path)]
 
     @staticmethod
     def series_name(output, per_date):
