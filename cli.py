@@ -97,22 +97,26 @@ def run_safely(args, terminal):
     before anything is computed; outputs written under staged names and committed together at the end,
     or all removed on failure, cancel or SIGTERM; the scratch of dead runs removed.
 
-    A subcommand declares ``outputs`` ((destination, kind) as check_outputs), ``inputs`` (destinations
-    holding input files) and ``resumable`` (outputs its core commits itself, e.g. a series' dates); it finds
-    the run's commit in ``args.commit``. Messages and results name the final paths."""
+    A subcommand declares ``outputs`` ((destination, kind) as check_outputs, or (destination, kind, bands)
+    with bands a number or a function of ``args``, for raster outputs of more than one band), ``inputs``
+    (destinations holding input files) and ``resumable`` (outputs its core commits itself, e.g. a series'
+    dates); it finds the run's commit in ``args.commit``. Messages and results name the final paths."""
     from .core import scratch
     from .core.outputs_commit import OutputCommit, check_run_outputs, stage_outputs
-    outputs = [(option_name(dest), os.path.abspath(getattr(args, dest)), kind) for dest, kind in args.outputs
-               if getattr(args, dest)]
+    outputs, band_counts = [], {}
+    for dest, kind, *bands in args.outputs:
+        if getattr(args, dest):
+            outputs.append((option_name(dest), os.path.abspath(getattr(args, dest)), kind))
+            band_counts[outputs[-1][1]] = bands[0](args) if bands and callable(bands[0]) else (bands or [1])[0]
     inputs = [(option_name(dest), path) for dest in args.inputs for path in _paths(getattr(args, dest))
               if os.path.exists(path)]
     scratch.install_sigterm_cleanup()
     scratch.remove_stale(tempfile.gettempdir())
-    check_run_outputs(outputs, inputs, styles=False)   # the command line writes no .qml
+    check_run_outputs(outputs, inputs, band_counts, styles=False)   # the command line writes no .qml
     with OutputCommit(protect=inputs) as commit:
         staged = stage_outputs(commit, outputs, [os.path.abspath(getattr(args, d)) for d in args.resumable
                                                  if getattr(args, d)])
-        for dest, _ in args.outputs:
+        for dest, *_ in args.outputs:
             if getattr(args, dest):
                 setattr(args, dest, staged[os.path.abspath(getattr(args, dest))])
         args.commit = commit
@@ -167,7 +171,7 @@ def add_solar_time(parser, sun_class):
 
 
 def add_method(parser):
-    from .core.downscaling import MODELS, Method
+    from .core.downscaling import MODELS, RESIDUAL_SPREADS, Method
     defaults = _defaults()
     parser.add_argument('--method', type=_method, default=defaults.method,
                         help='downscaling method, index or name: {} (default 0)'.format(
@@ -187,6 +191,9 @@ def add_method(parser):
                         help='fill LST/NDVI gaps and estimate empty coarse cells (default on)')
     parser.add_argument('--noise-filter', action=argparse.BooleanOptionalAction, default=defaults.noise_filter,
                         help='weight fine anomalies by their signal fraction (methods 0 and 5; default on)')
+    parser.add_argument('--residual', choices=RESIDUAL_SPREADS, default=defaults.residual,
+                        help='how the coarse residual is spread to the pixels: bilinear between cell centres or '
+                             'area-to-point kriging (methods 0, 2, 4, 5; default %(default)s)')
 
 
 def _iso_date(text):
@@ -206,6 +213,16 @@ def _method(text):
         return by_name[text.strip().lower()]
     raise argparse.ArgumentTypeError('unknown method {!r}; give 0–{} or a name: {}'.format(
         text, len(Method) - 1, ', '.join(m.title for m in Method)))
+
+
+def band_count(path):
+    """Bands of a raster file (1 when it cannot be read: reading it then says what is wrong)."""
+    from osgeo import gdal
+    try:
+        dataset = gdal.Open(str(path))
+    except RuntimeError:
+        return 1
+    return dataset.RasterCount if dataset is not None else 1
 
 
 def raster(path, label, required=True):
@@ -233,7 +250,8 @@ def method_options(args, sun):
     return DownscaleOptions(method=args.method, model=args.model, min_half_window=args.min_half_window,
                             max_half_window=args.max_half_window, min_valid_fraction=args.min_valid_fraction,
                             sm_min=args.sm_min, sm_max=args.sm_max, sun=sun, memory_mb=args.memory_mb,
-                            threads=args.threads, fill_gaps=args.fill_gaps, noise_filter=args.noise_filter)
+                            threads=args.threads, fill_gaps=args.fill_gaps, noise_filter=args.noise_filter,
+                            residual=args.residual)
 
 
 def qgis_extent(text):
@@ -507,6 +525,7 @@ def write_station_metrics(path, result, points, prefixes):
 # -- the parser -----------------------------------------------------------------------------------------------
 
 def build_parser():
+    from .core.downscaling import DIAGNOSTIC_BANDS
     from .core.lst_correction import MODES
     from .core.modis import VARIABLE_CHOICES
     from .core.sm_products import OVERPASS_CHOICES, SM_QUALITY_ALL, SM_QUALITY_RECOMMENDED
@@ -534,7 +553,8 @@ def build_parser():
                         'the same map. Default 0: one scene')
     add_common(p)
     p.set_defaults(run=run_downscale, inputs=('coarse_sm', 'lst', 'ndvi', 'dem'),
-                   outputs=(('output', 'raster'), ('diagnostics', 'raster'), ('report', 'file')), resumable=())
+                   outputs=(('output', 'raster'), ('diagnostics', 'raster', len(DIAGNOSTIC_BANDS)), ('report', 'file')),
+                   resumable=())
 
     p = commands.add_parser('series', help='downscale a soil moisture series (stacks, one band per date)')
     p.add_argument('--coarse-sm', required=True, help='coarse soil moisture stack, one band per date (m³/m³)')
@@ -577,7 +597,8 @@ def build_parser():
     p.add_argument('--filled-mask', help='optional mask: 1 filled, 0 original, 255 unknown')
     add_common(p)
     p.set_defaults(run=run_fill_lst_gaps, inputs=('lst', 'ndvi', 'dem'),
-                   outputs=(('output', 'raster'), ('filled_mask', 'raster')), resumable=())
+                   outputs=(('output', 'raster', lambda args: band_count(args.lst)),
+                            ('filled_mask', 'raster', lambda args: band_count(args.lst))), resumable=())
 
     p = commands.add_parser('import-modis', help='import MODIS / VIIRS LST or vegetation index (tiles or '
                             'AppEEARS / Earth Engine exports) into a dated GeoTIFF stack')

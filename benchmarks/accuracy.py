@@ -70,6 +70,12 @@ DEMS = {
 }
 RATIOS = (25, 10)
 CLOUD_FRACTION = 0.3
+#: Runs with one option changed from its default (title, method, DownscaleOptions fields): extra rows of the
+#: table, to show what an option is worth on the same scenes.
+VARIANTS = (
+    ('terrain-aware adaptive window, bilinear residual spread', Method.TERRAIN_AWARE, dict(residual='bilinear')),
+    ('DISPATCH, linear SEE model', Method.DISPATCH, dict(see_model='linear')),
+)
 GWR_PYTHON = os.environ.get('SMD_GWR_PYTHON', '/tmp/mgwr_venv/bin/python')
 PEER_METHODS = ('GWR (mgwr), no residual correction', 'GWR (mgwr) + residual correction')
 
@@ -139,20 +145,9 @@ def run_scene(case, index, workdir, log=print):
     build_s = time.perf_counter() - started
     inputs = downscaling.DownscaleInputs(*(RasterSource(scene.paths[key], name=key)
                                         for key in ('coarse_sm', 'lst', 'ndvi', 'dem')))
-    runs = []
-    for method in Method:
-        out = os.path.join(folder, 'method{}.tif'.format(int(method)))
-        record = {'method': method.title, 'method_index': int(method), 'path': out, 'peer': False,
-                  'consistent_method': method in downscaling.CONSISTENT_METHODS}
-        started = time.perf_counter()
-        try:
-            result = downscaling.downscale(inputs, out, downscaling.DownscaleOptions(
-                method=method, sun=SunGeometry(acquisition_date=scene.settings.acquisition_date)))
-            record.update(seconds=time.perf_counter() - started, consistency_max_error=result.consistency_max_error,
-                          n_sample_cells=result.n_sample_cells, stage_seconds=result.stage_seconds)
-        except Exception as error:  # recorded in the table, never hidden
-            record.update(seconds=time.perf_counter() - started, error='{}: {}'.format(type(error).__name__, error))
-        runs.append(record)
+    runs = [run_method(inputs, scene, folder, method.title, method) for method in Method]
+    runs += [run_method(inputs, scene, folder, title, method, index, **changes)
+             for index, (title, method, changes) in enumerate(VARIANTS)]
     coarse_cells = int(np.isfinite(_read(scene.paths['coarse_sm'])).sum())
     info = dict(case, scene=name, dem_label=DEMS[case['dem']]['label'], width=scene.fine_grid.width,
                 height=scene.fine_grid.height, fine_pixel_m=scene.fine_grid.pixel_width,
@@ -164,6 +159,56 @@ def run_scene(case, index, workdir, log=print):
         name, info['width'], info['height'], coarse_cells, info['scale_ratio'],
         ' '.join('{:.2f}s'.format(r['seconds']) if 'error' not in r else 'ERR' for r in runs)))
     return scene, info, runs
+
+
+def run_method(inputs, scene, folder, title, method, variant=None, **changes):
+    """One run of a method (or of a variant: ``changes`` to its default options); the record of the table."""
+    name = 'method{}'.format(int(method)) if variant is None else 'variant{}'.format(variant)
+    out = os.path.join(folder, name + '.tif')
+    record = {'method': title, 'method_index': int(method) if variant is None else 100 + variant, 'path': out,
+              'peer': False, 'variant': variant is not None,
+              'consistent_method': method in downscaling.CONSISTENT_METHODS}
+    started = time.perf_counter()
+    try:
+        result = downscaling.downscale(inputs, out, downscaling.DownscaleOptions(
+            method=method, sun=SunGeometry(acquisition_date=scene.settings.acquisition_date), **changes))
+        record.update(seconds=time.perf_counter() - started, consistency_max_error=result.consistency_max_error,
+                      n_sample_cells=result.n_sample_cells, stage_seconds=result.stage_seconds)
+    except Exception as error:  # recorded in the table, never hidden
+        record.update(seconds=time.perf_counter() - started, error='{}: {}'.format(type(error).__name__, error))
+    return record
+
+
+#: The methods run on DISPATCH's own twins (TwinSettings.lst_model = 'dispatch'), one per DEM.
+DISPATCH_TWIN_RUNS = (('bilinear', Method.BILINEAR, {}), ('default', Method.TERRAIN_AWARE, {}),
+                      ('DISPATCH', Method.DISPATCH, {}), ('DISPATCH, linear SEE', Method.DISPATCH,
+                                                          dict(see_model='linear')),
+                      ('DISPATCH on the LST as given', Method.DISPATCH, dict(sun=SunGeometry())))
+
+
+def run_dispatch_twins(workdir, log=print):
+    """Per DEM, one twin made from the DISPATCH model (≈10×, EPSG:4326 cells, clear sky, θ independent of
+    terrain): ubRMSE (m³/m³) of bilinear, the default, and DISPATCH with and without its options."""
+    rows = []
+    for index, dem in enumerate(DEMS):
+        case = dict(dem=dem, ratio=10, coarse='EPSG:4326', clouds=0.0, follows=False)
+        settings = twin_settings(case, seed=201 + index)
+        settings.lst_model = 'dispatch'
+        folder = os.path.join(workdir, 'dispatch_twin_' + dem)
+        scene = make_twin_scene(DEMS[dem]['path'], folder, settings)
+        inputs = downscaling.DownscaleInputs(*(RasterSource(scene.paths[key], name=key)
+                                               for key in ('coarse_sm', 'lst', 'ndvi', 'dem')))
+        row = {'dem': dem, 'dem_label': DEMS[dem]['label']}
+        for label, method, changes in DISPATCH_TWIN_RUNS:
+            out = os.path.join(folder, 'out.tif')
+            options = dict(method=method, sun=SunGeometry(acquisition_date=scene.settings.acquisition_date))
+            options.update(changes)
+            downscaling.downscale(inputs, out, downscaling.DownscaleOptions(**options))
+            row[label] = agreement(_read(out).ravel(), scene.truth.ravel())['ubrmse']
+        rows.append(row)
+        log('  DISPATCH twin {:<12} '.format(dem) + ' '.join('{} {:.4f}'.format(label, row[label])
+                                                             for label, _, _ in DISPATCH_TWIN_RUNS))
+    return rows
 
 
 def run_gwr_peer(jobs, workdir, log=print):
@@ -239,7 +284,7 @@ def run_accuracy(quick=False, gwr=True, results=common.DEFAULT_RESULTS_DIR, work
     started = time.perf_counter()
     use_gwr, gwr_note = gwr_status(gwr)
     cases = scene_cases(quick)
-    log('Accuracy: {} twin scenes × {} methods{}'.format(len(cases), len(Method),
+    log('Accuracy: {} twin scenes × {} methods{}'.format(len(cases), len(Method) + len(VARIANTS),
                                                          ' + GWR peer' if use_gwr else ''))
     try:
         scenes = []
@@ -268,13 +313,16 @@ def run_accuracy(quick=False, gwr=True, results=common.DEFAULT_RESULTS_DIR, work
         rows = []
         for scene, info, runs in scenes:
             rows.extend(evaluate(scene, info, runs))
+        dispatch_twins = [] if quick else run_dispatch_twins(workdir, log)
         total_s = time.perf_counter() - started
         payload = {'command': common.command_line(), 'quick': bool(quick), 'gwr': gwr_note,
                    'machine': common.machine_info(), 'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
                    'total_seconds': total_s, 'pipeline_seconds': pipeline_s, 'gwr_seconds': gwr_s,
-                   'methods': [m.title for m in Method] + (list(PEER_METHODS) if use_gwr else []),
-                   'consistent_methods': [m.title for m in downscaling.CONSISTENT_METHODS],
-                   'scenes': [info for _, info, _ in scenes], 'rows': rows}
+                   'methods': ([m.title for m in Method] + [v[0] for v in VARIANTS]
+                               + (list(PEER_METHODS) if use_gwr else [])),
+                   'consistent_methods': ([m.title for m in downscaling.CONSISTENT_METHODS]
+                                          + [v[0] for v in VARIANTS if v[1] in downscaling.CONSISTENT_METHODS]),
+                   'scenes': [info for _, info, _ in scenes], 'rows': rows, 'dispatch_twins': dispatch_twins}
         common.write_json(os.path.join(results, 'accuracy.json'), payload)
         common.write_csv(os.path.join(results, 'accuracy.csv'), rows, CSV_COLUMNS)
         log('Accuracy done in {:.0f} s (pipeline {:.0f} s, GWR {:.0f} s).'.format(total_s, pipeline_s, gwr_s))

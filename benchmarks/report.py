@@ -61,6 +61,8 @@ ABBREV = {
     'adaptive window without terrain correction': 'no-terrain',
     'GWR (mgwr), no residual correction': 'GWR',
     'GWR (mgwr) + residual correction': 'GWR+res.',
+    'terrain-aware adaptive window, bilinear residual spread': 'default, bil. spread',
+    'DISPATCH, linear SEE model': 'DISPATCH lin.',
 }
 
 
@@ -166,7 +168,29 @@ def _accuracy_section(accuracy):
     lines.append(_table(['scene', 'fine px', 'coarse cells', 'ratio'] + [ABBREV.get(m, m) for m in methods], table))
     lines += ['', 'Every row of every metric (bias, RMSE, ubRMSE, R, coverage, consistency, time) is in '
               '`benchmarks/results/accuracy.csv` and `accuracy.json`.', '']
+    lines += _dispatch_twin_section(accuracy.get('dispatch_twins'))
     return lines
+
+
+def _dispatch_twin_section(twins):
+    """ubRMSE on twins made from the DISPATCH model itself (benchmarks/accuracy.run_dispatch_twins)."""
+    if not twins:
+        return []
+    labels = [key for key in twins[0] if key not in ('dem', 'dem_label')]
+    lines = ['### DISPATCH on its own twins', '',
+             'One twin per DEM made from the DISPATCH model (`TwinSettings.lst_model = \'dispatch\'`: SEE = θ/θp, '
+             'soil and canopy temperatures from the trapezoid, sparse vegetation, plus the terrain effects and '
+             'noise of every twin; ≈10×, EPSG:4326 cells, clear sky). ubRMSE (m³/m³) against the truth over all '
+             'pixels with a value; in brackets relative to bilinear. "LST as given": without the sun position, '
+             'so without terrain correction.', '']
+    table = []
+    for row in twins:
+        cells = []
+        for label in labels:
+            cells.append('{} ({:.2f})'.format(_f(row[label], 4), row[label] / row['bilinear']))
+        table.append([row['dem_label']] + cells)
+    lines.append(_table(['DEM'] + labels, table))
+    return lines + ['']
 
 
 def _speed_section(speed, huge, series):

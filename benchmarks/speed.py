@@ -215,7 +215,7 @@ def child_warp(folder, out):
             'output_bytes': os.path.getsize(out)}
 
 
-def child_downscale(folder, out, method, memory_mb, threads=0):
+def child_downscale(folder, out, method, memory_mb, threads=0, residual=None):
     from datetime import date
     from ..core.downscaling import DownscaleInputs, DownscaleOptions, downscale
     from ..core.raster_io import RasterSource
@@ -225,6 +225,8 @@ def child_downscale(folder, out, method, memory_mb, threads=0):
                                for key in ('coarse_sm', 'lst', 'ndvi', 'dem')))
     options = DownscaleOptions(method=int(method), memory_mb=float(memory_mb), threads=int(threads),
                                sun=SunGeometry(acquisition_date=date(2021, 7, 15)))
+    if residual:
+        options.residual = residual
     started = time.perf_counter()
     result = downscale(inputs, out, options)
     seconds = time.perf_counter() - started
@@ -240,7 +242,7 @@ def _child_main(argv):
     if kind == 'warp':
         answer = child_warp(folder, out)
     else:
-        answer = child_downscale(folder, out, *argv[3:6])
+        answer = child_downscale(folder, out, *argv[3:7])
     print(json.dumps(answer))
     return 0
 
@@ -253,16 +255,18 @@ def _remove(path):
             os.remove(candidate)
 
 
-def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, nice=0, log=print, one_thread=False):
+def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, nice=0, log=print, one_thread=False,
+            residual=''):
     """Time warp and downscale (fresh child per run); medians over ``repeats``. With
-    ``one_thread``, also one downscale run restricted to a single thread."""
+    ``one_thread``, also one downscale run restricted to a single thread. ``residual``: a
+    DownscaleOptions.residual other than the default."""
     from ..core.downscaling import Method
     out = os.path.join(folder, 'out.tif')
     warps, runs = [], []
     for _ in range(repeats):
         warps.append(common.run_child('speed', ['warp', folder, out], nice=nice))
         _remove(out)
-        runs.append(common.run_child('speed', ['downscale', folder, out, method, memory_mb], nice=nice))
+        runs.append(common.run_child('speed', ['downscale', folder, out, method, memory_mb, 0, residual], nice=nice))
         _remove(out)
     warp_s = statistics.median(w['seconds'] for w in warps)
     run_s = statistics.median(r['seconds'] for r in runs)
@@ -279,10 +283,10 @@ def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, n
         'consistency_max_error': max(r['consistency_max_error'] for r in runs),
         'output_mb': best['output_bytes'] / 1e6, 'stage_seconds': best['stage_seconds'],
         'all_downscale_s': [r['seconds'] for r in runs], 'all_warp_s': [w['seconds'] for w in warps],
-        'threads': runs[0].get('threads'),
+        'threads': runs[0].get('threads'), 'residual': residual or 'default',
     }
     if one_thread:
-        single = common.run_child('speed', ['downscale', folder, out, method, memory_mb, 1], nice=nice)
+        single = common.run_child('speed', ['downscale', folder, out, method, memory_mb, 1, residual], nice=nice)
         _remove(out)
         row.update(downscale_1thread_s=single['seconds'], ratio_to_warp_1thread=single['seconds'] / warp_s)
     log('  {:<22} {:>6.1f} Mpx  warp {:>7.2f} s  downscale {:>8.2f} s  ratio {:>5.2f}  peak {:>6.0f} MB'.format(
@@ -290,7 +294,8 @@ def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, n
     return row
 
 
-def run_sizes(sizes, workdir, all_methods_at_first=True, nice=0, log=print, memory_mb=512.0, max_repeats=3):
+def run_sizes(sizes, workdir, all_methods_at_first=True, nice=0, log=print, memory_mb=512.0, max_repeats=3,
+              residual=''):
     from ..core.downscaling import Method
     rows, method_rows = [], []
     for index, (label, width, height) in enumerate(sizes):
@@ -300,7 +305,8 @@ def run_sizes(sizes, workdir, all_methods_at_first=True, nice=0, log=print, memo
         generate_s = time.perf_counter() - started
         repeats = max_repeats if grid.n_pixels <= 5e6 else 1
         heavy_nice = max(nice, 10) if grid.n_pixels / 1e6 > HEAVY_MPX else nice
-        row = measure(folder, label, grid, coarse, 0, memory_mb, repeats, heavy_nice, log, one_thread=True)
+        row = measure(folder, label, grid, coarse, 0, memory_mb, repeats, heavy_nice, log, one_thread=True,
+                      residual=residual)
         row['generate_s'] = generate_s
         rows.append(row)
         if index == 0 and all_methods_at_first:
@@ -367,6 +373,8 @@ def main(argv=None):
     parser.add_argument('--max-mpx', type=float, default=float('inf'), help='only grids of at most this many Mpx')
     parser.add_argument('--merge', action='store_true', help='keep the rows of other grids already in speed.json')
     parser.add_argument('--keep-inputs', action='store_true', help='keep the huge scene\'s inputs in --workdir')
+    parser.add_argument('--residual', default='', help='DownscaleOptions.residual of the default-method runs '
+                        '(default: the option\'s default)')
     args = parser.parse_args(argv)
     run_speed(args)
     return 0
@@ -384,7 +392,8 @@ def run_speed(args, log=print):
             log('Speed: {} grid(s), downscale vs gdal.Warp bilinear (fresh process per run)'.format(len(sizes)))
             all_methods = not args.quick and sizes[:1] == SIZES[:1]
             rows, method_rows = run_sizes(sizes, workdir, all_methods_at_first=all_methods, nice=args.nice, log=log,
-                                          memory_mb=args.memory_mb, max_repeats=1 if args.quick else 3)
+                                          memory_mb=args.memory_mb, max_repeats=1 if args.quick else 3,
+                                          residual=getattr(args, 'residual', ''))
             payload = {'command': common.command_line(), 'quick': bool(args.quick), 'machine': common.machine_info(),
                        'rows': rows, 'methods': method_rows, 'date': time.strftime('%Y-%m-%d %H:%M UTC',
                                                                                   time.gmtime())}

@@ -50,6 +50,18 @@ class TwinSettings:
     seed: int = 1
     extent: tuple = None                # (xmin, ymin, xmax, ymax) in the fine CRS; default: the DEM's
     keep_dem_gaps: bool = False         # True: DEM nodata (e.g. sea) stays a gap in every layer, edges not trimmed
+    lst_model: str = 'regression'       # how LST follows θ: 'regression' (below) or 'dispatch' (DISPATCH_TWIN)
+    see_model: str = 'linear'           # with lst_model 'dispatch': SEE(θ), one of core.dispatch.SEE_MODELS
+
+
+#: The DISPATCH model's own world (lst_model='dispatch'): SEE(θ) with the soil moisture parameter θp
+#: (m³/m³, varying smoothly by ±10 % across the scene), soil temperature Ts = Ts,max − SEE·(Ts,max − Ts,min),
+#: vegetation as stressed as the soil, Tv = Tv,min + (1 − SEE)·(Tv,max − Tv,min) (the trapezoid's premise:
+#: a pixel's place between the wet and the dry edge is its water stress), LST = fv·Tv + (1 − fv)·Ts (K),
+#: then the same terrain effects, regional pattern and noise as the other twins.
+#: Sparse vegetation (NDVI around ndvi_mean instead of 0.45), as in the semi-arid regions DISPATCH was made for.
+DISPATCH_TWIN = dict(theta_p=0.35, soil_max=330.0, soil_min=296.0, vegetation_max=308.0, vegetation_min=294.0,
+                     ndvi_mean=0.3)
 
 
 @dataclass
@@ -139,6 +151,20 @@ def spatial_reference_from_user(crs):
     return srs
 
 
+def _dispatch_surface_temperature(theta, cover, variation, see_model):
+    """LST (K) before terrain effects from the DISPATCH model (DISPATCH_TWIN); ``variation``: a smooth
+    field of sd ≈ 0.3 that scales θp by ±10 %."""
+    twin = DISPATCH_TWIN
+    theta_p = twin['theta_p'] * (1.0 + variation / 3.0)
+    if see_model == 'linear':
+        see = np.clip(theta / theta_p, 0.0, 1.0)
+    else:
+        see = 0.5 * (1.0 - np.cos(np.pi * np.clip(theta / theta_p, 0.0, 1.0)))
+    soil = twin['soil_max'] - see * (twin['soil_max'] - twin['soil_min'])
+    vegetation = twin['vegetation_min'] + (1.0 - see) * (twin['vegetation_max'] - twin['vegetation_min'])
+    return cover * vegetation + (1.0 - cover) * soil
+
+
 def make_twin_scene(dem_path, folder, settings=None):
     """Build a twin scene in ``folder``; returns a :class:`TwinScene` (the truth included)."""
     settings = settings or TwinSettings()
@@ -164,7 +190,8 @@ def make_twin_scene(dem_path, folder, settings=None):
 
     # NDVI: wetter soil greener, fewer trees above the tree line, its own variability.
     treeline = np.clip((z - 3300.0) / 500.0, 0.0, 1.0)
-    ndvi = (0.45 + 0.8 * (theta - 0.20) - 0.20 * treeline
+    ndvi_mean = DISPATCH_TWIN['ndvi_mean'] if settings.lst_model == 'dispatch' else 0.45
+    ndvi = (ndvi_mean + 0.8 * (theta - 0.20) - 0.20 * treeline
             + 0.10 * _smooth_noise(rng, shape, 2.0 / max(pixel_km, 0.05)) + 0.02 * rng.standard_normal(shape))
     ndvi = np.clip(ndvi, 0.05, 0.90)
     cover = np.clip((ndvi - 0.15) / 0.75, 0.0, 1.0)
@@ -173,8 +200,11 @@ def make_twin_scene(dem_path, folder, settings=None):
     # across the scene with weather and soils), vegetation, terrain, a regional air-temperature
     # pattern unrelated to soil moisture, and sensor noise.
     cooling = 45.0 * (1.0 + 0.3 * _smooth_noise(rng, shape, 15.0 / max(pixel_km, 0.05)))
-    lst = (312.0 - cooling * theta * (1.0 - 0.5 * cover) - 10.0 * ndvi
-           + settings.lapse_rate_k_per_km / 1000.0 * (z - z.mean())
+    if settings.lst_model == 'dispatch':
+        surface = _dispatch_surface_temperature(theta, cover, cooling / 45.0 - 1.0, settings.see_model)
+    else:
+        surface = 312.0 - cooling * theta * (1.0 - 0.5 * cover) - 10.0 * ndvi
+    lst = (surface + settings.lapse_rate_k_per_km / 1000.0 * (z - z.mean())
            + settings.illumination_k * (cos_i - cos_sz)
            + 1.0 * _smooth_noise(rng, shape, 10.0 / max(pixel_km, 0.05)) + 0.8 * rng.standard_normal(shape))
     if gaps is not None:

@@ -1,11 +1,12 @@
 """Reading the diagnostics raster back: what the bands of one pixel mean (for the inspector)."""
 from .linking import FALLBACK_NAMES, PREDICTOR_SETS
 from .downscaling.outputs import (DIAGNOSTIC_BANDS, QUALITY_CLIPPED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK,
-                                  QUALITY_LST_FILLED, QUALITY_OUTSIDE_COARSE)
+                                  QUALITY_LST_FILLED, QUALITY_OUTSIDE_COARSE, QUALITY_PARTIAL_TERRAIN)
 
 QUALITY_FLAGS = ((QUALITY_LST_FILLED, 'LST or NDVI gap filled'), (QUALITY_COARSE_FILLED, 'coarse value estimated'),
                  (QUALITY_GLOBAL_FALLBACK, 'global fallback model'), (QUALITY_CLIPPED, 'value clipped to the bounds'),
-                 (QUALITY_OUTSIDE_COARSE, 'outside the coarse product'))
+                 (QUALITY_OUTSIDE_COARSE, 'outside the coarse product'),
+                 (QUALITY_PARTIAL_TERRAIN, 'terrain from a partial window'))
 
 
 def decode_quality(bits):

@@ -159,17 +159,18 @@ def check_outputs(outputs, inputs):
         check_writable(path, folder=(kind == 'folder'))
 
 
-def check_run_outputs(outputs, inputs, styles=True):
+def check_run_outputs(outputs, inputs, band_counts=None, styles=True):
     """What every run checks before computing (Processing's algorithms and the command line):
     :func:`check_outputs`, and that the extension of each 'raster' output names a format the
-    writer writes with. ``styles``: a .qml style file is written next to each raster output
-    (as in QGIS), so it must not clash either."""
+    writer writes with that can hold its bands (``band_counts``: {path: bands}, default 1).
+    ``styles``: a .qml style file is written next to each raster output (as in QGIS), so it
+    must not clash either."""
     from .raster_io import raster_output_driver   # raster_io writes through this module
     check_outputs([(label, path, kind if styles or kind != 'raster' else 'file') for label, path, kind in outputs],
                   inputs)
     for _, path, kind in outputs:
         if kind == 'raster':
-            raster_output_driver(path)
+            raster_output_driver(path, (band_counts or {}).get(path, 1))
 
 
 def stage_outputs(commit, outputs, resumable=()):

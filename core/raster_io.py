@@ -318,8 +318,10 @@ def row_windows(grid, bytes_per_pixel, memory_mb, row_multiple=1):
 #: Raster formats by file extension: (extension, GDAL driver, name, holds several bands). GeoTIFF
 #: first: the default. Others are written as a GeoTIFF and copied at commit (block-wise writing
 #: and reading back need GeoTIFF; netCDF and ASCII grid cannot be written block by block).
+#: GDAL copies a multi-band raster into netCDF as one variable per band, which opens as
+#: subdatasets with no band of its own (dates and band order lost): netCDF takes one band only.
 RASTER_FORMATS = (('tif', 'GTiff', 'GeoTIFF', True), ('tiff', 'GTiff', 'GeoTIFF', True),
-                  ('img', 'HFA', 'Erdas Imagine', True), ('nc', 'netCDF', 'netCDF', True),
+                  ('img', 'HFA', 'Erdas Imagine', True), ('nc', 'netCDF', 'netCDF, one band', False),
                   ('asc', 'AAIGrid', 'ASCII grid, one band', False))
 #: Why some common raster extensions are refused.
 _REFUSED = {
@@ -349,8 +351,8 @@ def raster_output_driver(path, band_count=1):
     for ext, driver, name, several_bands in RASTER_FORMATS:
         if ext == extension and gdal.GetDriverByName(driver) is not None:
             if band_count > 1 and not several_bands:
-                raise OutputError('Cannot write {}: the {} format holds one band and this output has {}; write it as '
-                                  '.tif, .img or .nc instead.'.format(path, name.split(',')[0], band_count))
+                raise OutputError('Cannot write {}: the plugin writes one band into the {} format and this output has '
+                                  '{}; write it as .tif or .img instead.'.format(path, name.split(',')[0], band_count))
             return driver
     reason = _REFUSED.get(extension, 'the extension .{} is not a raster format the plugin writes'.format(extension)
                           if extension else 'it has no extension')

@@ -91,6 +91,50 @@ def horn_gradients(padded_elevation, dx, dy):
     return east, north
 
 
+def one_sided_gradients(padded_elevation, dx, dy, pixels):
+    """Gradients (dz/d east, dz/d north) at ``pixels`` (flat indices into the interior) of a padded
+    array whose 3×3 window has nodata: Horn's weighted mean (1, 2, 1) over the window's rows (for
+    east) or columns (for north) of each one's difference, central where both neighbours are valid,
+    one-sided from the centre of that row or column where one is, the row or column left out where
+    neither is; 0 (flat) in a direction without any difference. With a full window this is Horn's
+    kernel (:func:`horn_gradients`)."""
+    z = padded_elevation
+    rows, cols = np.unravel_index(pixels, (z.shape[0] - 2, z.shape[1] - 2))
+    dx = np.broadcast_to(np.asarray(dx, dtype=float).reshape(-1, 1) if np.ndim(dx) else np.asarray(dx, dtype=float),
+                         (z.shape[0] - 2, z.shape[1] - 2))[rows, cols]
+
+    def weighted(lines, step):
+        """Σ w·difference / Σ w over the three lines through the pixel (offsets −1, 0, 1 across)."""
+        total = np.zeros(rows.size)
+        weight = np.zeros(rows.size)
+        for across, w in ((-1, 1.0), (0, 2.0), (1, 1.0)):
+            before, centre, after = lines(across)
+            ok_b, ok_c, ok_a = np.isfinite(before), np.isfinite(centre), np.isfinite(after)
+            difference = np.where(ok_b & ok_a, (after - before) / (2.0 * step),
+                                  np.where(ok_a & ok_c, (after - centre) / step,
+                                           np.where(ok_b & ok_c, (centre - before) / step, np.nan)))
+            used = np.isfinite(difference)
+            total += np.where(used, w * difference, 0.0)
+            weight += np.where(used, w, 0.0)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            return np.where(weight > 0, total / weight, 0.0)
+
+    # Interior pixel (r, c) is z[r + 1, c + 1]; rows run north to south.
+    east = weighted(lambda a: (z[rows + 1 + a, cols], z[rows + 1 + a, cols + 1], z[rows + 1 + a, cols + 2]), dx)
+    north = weighted(lambda a: (z[rows + 2, cols + 1 + a], z[rows + 1, cols + 1 + a], z[rows, cols + 1 + a]), dy)
+    return east, north
+
+
+def partial_windows(padded_elevation):
+    """Interior pixels with an elevation whose 3×3 window holds nodata (bool)."""
+    z = np.isfinite(padded_elevation)
+    full = np.ones((z.shape[0] - 2, z.shape[1] - 2), dtype=bool)
+    for dr in range(3):
+        for dc in range(3):
+            full &= z[dr:dr + full.shape[0], dc:dc + full.shape[1]]
+    return z[1:-1, 1:-1] & ~full
+
+
 def illumination_from_gradients(dz_east, dz_north, sun_east, sun_north, sun_up):
     """cos i as the dot product of the unit surface normal (−∂z/∂x, −∂z/∂y, 1)/‖·‖ and the
     unit sun vector (sin θz sin φ, sin θz cos φ, cos θz): the same value as
@@ -138,6 +182,10 @@ class _DemWindowReader:
             unit = self.grid.srs().GetLinearUnits() or 1.0
             dx, dy = abs(gt[1]) * unit, abs(gt[5]) * unit
         dz_east, dz_north = horn_gradients(padded, dx, dy)
+        # Pixels whose window touches nodata (coasts, the edge of the DEM's data): one-sided slopes.
+        partial = np.flatnonzero(partial_windows(padded))
+        if partial.size:
+            dz_east.ravel()[partial], dz_north.ravel()[partial] = one_sided_gradients(padded, dx, dy, partial)
         if lat is None:
             lat = np.zeros(dz_east.shape)
         sun_east, sun_north, sun_up = self.sun_vector(lat)
@@ -162,6 +210,10 @@ class _DemWindowReader:
         # np.interp: neighbouring pixels have nearly the same latitude, which its search exploits.
         return tuple(np.interp(latitude_deg, self._sun_latitudes, c) for c in self._sun_table)
 
+    def partial_window(self, window):
+        """Pixels of a window whose slope came from a partial 3×3 window (bool (rows, columns))."""
+        return partial_windows(self.read(window))
+
     def close(self):
         self.reader.close()
 
@@ -175,21 +227,34 @@ class TerrainOnFineGrid:
     def read(self, window, latitude=None):
         return self.dem.terrain(window, latitude)
 
+    def partial_window(self, window):
+        """Pixels whose slope came from a partial 3×3 window of the DEM (one-sided), bool."""
+        return self.dem.partial_window(window)
+
     def close(self):
         self.dem.close()
 
 
 class TerrainFromBands:
-    """Terrain factors (elevation, cos i, cos θz) read from three rasters on the fine grid."""
+    """Terrain factors (elevation, cos i, cos θz) read from three rasters on the fine grid, and the
+    share of the DEM pixels under each pixel whose slope came from a partial window."""
 
-    def __init__(self, sources):
+    def __init__(self, sources, partial_source=None):
         self.readers = [RasterReader(source) for source in sources]
+        self.partial = RasterReader(partial_source) if partial_source is not None else None
 
     def read(self, window, latitude=None):
         return tuple(reader.read(window) for reader in self.readers)
 
+    def partial_window(self, window):
+        """Pixels with a DEM pixel whose slope came from a partial 3×3 window under them, bool."""
+        if self.partial is None:
+            return np.zeros((window.ysize, window.xsize), dtype=bool)
+        with np.errstate(invalid='ignore'):
+            return self.partial.read(window) > 0
+
     def close(self):
-        for reader in self.readers:
+        for reader in self.readers + ([self.partial] if self.partial is not None else []):
             reader.close()
 
 
@@ -205,6 +270,10 @@ class _ElevationOnly:
     def read(self, window, latitude=None):
         z = self.reader.read(window)
         return z, np.full(z.shape, np.nan), np.full(z.shape, np.nan)
+
+    def partial_window(self, window):
+        """No slope is computed: no pixel has one from a partial window."""
+        return np.zeros((window.ysize, window.xsize), dtype=bool)
 
     def close(self):
         self.reader.close()
@@ -278,19 +347,20 @@ def prepare_terrain(dem_source, fine_grid, sun, workdir, memory_mb, progress, ne
     windows = row_windows(dem_grid, 160, memory_mb)
     compute = progress.sub(0.0, 0.5)
     try:
-        with RasterWriter(path, dem_grid, 3, descriptions=['elevation', 'cos_i', 'cos_sun_zenith'],
+        with RasterWriter(path, dem_grid, 4, descriptions=['elevation', 'cos_i', 'cos_sun_zenith', 'partial_window'],
                           options=SCRATCH_OPTIONS, nodata=float('nan')) as writer:
             for index, window in enumerate(windows):
                 compute.report(index / len(windows))
                 for band, values in enumerate(dem.terrain(window), start=1):
                     writer.write(window, values.astype(np.float32), band=band)
+                writer.write(window, dem.partial_window(window).astype(np.float32), band=4)
             writer.commit()
     finally:
         dem.close()
     resampling = choose_resampling(dem_grid, fine_grid)
     warp = progress.sub(0.5, 1.0)
     sources = [align_to_grid(RasterSource(path, band, dem_grid.crs_wkt, name), fine_grid, resampling, workdir,
-                             warp.sub(k / 3.0, (k + 1) / 3.0), name)
+                             warp.sub(k / 4.0, (k + 1) / 4.0), name)
                for k, (band, name) in enumerate([(1, 'DEM elevation'), (2, 'DEM illumination'),
-                                                 (3, 'DEM sun zenith')])]
-    return TerrainFromBands(sources)
+                                                 (3, 'DEM sun zenith'), (4, 'DEM partial slope windows')])]
+    return TerrainFromBands(sources[:3], sources[3])

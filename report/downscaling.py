@@ -117,6 +117,7 @@ def describe_options(options, tr=untranslated):
             (tr('Soil moisture bounds (m³/m³)'), '{}–{}'.format(options.sm_min, options.sm_max)),
             (tr('Fill gaps'), yes if options.fill_gaps else no),
             (tr('Noise filter'), yes if options.noise_filter else no),
+            (tr('Residual spread'), options.residual),
             (tr('Sun'), options.sun.describe() if (options.sun.fixed or options.sun.acquisition_date)
              else tr('(none)')),
             (tr('Memory budget (MB)'), options.memory_mb)]

@@ -110,6 +110,10 @@ def test_an_output_that_cannot_be_written_is_refused_before_computing(tmp_path, 
         assert completed.returncode == 2, completed.stderr
         assert 'Cannot write' in completed.stderr and str(named) in completed.stderr, completed.stderr
         assert 'Method:' not in completed.stderr and 'Traceback' not in completed.stderr
+    diagnostics = smdownscale(['downscale'] + SAMPLE_ARGS + ['--method', '5', '--output', str(tmp_path / 'sm.tif'),
+                                                             '--diagnostics', str(tmp_path / 'diag.nc')], tmp_path)
+    assert diagnostics.returncode == 2 and 'one band' in diagnostics.stderr and str(tmp_path / 'diag.nc') in \
+        diagnostics.stderr and 'Method:' not in diagnostics.stderr, diagnostics.stderr   # 13 bands, refused first
     series = smdownscale(['series', '--coarse-sm', SAMPLE_ARGS[1], '--lst', SAMPLE_ARGS[3], '--ndvi', SAMPLE_ARGS[5],
                           '--dates', '2021-07-15', '--output-folder', str(read_only_folder / 'dates')], tmp_path)
     assert series.returncode == 2 and 'Cannot write' in series.stderr and str(read_only_folder) in series.stderr

@@ -1,7 +1,8 @@
 """Golden maps: the bundled sample gives the maps of the reference commit (tests/data/golden).
 
 The reference was made before the redesign of the core into core/downscaling (issue 9), so a
-restructuring that changes any map by more than 1e-7 m³/m³ fails here. A change of the maps
+restructuring that changes any map by more than 1e-7 m³/m³ fails here; it was regenerated when
+issue 10 changed the science (tests/data/golden/make_golden.py says how). A change of the maps
 that is intended (new science) regenerates the file and says so in its commit.
 """
 import os

@@ -513,6 +513,17 @@ def test_an_unsupported_raster_extension_is_refused_before_computing(arena, name
     assert '.img' in message and '.nc' in message
 
 
+def test_multi_band_outputs_in_a_one_band_format_are_refused_before_computing(arena):
+    """netCDF and ASCII grid take one band: the 13-band diagnostics and a multi-band series are refused
+    before anything is computed (GDAL would write netCDF bands as separate variables without bands)."""
+    message = refused(arena, 'soilmoisture:downscale', scene_parameters(
+        arena.paths, arena.out / 'sm.tif', DIAGNOSTICS=str(arena.out / 'diag.nc')), r'one band.*\.tif')
+    assert 'diag.nc' in message
+    refused(arena, 'soilmoisture:downscaleseries', {
+        'COARSE_SM': arena.paths['coarse_stack'], 'LST': arena.paths['lst_stack'], 'NDVI': arena.paths['ndvi'],
+        'DEM': arena.paths['dem'], 'OUTPUT': str(arena.out / 'series.asc')}, r'one band.*\.tif')
+
+
 def test_an_unsupported_extension_is_refused_by_an_import_too(arena):
     refused(arena, 'soilmoisture:importsoilmoisture', {'INPUT': [arena.paths['c3s']],
                                                         'OUTPUT': str(arena.out / 'sm.png')}, r'\.tif')

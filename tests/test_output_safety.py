@@ -135,8 +135,9 @@ def test_multi_band_outputs_go_to_formats_that_hold_bands(tmp_path):
     arrays = [np.full((10, 10), 0.1), np.full((10, 10), 0.2)]
     write_array(str(tmp_path / 'two.img'), grid, arrays)
     assert gdal.Open(str(tmp_path / 'two.img')).RasterCount == 2
-    with pytest.raises(OutputError, match=r'one band.*\.tif'):
-        write_array(str(tmp_path / 'two.asc'), grid, arrays)
+    for refused in ('two.asc', 'two.nc'):
+        with pytest.raises(OutputError, match=r'one band.*\.tif'):
+            write_array(str(tmp_path / refused), grid, arrays)
     assert [name for name in os.listdir(tmp_path) if not name.startswith('two.img')] == []
 
 

@@ -31,7 +31,12 @@ def test_provider_and_algorithms_are_registered(qgis_app):
     method = algorithm.parameterDefinition('METHOD')
     assert len(method.options()) == 6 and method.options()[0].startswith('Terrain-aware')
     assert method.options()[5].startswith('Adaptive window on the LST as given')
-    for name in ('MODEL', 'MIN_HALF_WINDOW', 'SM_MAX'):
+    from soil_moisture_downscaling.core.downscaling import RESIDUAL_SPREADS, DownscaleOptions
+    residual = algorithm.parameterDefinition('RESIDUAL')
+    assert len(residual.options()) == len(RESIDUAL_SPREADS) == 2
+    assert residual.defaultValue() == RESIDUAL_SPREADS.index(DownscaleOptions().residual)
+    assert ids.index('RESIDUAL') > ids.index('NOISE_FILTER'), 'appended: the older parameters keep their order'
+    for name in ('MODEL', 'MIN_HALF_WINDOW', 'SM_MAX', 'RESIDUAL'):
         assert algorithm.parameterDefinition(name).flags() & algorithm.parameterDefinition(name).FlagAdvanced
     assert all(p.help() for p in algorithm.parameterDefinitions())
     assert algorithm.shortHelpString()
@@ -51,6 +56,16 @@ def test_downscale_runs_with_diagnostics_report_and_sidecar_style(qgis_app, terr
     page = (tmp_path / 'r.html').read_text()
     assert page.count('<img') >= 5 and 'data:image/png;base64' in page
     assert 'Value consistency' in page
+
+
+def test_residual_parameter_reaches_the_core(qgis_app, terrain_scene, tmp_path):
+    import processing
+    from osgeo import gdal
+    from soil_moisture_downscaling.core.downscaling import RESIDUAL_SPREADS, DownscaleOptions
+    other = 1 - RESIDUAL_SPREADS.index(DownscaleOptions().residual)
+    result = processing.run(ALG, downscale_parameters(terrain_scene, tmp_path / 'sm.tif', RESIDUAL=other))
+    assert result['CONSISTENCY_MAX_ERROR'] < 1e-4
+    assert gdal.Open(str(tmp_path / 'sm.tif')).GetMetadataItem('RESIDUAL_SPREAD') == RESIDUAL_SPREADS[other]
 
 
 def test_correct_lst_runs(qgis_app, terrain_scene, tmp_path):

@@ -8,6 +8,7 @@ def test_quality_bits_are_decoded():
     assert decode_quality(0) == []
     assert decode_quality(1 + 8) == ['LST or NDVI gap filled', 'value clipped to the bounds']
     assert decode_quality(16) == ['outside the coarse product']
+    assert decode_quality(32 + 2) == ['coarse value estimated', 'terrain from a partial window']
 
 
 def test_describe_pixel_reads_the_diagnostic_bands():

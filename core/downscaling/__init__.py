@@ -20,21 +20,23 @@ from ..progress import Progress, StageTimer
 from ..raster_io import gdal_cache_limit
 from .aggregate import aggregate
 from .apply import apply_pass
-from .consistency import ResidualStep, bounded_shifts, check_consistency
+from .consistency import bounded_shifts, check_consistency, residual_step
 from .gaps import coarse_targets, prepare_gap_filling
 from .inputs import check_fine_grid, open_scene
 from .lst_star import LstCorrectionResult, correct_lst_raster, fit_terrain
 from .methods import CONSISTENT_METHODS, method_for
-from .options import (MODELS, CoarseSummary, DownscaleInputs, DownscaleOptions, DownscaleResult, Method,
-                      SignalFraction)
+from .options import (MODELS, RESIDUAL_SPREADS, CoarseSummary, DownscaleInputs, DownscaleOptions, DownscaleResult,
+                      Method, SignalFraction)
 from .outputs import (DIAGNOSTIC_BANDS, QUALITY_CLIPPED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK,
-                      QUALITY_LST_FILLED, QUALITY_OUTSIDE_COARSE, output_metadata, write_outputs)
+                      QUALITY_LST_FILLED, QUALITY_OUTSIDE_COARSE, QUALITY_PARTIAL_TERRAIN, output_metadata,
+                      write_outputs)
 from .scene import FineScene, PixelStore, run_folder
 
 __all__ = ['CONSISTENT_METHODS', 'DIAGNOSTIC_BANDS', 'MODELS', 'QUALITY_CLIPPED', 'QUALITY_COARSE_FILLED',
-           'QUALITY_GLOBAL_FALLBACK', 'QUALITY_LST_FILLED', 'QUALITY_OUTSIDE_COARSE', 'CoarseSummary',
-           'DownscaleInputs', 'DownscaleOptions', 'DownscaleResult', 'FineScene', 'LstCorrectionResult', 'Method',
-           'SignalFraction', 'check_fine_grid', 'correct_lst_raster', 'downscale']
+           'QUALITY_GLOBAL_FALLBACK', 'QUALITY_LST_FILLED', 'QUALITY_OUTSIDE_COARSE', 'QUALITY_PARTIAL_TERRAIN',
+           'RESIDUAL_SPREADS',
+           'CoarseSummary', 'DownscaleInputs', 'DownscaleOptions', 'DownscaleResult', 'FineScene',
+           'LstCorrectionResult', 'Method', 'SignalFraction', 'check_fine_grid', 'correct_lst_raster', 'downscale']
 
 
 def downscale(inputs: DownscaleInputs, output_path: str, options: DownscaleOptions = None,
@@ -71,15 +73,18 @@ def run_on_scene(scene, coarse, method, options, output_path, diagnostics_path, 
             model = method.fit(cells, step.sub(0.3, 0.4))
             targets = coarse_targets(cells, model, method, options, step)
         predictor = model.fine_predictor(scene, cells, targets, correction, method, step.sub(0.4, 0.45), timer)
-        residual = ResidualStep(scene, targets, cells) if method.value_consistent else None
+        residual = residual_step(scene, targets, cells, options) if method.value_consistent else None
         prediction = apply_pass(scene, predictor, method, correction, targets, residual, store,
                                 step.sub(0.45, 0.65), timer)
         if residual is not None:
-            residual.solve(prediction)
+            with timer('residual'):
+                residual.solve(prediction)
+            progress.info(residual.describe())
         shifts = bounded_shifts(scene, store, residual, targets, prediction, options, step.sub(0.65, 0.8), timer)
         written = write_outputs(scene, store, shifts, residual is not None, targets, model.fit,
                                 output_metadata(method.method, options, correction), output_path,
-                                diagnostics_path, step.sub(0.8, 1.0), timer)
+                                diagnostics_path, step.sub(0.8, 1.0), timer,
+                                scene.terrain.partial_window if correction.mode != 'none' else None)
         max_error, n_checked, n_infeasible, infeasible_error = check_consistency(written, prediction, targets,
                                                                                  shifts, method, progress)
         step.report(1.0)

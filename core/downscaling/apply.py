@@ -93,12 +93,15 @@ class CoefficientPredictor:
 
 
 class DispatchPredictor:
-    """θ_f = θ_c·SEE_f/⟨SEE⟩_c (DISPATCH with a linear SEE model); θ_c where ⟨SEE⟩_c is too small."""
+    """θ_f = θ_c + (∂θ/∂SEE)_c·(SEE_f − ⟨SEE⟩_c) (DISPATCH, core/dispatch.py), SEE from LST* when the
+    method corrects LST for terrain."""
 
-    def __init__(self, trapezoid, mean_see, targets):
+    def __init__(self, trapezoid, mean_see, targets, slope):
         self.trapezoid = trapezoid
         self.mean_see = mean_see
         self.targets = targets
+        #: ∂θ/∂SEE per cell (m³/m³ per unit SEE).
+        self.slope = slope
 
     @classmethod
     def from_scene(cls, scene, trapezoid, targets, correction, method, progress, timer):
@@ -108,22 +111,24 @@ class DispatchPredictor:
         see_count = np.zeros(n_cells)
         with timer('aggregate'):
             for block in scene.blocks(progress):
-                mask = output_mask(block, targets, method, lst_star(block, correction))
-                see = dispatch.soil_evaporative_efficiency(block.lst, block.ndvi, trapezoid)
+                corrected = lst_star(block, correction)
+                mask = output_mask(block, targets, method, corrected)
+                see = dispatch.soil_evaporative_efficiency(corrected, block.ndvi, trapezoid)
                 s, c = zonal_sums(np.where(mask, block.zone, -1), see, n_cells)
                 see_sum += s
                 see_count += c
         with np.errstate(invalid='ignore', divide='ignore'):
-            return cls(trapezoid, see_sum / see_count, targets)
+            mean_see = see_sum / see_count
+        options = method.options
+        slope = dispatch.moisture_slope(targets.values, mean_see, options.see_model, options.sm_max)
+        return cls(trapezoid, mean_see, targets, slope)
 
     def predict(self, block, corrected_lst, mask):
         zone = block.zone
         predicted = np.full(zone.shape, np.nan)
-        see = dispatch.soil_evaporative_efficiency(block.lst[mask], block.ndvi[mask], self.trapezoid)
-        mean_see = self.mean_see[zone[mask]]
-        cell_theta = self.targets.values[zone[mask]]
-        with np.errstate(invalid='ignore', divide='ignore'):
-            predicted[mask] = np.where(mean_see >= dispatch.MIN_MEAN_SEE, cell_theta * see / mean_see, cell_theta)
+        see = dispatch.soil_evaporative_efficiency(corrected_lst[mask], block.ndvi[mask], self.trapezoid)
+        cells = zone[mask]
+        predicted[mask] = self.targets.values[cells] + self.slope[cells] * (see - self.mean_see[cells])
         return predicted
 
 

@@ -1,12 +1,14 @@
 """Value consistency (METHOD.md §6): the residual step and the bounds.
 
-Residual: r_c = θ_c − ⟨θ̂⟩_c, spread bilinearly to the pixels, plus the per-cell remainder
+Residual: r_c = θ_c − ⟨θ̂⟩_c, spread to the pixels (bilinearly, or by area-to-point kriging:
+``DownscaleOptions.residual``), plus the per-cell remainder
 r_c − ⟨r_f⟩_c, so that every cell's mean is exact: θ0 = θ̂ + r_f + (r_c − ⟨r_f⟩_c).
 Bounds: θ = clip(θ0 + δ_c, SM_MIN, SM_MAX) with a per-cell shift δ_c solved so that clipping
 keeps every cell's mean (the fixed point of "move the clipped amount onto the other pixels").
 """
 import numpy as np
 
+from .. import atpk
 from ..residual import BoundedConsistency, SpreadSums
 
 #: Largest |cell mean − θ_c| (m³/m³) at which the clipping shifts stop.
@@ -16,16 +18,22 @@ MAX_CLIP_PASSES = 40
 
 class ResidualStep:
     """The residual correction of one run: spread sums collected in the apply pass, then
-    :meth:`solve`, then :meth:`add_to` in the passes that follow."""
+    :meth:`solve`, then :meth:`add_to` in the passes that follow. The residual is spread
+    bilinearly between cell centres (METHOD.md §6)."""
+    #: Name of the spread, one of options.RESIDUAL_SPREADS.
+    name = 'bilinear'
 
     def __init__(self, scene, targets, cells):
         self.scene = scene
         self.targets = targets
         # Cells whose pixels carry a value, hence a residual (known before predicting).
         self.residual_cells = targets.valid & (cells.valid_count > 0)
-        self.spread = SpreadSums(scene.coarse_shape)
+        self.spread = self._spread_sums(cells)
         self.residual = np.full(targets.values.size, np.nan)
         self.remainder = np.zeros(targets.values.size)
+
+    def _spread_sums(self, cells):
+        return SpreadSums(self.scene.coarse_shape)
 
     def block_part(self, block, zone):
         """A block's share of the spread sums (``zone``: the cells of the pixels with a value)."""
@@ -42,17 +50,75 @@ class ResidualStep:
             return
         count = prediction.output_count[has_output]
         self.residual[has_output] = self.targets.values[has_output] - prediction.prediction_sum[has_output] / count
-        interpolated_sum = self.spread.zonal_sum_of_interpolated(self.residual)
+        interpolated_sum = self._zonal_sum_of_spread()
         self.remainder[has_output] = self.residual[has_output] - interpolated_sum[has_output] / count
+
+    def _zonal_sum_of_spread(self):
+        return self.spread.zonal_sum_of_interpolated(self.residual)
+
+    def describe(self):
+        """What the spread did, for the log."""
+        return 'Residual spread bilinearly between cell centres, plus the per-cell remainder.'
 
     def add_to(self, block, predicted):
         """θ0 = θ̂ + r_f + (r_c − ⟨r_f⟩_c), before the bounds are applied."""
         mask = np.isfinite(predicted)
-        # NaN residuals count as 0 over the residual cells, exactly as in SpreadSums.
-        spread = self.scene.interpolate(block, np.nan_to_num(self.residual), self.residual_cells)
+        spread = self._spread_at(block)
         predicted = predicted.copy()
         predicted[mask] += spread[mask] + self.remainder[block.zone[mask]]
         return predicted
+
+    def _spread_at(self, block):
+        # NaN residuals count as 0 over the residual cells, exactly as in SpreadSums.
+        return self.scene.interpolate(block, np.nan_to_num(self.residual), self.residual_cells)
+
+
+class AtpkResidualStep(ResidualStep):
+    """The residual spread by area-to-point kriging (core/atpk.py) instead of bilinearly, plus the
+    per-cell remainder: the covariance is fitted to the coarse residuals once they are known."""
+    name = 'atpk'
+
+    def _spread_sums(self, cells):
+        self.aspect = atpk.cell_aspect(cells.grid)
+        self.covariance = None
+        self.field = None
+        return atpk.LatticeSums(self.targets.values.size)
+
+    def _lattice(self, block):
+        """The block's LatticeWeights (cached with the block)."""
+        if 'atpk' not in block.cache:
+            g = block.geometry
+            block.cache['atpk'] = atpk.LatticeWeights(block.zone, g['corner'], g['wx'], g['wy'],
+                                                      self.targets.values.size)
+        return block.cache['atpk']
+
+    def block_part(self, block, zone):
+        return atpk.LatticeSums.block_part(zone, self._lattice(block))
+
+    def _zonal_sum_of_spread(self):
+        shape = self.scene.coarse_shape
+        residual = np.where(self.residual_cells, self.residual, np.nan).reshape(shape)
+        rows = np.flatnonzero(self.residual_cells.reshape(shape).any(axis=1))
+        aspect = float(np.median(self.aspect[rows])) if rows.size else 1.0
+        self.covariance = atpk.fit_point_covariance(residual, aspect)
+        self.field = atpk.AtpkField(self.residual, self.residual_cells, shape, self.aspect, self.covariance)
+        return self.field.zonal_sums(self.spread)
+
+    def describe(self):
+        if self.field is None:
+            return 'Residual: no cell had a residual to spread.'
+        return ('Residual spread by area-to-point kriging ({}; {} neighbourhood patterns), plus the per-cell '
+                'remainder.'.format(self.covariance.describe(), self.field.n_patterns))
+
+    def _spread_at(self, block):
+        if self.field is None:
+            return np.zeros(block.zone.size)
+        return self.field.at_pixels(self._lattice(block))
+
+
+def residual_step(scene, targets, cells, options):
+    """The residual step of ``options.residual`` (one of options.RESIDUAL_SPREADS)."""
+    return (AtpkResidualStep if options.residual == 'atpk' else ResidualStep)(scene, targets, cells)
 
 
 def stored_blocks(scene, store, function, progress, inputs=False):

@@ -219,9 +219,16 @@ def _log_adaptive_fit(fit, progress):
 # -- DISPATCH (METHOD.md §8) ----------------------------------------------------------------------------------------
 
 class DispatchMethod(DownscalingMethod):
+    """DISPATCH on LST* (terrain-corrected LST) when a DEM and the sun position are given, else on the
+    LST as given: in mountains the lapse rate and illumination would otherwise read as soil moisture."""
     method = Method.DISPATCH
     #: Pixels the trapezoid is fitted on at most (a regular subsample).
     MAX_SAMPLES = 2_000_000
+
+    def __init__(self, options, has_dem):
+        super().__init__(options, has_dem)
+        sun = options.sun
+        self.corrects_terrain = has_dem and (sun.fixed or sun.acquisition_date is not None)
 
     def block_samples(self, block, lst_star, valid, total_pixels):
         """A regular subsample of (fv, LST) for the LST–fv trapezoid."""
@@ -235,9 +242,11 @@ class DispatchMethod(DownscalingMethod):
         if cover.size < 10:
             raise InputError('DISPATCH needs valid LST and NDVI pixels; too few were found.')
         trapezoid = dispatch.fit_trapezoid(cover, lst)
-        progress.info('DISPATCH trapezoid: bare soil {:.1f} K (wet) to {:.1f} K (dry), full cover {:.1f} K to '
-                      '{:.1f} K.'.format(trapezoid.soil_min, trapezoid.soil_max, trapezoid.vegetation_min,
-                                         trapezoid.vegetation_max))
+        progress.info('DISPATCH trapezoid ({}): bare soil {:.1f} K (wet) to {:.1f} K (dry), full cover {:.1f} K to '
+                      '{:.1f} K; {} SEE model.'.format(
+                          'LST* (terrain-corrected)' if self.corrects_terrain else 'LST as given',
+                          trapezoid.soil_min, trapezoid.soil_max, trapezoid.vegetation_min, trapezoid.vegetation_max,
+                          self.options.see_model))
         return DispatchModel(trapezoid)
 
 

@@ -10,6 +10,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
+from ..dispatch import SEE_MODELS
 from ..errors import InputError
 from ..linking import CoarseFit
 from ..lst_correction import MODES as TERRAIN_MODES
@@ -51,6 +52,10 @@ class Method(enum.IntEnum):
 
 #: Forms of the linking model θ = f(LST*, NDVI[, z]) (core.linking.term_indices).
 MODELS = ('linear', 'quadratic')
+#: How the coarse residual is spread to the pixels before the per-cell remainder (METHOD.md §6):
+#: 'bilinear' between cell centres, or 'atpk', area-to-point kriging (core/atpk.py; the default: on the
+#: 50 twin scenes of the accuracy benchmark it is more accurate on every DEM, docs/BENCHMARKS.md).
+RESIDUAL_SPREADS = ('bilinear', 'atpk')
 #: Threads used when DownscaleOptions.threads is 0 (each one holds a block of its own).
 MAX_AUTO_THREADS = 4
 #: Where the per-pixel geometry is kept between passes (the map is the same in every case):
@@ -89,6 +94,12 @@ class DownscaleOptions:
     terrain_fit_pixels: int = 4_000_000
     #: Where the per-pixel geometry is kept between passes, one of KEEP_GEOMETRY.
     keep_geometry: str = 'auto'
+    #: How the coarse residual r_c (m³/m³) is spread to the pixels before the per-cell remainder
+    #: makes every cell mean exact, one of RESIDUAL_SPREADS (value-consistent methods only).
+    residual: str = 'atpk'
+    #: DISPATCH's SEE(θ) model for ∂θ/∂SEE, one of core.dispatch.SEE_MODELS ('nonlinear': SEE =
+    #: (1 − cos(πθ/θp))/2, Merlin et al. 2012, 2013; 'linear': SEE = θ/θp, Merlin et al. 2008).
+    see_model: str = 'nonlinear'
 
     def __post_init__(self):
         if not isinstance(self.method, Method) and self.method in set(Method):
@@ -119,6 +130,11 @@ class DownscaleOptions:
         if self.keep_geometry not in KEEP_GEOMETRY:
             raise InputError('Unknown geometry store {!r}; choose one of {}.'.format(
                 self.keep_geometry, ', '.join(KEEP_GEOMETRY)))
+        if self.residual not in RESIDUAL_SPREADS:
+            raise InputError('Unknown residual spread {!r}; choose one of {}.'.format(
+                self.residual, ', '.join(RESIDUAL_SPREADS)))
+        if self.see_model not in SEE_MODELS:
+            raise InputError('Unknown SEE model {!r}; choose one of {}.'.format(self.see_model, ', '.join(SEE_MODELS)))
         if self.terrain_fit_pixels < 1:
             raise InputError('The terrain fit needs at least one pixel (got {}).'.format(self.terrain_fit_pixels))
 

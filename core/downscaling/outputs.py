@@ -16,6 +16,8 @@ from .consistency import stored_blocks
 #: Quality bits of the diagnostics raster.
 QUALITY_LST_FILLED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK = 1, 2, 4
 QUALITY_CLIPPED, QUALITY_OUTSIDE_COARSE = 8, 16
+#: The slope (hence cos i and LST*) came from a partial 3×3 DEM window: one-sided, next to DEM nodata.
+QUALITY_PARTIAL_TERRAIN = 32
 #: Bands of the diagnostics raster, in order (coefficients in SI units: K, m).
 DIAGNOSTIC_BANDS = ('half_window', 'predictor_set', 'n_samples', 'r_squared', 'coef_const', 'coef_lst_K',
                     'coef_ndvi', 'coef_elevation_m', 'coef_lst2', 'coef_ndvi2', 'coef_lst_ndvi', 'fallback',
@@ -38,7 +40,7 @@ def output_metadata(method, options, correction):
         'METHOD': method.title, 'METHOD_INDEX': int(method), 'MODEL': options.model,
         'HALF_WINDOWS': '{}..{}'.format(options.min_half_window, options.max_half_window),
         'MIN_VALID_FRACTION': options.min_valid_fraction,
-        'SM_RANGE': '{}..{}'.format(options.sm_min, options.sm_max),
+        'SM_RANGE': '{}..{}'.format(options.sm_min, options.sm_max), 'RESIDUAL_SPREAD': options.residual,
         'UNITS': 'm3/m3', 'SOFTWARE': 'QGIS plugin Soil Moisture Downscaling',
     }
     if correction.mode != 'none':
@@ -56,8 +58,11 @@ def terrain_metadata(correction):
 
 
 def write_outputs(scene, store, consistency, shifted, targets, fit, metadata, output_path, diagnostics_path,
-                  progress, timer):
-    """Write θ = clip(θ0 + δ_c) (``shifted``: whether the cells have shifts) and the diagnostics."""
+                  progress, timer, partial_terrain=None):
+    """Write θ = clip(θ0 + δ_c) (``shifted``: whether the cells have shifts) and the diagnostics.
+
+    partial_terrain: window → bool array of the pixels whose illumination came from a partial DEM
+    window (quality bit 32), or None when the run used no illumination."""
     n_cells = targets.values.size
     lower, upper = consistency.lower, consistency.upper
     final_sum = np.zeros(n_cells)
@@ -90,7 +95,8 @@ def write_outputs(scene, store, consistency, shifted, targets, fit, metadata, ou
                     # GDAL datasets are not shared between threads: the caller's thread writes.
                     writer.write(block.window, final.reshape(block.shape).astype(np.float32))
                     if diagnostics is not None:
-                        _write_diagnostics(diagnostics, block, cell_fields, final, clipped, targets)
+                        partial = partial_terrain(block.window).ravel() if partial_terrain is not None else None
+                        _write_diagnostics(diagnostics, block, cell_fields, final, clipped, targets, partial)
                 if diagnostics is not None:
                     diagnostics.commit()
                 writer.commit()
@@ -114,7 +120,7 @@ def _cell_fields(fit, n_cells):
     return fields
 
 
-def _write_diagnostics(writer, block, cell_fields, final, clipped, targets):
+def _write_diagnostics(writer, block, cell_fields, final, clipped, targets, partial_terrain=None):
     window = block.window
     zone = block.zone
     inside = zone >= 0
@@ -129,6 +135,8 @@ def _write_diagnostics(writer, block, cell_fields, final, clipped, targets):
     quality[np.isin(fallback, (linking.FALLBACK_GLOBAL, linking.FALLBACK_COARSE_VALUE)) & np.isfinite(final)] += \
         QUALITY_GLOBAL_FALLBACK
     quality[clipped] += QUALITY_CLIPPED
+    if partial_terrain is not None:
+        quality[partial_terrain & written] += QUALITY_PARTIAL_TERRAIN
     for band in range(cell_fields.shape[1]):
         values = np.where(inside, cell_fields[cell, band], np.nan)
         writer.write(window, values.reshape(block.shape).astype(np.float32), band=band + 1)

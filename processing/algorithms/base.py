@@ -243,13 +243,25 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
                     found.append((definition.description(), path))
         return found
 
+    def output_band_count(self, name, parameters, context):
+        """Bands the raster output ``name`` will have (formats that hold one band are refused before computing
+        when it has more); 1 unless an algorithm knows better."""
+        return 1
+
+    def raster_band_count(self, parameters, name, context):
+        """Bands of the raster layer input ``name`` (1 when it is empty or cannot be read)."""
+        layer = self.parameterAsRasterLayer(parameters, name, context)
+        return layer.bandCount() if layer is not None and layer.isValid() else 1
+
     def check_outputs(self, parameters, context):
         """Refuse, before computing, outputs that are inputs or each other, that cannot be written, or whose
         raster format cannot hold the output; returns the output targets and the input files."""
         targets = self.output_targets(parameters, context)
         inputs = self.input_files(parameters, context)
         try:
-            check_run_outputs([(t.label, t.path, t.kind) for t in targets], inputs)
+            check_run_outputs([(t.label, t.path, t.kind) for t in targets], inputs,
+                              {t.path: self.output_band_count(t.name, parameters, context) for t in targets
+                               if t.kind == 'raster'})
         except (InputError, OutputError) as error:
             raise QgsProcessingException(str(error))
         return targets, inputs

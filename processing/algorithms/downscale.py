@@ -6,7 +6,8 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
                        QgsProcessingParameterRasterLayer)
 
 from ...core.dates import disagreeing_dates, first_band_date
-from ...core.downscaling import MODELS, DownscaleInputs, DownscaleOptions, Method, downscale
+from ...core.downscaling import (DIAGNOSTIC_BANDS, MODELS, RESIDUAL_SPREADS, DownscaleInputs, DownscaleOptions,
+                                Method, downscale)
 from ...core.downscaling.methods import method_for
 from ...core.raster_io import update_metadata
 from ...report.downscaling import describe_inputs, describe_options, write_downscaling_report
@@ -50,6 +51,10 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     SM_MAX = 'SM_MAX'
     FILL_GAPS = 'FILL_GAPS'
     NOISE_FILTER = 'NOISE_FILTER'
+    RESIDUAL = 'RESIDUAL'
+    #: Labels of the RESIDUAL options, in the order of core.downscaling.RESIDUAL_SPREADS.
+    RESIDUAL_LABELS = (QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Bilinear spread between cell centres'),
+                       QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Area-to-point kriging (ATPK, default)'))
     OUTPUT = 'OUTPUT'
     DIAGNOSTICS = 'DIAGNOSTICS'
     REPORT = 'REPORT'
@@ -83,7 +88,8 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
             'product keeps its own grid. Give the sun angles, or the acquisition date (and overpass time), for the '
             'illumination. The optional diagnostics raster holds, per pixel, the chosen window, predictors, fit '
             'quality, coefficients and quality flags (1 LST filled, 2 coarse value filled, 4 global fallback '
-            'model, 8 clipped, 16 outside the coarse product). The optional report is an HTML page with maps and '
+            'model, 8 clipped, 16 outside the coarse product, 32 terrain from a partial DEM window: slope one-sided '
+            'next to DEM nodata such as a coast). The optional report is an HTML page with maps and '
             'plots.\n\nThe memory used per block is set in Settings ▸ Options ▸ Processing ▸ Providers.')
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -170,6 +176,19 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                               'applying the coarse-scale model, so sensor noise does not become soil moisture noise. '
                               'Off: the model is applied to the predictors as they are (as in the published method).'),
                            advanced=True)
+        # Optional, so that models saved before this parameter existed still validate (they get the default).
+        self.add_parameter(QgsProcessingParameterEnum(
+            self.RESIDUAL, tr('Residual spread'), options=[tr(label) for label in self.RESIDUAL_LABELS],
+            defaultValue=RESIDUAL_SPREADS.index(DownscaleOptions.residual), optional=True),
+                           tr('How the coarse residual (coarse value minus the mean of the fine model, m³/m³) is '
+                              'spread to the pixels before the per-cell remainder makes every cell mean exact: '
+                              'bilinearly between cell centres, or by area-to-point kriging (Kyriakidis 2004; default) '
+                              'with a point-support covariance fitted to the coarse residuals. Methods with a residual '
+                              'step only (0, 2, 4, 5).'),
+                           advanced=True)
+
+    def output_band_count(self, name, parameters, context):
+        return len(DIAGNOSTIC_BANDS) if name == self.DIAGNOSTICS else 1
 
     def parameter_problems(self, parameters, context):
         """What is wrong with the method's inputs and options, as sentences saying what to change."""
@@ -230,7 +249,8 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
             sm_max=self.parameterAsDouble(parameters, self.SM_MAX, context),
             sun=sun, memory_mb=self.memory_mb(), threads=self.threads(),
             fill_gaps=self.parameterAsBoolean(parameters, self.FILL_GAPS, context),
-            noise_filter=self.parameterAsBoolean(parameters, self.NOISE_FILTER, context))
+            noise_filter=self.parameterAsBoolean(parameters, self.NOISE_FILTER, context),
+            residual=RESIDUAL_SPREADS[self.parameterAsEnum(parameters, self.RESIDUAL, context)])
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         inputs = DownscaleInputs(

@@ -100,6 +100,10 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
         self.addOutput(QgsProcessingOutputNumber('N_INFEASIBLE_CELLS', tr('Coarse cells outside the soil moisture '
                                                                           'bounds, summed over the dates')))
 
+    def output_band_count(self, name, parameters, context):
+        # One band per date of the coarse stack in the multi-band output.
+        return self.raster_band_count(parameters, self.COARSE_SM, context) if name == self.OUTPUT else 1
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         coarse = self.raster_source(parameters, self.COARSE_SM, context, 'coarse soil moisture')
         lst = self.raster_source(parameters, self.LST, context, 'LST')

@@ -62,6 +62,9 @@ class FillLstGapsAlgorithm(SoilMoistureAlgorithm):
         self.addOutput(QgsProcessingOutputNumber('N_FILLED', tr('Pixels filled')))
         self.addOutput(QgsProcessingOutputNumber('N_MISSING', tr('Pixels still missing')))
 
+    def output_band_count(self, name, parameters, context):
+        return self.raster_band_count(parameters, self.LST, context)
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         lst = self.raster_source(parameters, self.LST, context, 'LST')
         ndvi = self.raster_source(parameters, self.NDVI, context, 'NDVI', required=False)

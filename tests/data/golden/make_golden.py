@@ -2,8 +2,10 @@
 
 Run with the plugin of the commit whose maps are the reference:
     /usr/bin/python3 -P tests/data/golden/make_golden.py REPO_OF_THAT_COMMIT OUT.npz
-The file in the repository was made with commit 87aed97 (before the redesign of issue 9);
-tests/test_golden.py checks that today's code gives the same maps. Regenerate it only when a
+The file in the repository was first made with commit 87aed97 (before the redesign of issue 9)
+and regenerated on the branch of issue 10 that made area-to-point kriging the default residual
+spread (methods 0, 2, 4, 5 changed) and corrected DISPATCH (method 4); methods 1 and 3 were
+unchanged to the bit. tests/test_golden.py checks that today's code gives the same maps. Regenerate it only when a
 change of the maps is intended, and say so in the commit message.
 """
 import os
