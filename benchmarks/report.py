@@ -296,16 +296,17 @@ def _distributed_section(distributed, speed):
     lines += [_table(['run', 'workers', 'threads per date', 'time (s)', 'dates / s', 'speed-up vs one process',
                       'annual cycle (s)', 'task (s / date)', 'overhead (s / date)', 'scaling efficiency',
                       'consistency'], table), '']
-    lines += ['{} dates on the Colorado 1 km grid ({:.2f} Mpx) of the series benchmark, one GeoTIFF per date; '
-              '`{}` ({}), code {}. Every run writes the same bytes (tests/test_distributed.py). Task: mean time of '
-              'one date inside its task. Overhead: (workers × time of the date phase − Σ task times) / dates: '
-              'scheduling, transfers and idle workers. Scaling efficiency: Σ task times / (cores × time of the date '
-              'phase), for the runs with one thread per date. The runs were made one after the other on this 2-core '
-              'machine while other work loaded it (load average about 8-15): their times differ with that load more '
-              'than with the way they ran (the threaded one-process run already uses both cores, so on two cores '
-              'Dask can at best match it). The overhead per date and the scaling efficiency are what carry over to '
-              'a cluster.'.format(one['dates'], one['megapixels'], distributed['command'],
-                                                   distributed['date'], distributed['machine'].get('code', '?')), '']
+    lines += ['{} dates on the Colorado 1 km grid ({:.2f} Mpx) of the series benchmark, one GeoTIFF per date; `{}` '
+              '({}), code {}. Every run writes the same maps, byte for byte (tests/test_distributed.py; the stored '
+              'float64 consistency figure, ~1e-16, varies in its last bits with the BLAS threads). Task: mean time '
+              'of one date inside its task. Overhead: (workers × time of the date phase − Σ task times) / dates: '
+              'scheduling, transfers and idle workers. Scaling efficiency: Σ task times / (cores × time of the '
+              'date phase), for the runs with one thread per date. The runs were made one after the other on this '
+              '2-core machine while other work loaded it (load average about 8-15): their times differ with that '
+              'load more than with the way they ran (the threaded one-process run already uses both cores, so on '
+              'two cores Dask can at best match it). The overhead per date and the scaling efficiency are what '
+              'carry over to a cluster.'.format(one['dates'], one['megapixels'], distributed['command'],
+                                                 distributed['date'], distributed['machine'].get('code', '?')), '']
     model = distributed.get('model')
     if not model:
         return lines + ['(No CONUS model: the speed benchmark has no one-thread CONUS time.)', '']
