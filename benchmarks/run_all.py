@@ -1,6 +1,7 @@
 """Run the benchmarks and publish the table (docs/BENCHMARKS.md + benchmarks/results/*.json, *.csv).
 
-    /usr/bin/python3 -P benchmarks/run_all.py            # make bench: accuracy, speed 1-100 Mpx, 365-date series
+    /usr/bin/python3 -P benchmarks/run_all.py            # make bench: accuracy, speed 1-100 Mpx, 365-date series,
+                                                         # the series on Dask (one process vs 2 workers)
     /usr/bin/python3 -P benchmarks/run_all.py --quick    # make bench-quick (CI): smallest cases, into a temp folder
     /usr/bin/python3 -P benchmarks/run_all.py --huge-only   # the 40000 × 40000 px scene
                                                             # (opt-in, ~15 min, ~10 GB of inputs + scratch)
@@ -26,7 +27,9 @@ if __name__ == '__main__':
 
 from . import common, report  # noqa: E402
 
-PARTS = ('accuracy', 'speed', 'series')
+PARTS = ('accuracy', 'speed', 'series', 'distributed')
+#: Parts of the quick run (CI): the Dask comparison starts clusters and is left to the full run.
+QUICK_PARTS = ('accuracy', 'speed', 'series')
 
 
 def check_table(results_dir, report_path):
@@ -79,7 +82,7 @@ def main(argv=None):
     else:
         results_dir, report_path = os.path.join(out, 'results'), os.path.join(out, 'BENCHMARKS.md')
     os.makedirs(results_dir, exist_ok=True)
-    parts = () if (args.huge_only or args.render_only) else tuple(args.only or PARTS)
+    parts = () if (args.huge_only or args.render_only) else tuple(args.only or (QUICK_PARTS if args.quick else PARTS))
     started = time.perf_counter()
     if 'accuracy' in parts:
         from .accuracy import run_accuracy
@@ -92,6 +95,9 @@ def main(argv=None):
     if 'series' in parts:
         from .series import run_series
         run_series(args.series_dates or (3 if args.quick else 365), results_dir)
+    if 'distributed' in parts:
+        from .distributed import run_distributed
+        run_distributed(args.series_dates or 365, results_dir)
     path = report.render(results_dir, report_path)
     print('Report: {} ({:.0f} s); results in {}'.format(path, time.perf_counter() - started, results_dir))
     if args.quick or 'accuracy' in parts:

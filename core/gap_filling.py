@@ -286,17 +286,30 @@ class TemporalLstFiller:
             reader.close()
 
 
-def write_annual_cycle(lst_stack, dates, grid, path, memory_mb, progress, bands=None):
+def annual_cycle_windows(grid, n_dates, memory_mb):
+    """The row windows the cycle is fitted on (per pixel and date: the series, its clear mask,
+    values and weights in float64, and the band being read)."""
+    from .raster_io import row_windows
+    return row_windows(grid, 40 * n_dates + 200, memory_mb)
+
+
+def write_annual_cycle(lst_stack, dates, grid, path, memory_mb, progress, bands=None, rows=None):
     """Fit the annual cycle of every pixel of an LST stack (one band per date) and write
-    its coefficients (c0 K, c1 K, c2 K) as a 3-band float32 raster; block by block."""
-    from .raster_io import SCRATCH_OPTIONS, RasterReader, RasterSource, RasterWriter, row_windows
+    its coefficients (c0 K, c1 K, c2 K) as a 3-band float32 raster; block by block.
+
+    ``rows`` (first, end): only the windows that start in these rows, written as a strip
+    (a raster on those rows of ``grid``) with the values the whole raster would have there."""
+    from .raster_io import SCRATCH_OPTIONS, RasterReader, RasterSource, RasterWriter, Window
     bands = bands or list(range(1, len(dates) + 1))
+    windows = annual_cycle_windows(grid, len(bands), memory_mb)
+    first = 0
+    if rows is not None:
+        windows = [w for w in windows if rows[0] <= w.yoff < rows[1]]
+        first, end = windows[0].yoff, windows[-1].yoff + windows[-1].ysize
+        grid = grid.subgrid(Window(0, first, grid.width, end - first))
     # One dataset for all bands: a handle per band would hold bands × bands band objects.
     dataset = RasterSource(lst_stack, bands[0], name='LST').open()
     readers = [RasterReader(RasterSource(lst_stack, band, name='LST'), dataset) for band in bands]
-    # Per pixel and date: the series, its clear mask, values and weights (float64) for the fit,
-    # and the band being read.
-    windows = row_windows(grid, 40 * len(bands) + 200, memory_mb)
     try:
         with RasterWriter(path, grid, 3, descriptions=['cycle_mean_K', 'cycle_sin_K', 'cycle_cos_K'],
                           nodata=float('nan'), options=SCRATCH_OPTIONS) as writer:
@@ -306,8 +319,9 @@ def write_annual_cycle(lst_stack, dates, grid, path, memory_mb, progress, bands=
                 for row, reader in enumerate(readers):
                     series[row] = reader.read(window).ravel()
                 coefficients = fit_annual_cycle(series, dates, overwrite=True)
+                target = Window(window.xoff, window.yoff - first, window.xsize, window.ysize)
                 for band in range(3):
-                    writer.write(window, coefficients[:, band].reshape(window.ysize, window.xsize).astype(np.float32),
+                    writer.write(target, coefficients[:, band].reshape(window.ysize, window.xsize).astype(np.float32),
                                  band=band + 1)
             writer.commit()
     finally:

@@ -159,6 +159,33 @@ def check_outputs(outputs, inputs):
         check_writable(path, folder=(kind == 'folder'))
 
 
+def check_run_outputs(outputs, inputs, band_counts=None, styles=True):
+    """What every run checks before computing (Processing's algorithms and the command line):
+    :func:`check_outputs`, and that the extension of each 'raster' output names a format the
+    writer writes with that can hold its bands (``band_counts``: {path: bands}, default 1).
+    ``styles``: a .qml style file is written next to each raster output (as in QGIS), so it
+    must not clash either."""
+    from .raster_io import raster_output_driver   # raster_io writes through this module
+    check_outputs([(label, path, kind if styles or kind != 'raster' else 'file') for label, path, kind in outputs],
+                  inputs)
+    for _, path, kind in outputs:
+        if kind == 'raster':
+            raster_output_driver(path, (band_counts or {}).get(path, 1))
+
+
+def stage_outputs(commit, outputs, resumable=()):
+    """{final path: path the run writes to} of ``outputs`` ((label, path, kind) as check_outputs):
+    each staged in ``commit`` (a folder as its staging folder), except those whose path is in
+    ``resumable`` (outputs a resumable core commits itself as it goes), which keep their path."""
+    staged = {}
+    for _, path, kind in outputs:
+        if path in resumable:
+            staged[path] = path
+        else:
+            staged[path] = commit.staging_folder(path) if kind == 'folder' else commit.stage(path)
+    return staged
+
+
 class OutputCommit:
     """Every output of a run, staged next to its final place and moved there together.
 
@@ -169,10 +196,14 @@ class OutputCommit:
     fails, the files already moved are put back; a file of ``protect`` (the run's inputs) is never
     replaced. ``abort()`` (also on error in a ``with`` block,
     and on SIGTERM) removes every staged file and the folders made for them.
+    ``purpose`` names the staging folders (core.scratch); ``after_commit(callback)`` runs
+    ``callback()`` once everything is in place (e.g. removing what a resumable run kept).
     """
 
-    def __init__(self, protect=()):
+    def __init__(self, protect=(), purpose='partial'):
         self._protect = list(protect)   # (label, path) of inputs no commit may replace
+        self._purpose = purpose
+        self._after = []        # callables run after a successful commit
         self._stagings = {}     # final folder → its staging folder
         self._staged = {}       # final folder → names given to stage()
         self._created = []      # folders made for outputs (removed again by abort when empty)
@@ -204,7 +235,7 @@ class OutputCommit:
         if folder not in self._stagings:
             self._make_folders(folder)
             scratch.remove_stale(folder)
-            staging = os.path.join(folder, scratch.owned_name('partial'))
+            staging = os.path.join(folder, scratch.owned_name(self._purpose))
             os.mkdir(staging)
             self._stagings[folder] = staging
             self._staged[folder] = set()
@@ -256,6 +287,12 @@ class OutputCommit:
             raise OutputError(io_error_message(error, target))
         self._committing = False
         self._finish()
+        for callback in self._after:
+            callback()
+
+    def after_commit(self, callback):
+        """Run ``callback()`` after a successful commit (never after an abort)."""
+        self._after.append(callback)
 
     def _backup(self, path):
         folder = os.path.join(self._stagings[os.path.dirname(path)], _BACKUP)

@@ -81,6 +81,20 @@ def remove_stale(folder):
     return removed
 
 
+def remove_all(folder, purpose):
+    """Remove every folder of ``purpose`` in ``folder``, whatever its owner, even on another
+    machine: for a caller that knows none of them is in use (e.g. the staging folders of a
+    series' date tasks once every task has ended: those of a worker that died stay otherwise)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = _NAME.match(name)
+        if match and match.group('purpose') == purpose:
+            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+
+
 def on_terminate(callback):
     """Run ``callback()`` if the process receives SIGTERM (once the handler is installed);
     returns a token for :func:`forget`."""

@@ -4,30 +4,54 @@ Each date is downscaled with the single-date pipeline (same method, options and
 memory budget). NDVI may be one raster for all dates or a stack interpolated in
 time; LST gaps are filled with each pixel's annual cycle plus the day's anomaly
 when the series is long enough, else spatially. The output is one multi-band
-GeoTIFF (band per date) or one GeoTIFF per date, written only once every date is done.
+GeoTIFF (band per date) or one GeoTIFF per date.
+
+The series-wide step (the annual LST cycle) is computed once, before the dates; each
+date is then one :class:`DateTask` run by :func:`run_date`, here in a loop or on a Dask
+cluster (core/distributed.py), with the same code and so the same bytes. Each date's file
+is committed on its own as soon as it is done (core.outputs_commit: staged, then renamed)
+into the output folder (one file per date) or into a hidden parts folder next to the output
+(a multi-band output, assembled once every date is done and committed like any other
+output), with a fingerprint of its inputs and options in its metadata: a date whose file is
+already complete is not computed again, so a stopped run resumes. That is why a failed or
+cancelled run keeps its finished dates (and the annual cycle), and nothing else.
 """
+import contextlib
+import hashlib
+import json
 import os
 import shutil
-from dataclasses import dataclass, field, replace
+import time
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import List, Optional
 
 import numpy as np
 
-from .dates import band_dates, parse_date, stack_metadata
 from . import scratch
-from .downscaling import DownscaleInputs, DownscaleOptions, downscale
+from .dates import band_dates, parse_date, stack_metadata
+from .downscaling import DownscaleInputs, DownscaleOptions, Method, downscale
 from .errors import EmptySceneError, InputError
-from .gap_filling import TemporalLstFiller, write_annual_cycle
-from .outputs_commit import OutputCommit
-from .progress import Progress
-from .raster_io import GTIFF_OPTIONS, RasterReader, RasterSource, RasterWriter, gdal_cache_limit, row_windows
+from .gap_filling import TemporalLstFiller, annual_cycle_windows, write_annual_cycle
+from .outputs_commit import OutputCommit, check_outputs, resolved
+from .progress import Progress, StageTimer
+from .raster_io import (GTIFF_OPTIONS, RasterReader, RasterSource, RasterWriter, dataset_metadata, gdal_cache_limit,
+                        raster_output_driver, row_windows, update_metadata)
 from .terrain import SunGeometry
 
 #: Series with at least this many LST dates over at least this many days fill gaps with the
 #: annual cycle; shorter ones fill each date spatially (a cycle needs a good part of a year).
 MIN_DATES_FOR_CYCLE = 10
 MIN_DAYS_FOR_CYCLE = 90
+#: Changes when the code changes the maps or a date's stored results, so dates written by an older
+#: version are computed again (2: infeasible cells counted, issue 11).
+SERIES_FORMAT = 2
+#: Metadata items of a date's file: the fingerprint of what made it, and its small results (JSON).
+FINGERPRINT_ITEM = 'SERIES_FINGERPRINT'
+RESULT_ITEM = 'SERIES_DATE_RESULT'
+#: Purpose (core.scratch) of the staging folders of date tasks: those left by a task that died
+#: half-way, here or on another machine, are removed once every task of the run has ended.
+DATE_STAGING = 'date'
 
 
 def long_enough_for_cycle(dates):
@@ -53,6 +77,14 @@ class SeriesResult:
     skipped: List[date] = field(default_factory=list)
     consistency_max_error: float = 0.0
     messages: List[str] = field(default_factory=list)
+    #: Mean seconds of a date computed by this run (inside its task).
+    seconds_per_date: float = 0.0
+    #: Dates computed by this run, and dates found complete (left by a stopped run, or by a worker
+    #: that died after writing its date and before reporting it).
+    computed: List[date] = field(default_factory=list)
+    reused: List[date] = field(default_factory=list)
+    #: Wall-clock seconds of the series-wide step, of the dates, and of assembling the outputs.
+    stage_seconds: dict = field(default_factory=dict)
     #: Coarse cells, summed over the dates, whose value lies outside the soil moisture bounds.
     n_infeasible_cells: int = 0
 
@@ -152,114 +184,422 @@ class NdviInTime:
         return RasterSource(out, 1, grid.crs_wkt, 'NDVI')
 
 
-def downscale_series(inputs, output, options=None, dates=None, per_date_files=False, progress=None):
+@dataclass
+class DateTask:
+    """Everything one date of a series needs, small enough to send to a Dask worker: paths
+    on storage every worker sees, the date's options, and where its file goes."""
+    day: date
+    coarse: RasterSource
+    lst: RasterSource
+    ndvi_path: Optional[str]
+    ndvi_crs_wkt: Optional[str]
+    dem: Optional[RasterSource]
+    options: DownscaleOptions
+    cycle: Optional[str]
+    output: str
+    fingerprint: str
+    #: Metadata items written into the date's file besides the fingerprint (e.g. where it came from).
+    metadata: dict = field(default_factory=dict)
+
+    def inputs(self):
+        """(label, path) of the files the task reads: its commit never replaces one of them."""
+        found = [(self.coarse.name, self.coarse.path), (self.lst.name, self.lst.path)]
+        if self.ndvi_path:
+            found.append(('NDVI', self.ndvi_path))
+        if self.dem is not None:
+            found.append(('DEM', self.dem.path))
+        return found
+
+
+def file_fingerprint(path):
+    """(absolute path, size in bytes, modification time in ns) of an input file."""
+    if path is None:
+        return None
+    try:
+        status = os.stat(path)
+    except OSError:
+        return (str(path), None, None)   # a GDAL data source string, not a file
+    return (os.path.realpath(path), status.st_size, status.st_mtime_ns)
+
+
+def fingerprint(*parts):
+    """A short hash of JSON-able parts (dates and dataclasses become text)."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]
+
+
+def _options_key(options):
+    """The options that decide the map (not the thread count: the map is the same for any)."""
+    key = asdict(options)
+    key.pop('threads', None)
+    return key
+
+
+def date_result(path, expected_fingerprint):
+    """The stored results of a date's file when it is complete and was made from the same inputs
+    and options (same fingerprint), else None."""
+    if not os.path.exists(path):
+        return None
+    metadata = dataset_metadata(path)    # {} for a file GDAL cannot read
+    if metadata.get(FINGERPRINT_ITEM) != expected_fingerprint or RESULT_ITEM not in metadata:
+        return None
+    try:
+        return json.loads(metadata[RESULT_ITEM])
+    except ValueError:
+        return None
+
+
+def _empty_date_file(path, grid, day):
+    """An all-nodata file for a date the coarse product leaves empty."""
+    with RasterWriter(path, grid, 1, metadata={'ACQUISITION_DATE': day.isoformat()},
+                      descriptions=[day.isoformat()]) as writer:
+        writer.write(grid.full_window(), np.full((grid.height, grid.width), np.nan, np.float32))
+        writer.commit()
+
+
+def run_date(task, progress=None):
+    """Downscale one date of a series into ``task.output``; returns a small dict of results.
+
+    Runs here or on a Dask worker. The file is written in a staging folder next to its place,
+    stamped with the task's fingerprint and results, and committed (renamed into place) on its
+    own, so it is complete or absent; its scratch (an interpolated NDVI) is a core.scratch work
+    folder. A complete file with the same fingerprint is kept as it is. Bad input is returned
+    as ``{'error': message}`` (a retry would not help), not raised.
+    """
+    started = time.perf_counter()
+    done = date_result(task.output, task.fingerprint)
+    if done is not None:
+        return dict(done, computed=False, seconds=0.0)
+    work = scratch.work_folder('date')
+    filler = None
+    day = task.day
+    try:
+        with OutputCommit(protect=task.inputs(), purpose=DATE_STAGING) as commit:
+            staged = commit.stage(task.output)
+            lst_grid = task.lst.grid()
+            ndvi = None
+            if task.ndvi_path:
+                ndvi = NdviInTime(task.ndvi_path, task.ndvi_crs_wkt, work, task.options.memory_mb).source(day)
+            inputs = DownscaleInputs(task.coarse, task.lst, ndvi, task.dem)
+            filler = TemporalLstFiller(lst_grid, task.cycle, day) if task.cycle else None
+            try:
+                result = downscale(inputs, staged, task.options, progress=progress, gap_filler=filler)
+                summary = {'day': day.isoformat(), 'skipped': False, 'n_output_pixels': int(result.n_output_pixels),
+                           'n_filled_pixels': int(result.n_filled_pixels),
+                           'consistency_max_error': float(result.consistency_max_error),
+                           'n_infeasible_cells': int(result.n_infeasible_cells)}
+            except EmptySceneError as error:
+                # A date the product leaves empty over the scene (e.g. frozen soil) gives an empty map.
+                _empty_date_file(staged, lst_grid, day)
+                summary = {'day': day.isoformat(), 'skipped': True, 'reason': str(error)}
+            except InputError as error:
+                return {'day': day.isoformat(), 'error': '{}: {}'.format(day, error)}
+            update_metadata(staged, dict(task.metadata, **{FINGERPRINT_ITEM: task.fingerprint,
+                                                           RESULT_ITEM: json.dumps(summary, sort_keys=True)}))
+            commit.commit()
+    finally:
+        if filler is not None:
+            filler.close()
+        shutil.rmtree(work, ignore_errors=True)
+    return dict(summary, computed=True, seconds=time.perf_counter() - started)
+
+
+def parts_folder(output):
+    """Where the dates of a multi-band output are kept until it is assembled (and across a stop)."""
+    folder, name = os.path.split(os.path.abspath(output))
+    return os.path.join(folder, '.{}.parts'.format(name))
+
+
+def date_file(folder, day):
+    """The file of one date of a series."""
+    return os.path.join(folder, 'soil_moisture_{}.tif'.format(day.isoformat()))
+
+
+def series_input_files(inputs):
+    """(label, path) of the input files of a series."""
+    found = [('coarse soil moisture', inputs.coarse_sm), ('LST', inputs.lst), ('NDVI', inputs.ndvi),
+             ('DEM', inputs.dem.path if inputs.dem is not None else None)]
+    return [(label, path) for label, path in found if path]
+
+
+def check_series_outputs(inputs, output, per_date_files, dates):
+    """Refuse, before anything is computed, an output that is an input or cannot be written, a
+    multi-band format that cannot hold the dates, and date files that would replace an input."""
+    sources = series_input_files(inputs)
+    check_outputs([('series', output, 'folder' if per_date_files else 'file')], sources)
+    if not per_date_files:
+        raster_output_driver(output, len(dates))
+        return
+    by_path = {resolved(date_file(output, day)): date_file(output, day) for day in dates}
+    for label, path in sources:
+        if resolved(path) in by_path:
+            raise InputError('The series would write {} over the input "{}": choose another output folder.'.format(
+                by_path[resolved(path)], label))
+
+
+def downscale_series(inputs, output, options=None, dates=None, per_date_files=False, progress=None, cluster=None,
+                     outputs=None, metadata=None):
     """Downscale every date of the stacks; ``output`` is a GeoTIFF path, or a folder when
-    ``per_date_files``. ``dates`` (optional) gives one date per band of both stacks."""
+    ``per_date_files``. ``dates`` (optional) gives one date per band of both stacks.
+
+    ``cluster`` (a :class:`core.distributed.ClusterSpec`) runs the dates on Dask; None runs
+    them here, one after the other (each date with the pipeline's own threads). Dates whose
+    file a stopped run of the same inputs and options completed are not computed again.
+    A multi-band output is staged in ``outputs`` (the caller's OutputCommit, which commits it
+    with its other outputs; by default the series commits it itself); its parts folder goes
+    once it is committed. ``metadata``: items written into every date file and the output.
+    ``SeriesResult.outputs`` are the date files, or where the multi-band output is now (its
+    staged path until the caller's commit).
+    """
     options = options or DownscaleOptions()
     options.validate()
+    if cluster is not None:
+        from .distributed import check
+        check(cluster)
     progress = progress or Progress()
     coarse_dates = _stack_dates(inputs.coarse_sm, 'coarse soil moisture', dates)
     lst_dates = _stack_dates(inputs.lst, 'LST', dates)
     series_dates = match_dates(coarse_dates, lst_dates)
+    check_series_outputs(inputs, output, per_date_files, series_dates)
     progress.info('Series of {} dates, {} … {}.'.format(len(series_dates), series_dates[0], series_dates[-1]))
-    workdir = scratch.work_folder('series', os.path.dirname(os.path.abspath(output)) if not per_date_files else None)
+    folder = output if per_date_files else parts_folder(output)
+    made = _make_folders(folder)
+    scratch.remove_stale(folder)
     messages = []
 
     def log(message):
         messages.append(message)
         progress.info(message)
-    sources = [('coarse soil moisture', inputs.coarse_sm), ('LST', inputs.lst), ('NDVI', inputs.ndvi),
-               ('DEM', inputs.dem.path if inputs.dem is not None else None)]
+    timer = StageTimer()
     try:
-        with gdal_cache_limit(options.memory_mb), OutputCommit(protect=[s for s in sources if s[1]]) as outputs:
-            return _run_series(inputs, output, options, per_date_files, progress, coarse_dates, lst_dates,
-                               series_dates, workdir, log, messages, outputs)
+        with gdal_cache_limit(options.memory_mb), _session(cluster) as cluster, \
+                _own_commit(outputs, series_input_files(inputs)) as commit:
+            with timer('series-wide'):
+                cycle = _shared_cycle(inputs, options, lst_dates, folder, progress.sub(0.0, 0.05), log, cluster)
+            tasks = _date_tasks(inputs, options, coarse_dates, lst_dates, series_dates, cycle, folder, metadata or {})
+            with timer('dates'):
+                summaries = _run_tasks(tasks, cluster, progress.sub(0.05, 0.95), log)
+            with timer('assemble'):
+                written = _assemble([task.output for task in tasks], series_dates, tasks[0].lst.grid(), output,
+                                    per_date_files, options.memory_mb, progress.sub(0.95, 1.0), commit,
+                                    dict(metadata or {}, METHOD=options.method.title,
+                                         METHOD_INDEX=int(options.method)))
+            # The series-wide scratch (cycle) and the parts of a multi-band output go once it is in place.
+            commit.after_commit(_Remove(folder if not per_date_files else None, cycle))
+            if commit is not outputs:
+                commit.commit()
+                written = [commit.public(path) for path in written]
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _run_series(inputs, output, options, per_date_files, progress, coarse_dates, lst_dates, series_dates, workdir,
-                log, messages, outputs):
-    """Every date through the single-date pipeline, then the outputs assembled."""
-    lst_grid = RasterSource(inputs.lst, 1, inputs.lst_crs_wkt, 'LST').grid()
-    cycle = None
-    if options.fill_gaps and long_enough_for_cycle(lst_dates):
-        log('Fitting the annual LST cycle of every pixel on {} dates for gap filling.'.format(len(lst_dates)))
-        cycle = write_annual_cycle(inputs.lst, lst_dates, lst_grid, os.path.join(workdir, 'cycle.tif'),
-                                   options.memory_mb, progress.sub(0.0, 0.05))
-    ndvi = NdviInTime(inputs.ndvi, inputs.ndvi_crs_wkt, workdir, options.memory_mb) if inputs.ndvi else None
-    per_date = []
-    skipped = []
-    worst = 0.0
-    n_infeasible = 0
-    step = 0.9 / len(series_dates)
-    for index, day in enumerate(series_dates):
-        progress.check()
-        day_progress = progress.sub(0.05 + index * step, 0.05 + (index + 1) * step)
-        day_inputs = DownscaleInputs(
-            RasterSource(inputs.coarse_sm, coarse_dates.index(day) + 1, inputs.coarse_crs_wkt,
-                         'coarse soil moisture ({})'.format(day)),
-            RasterSource(inputs.lst, lst_dates.index(day) + 1, inputs.lst_crs_wkt, 'LST ({})'.format(day)),
-            ndvi.source(day) if ndvi is not None else None, inputs.dem)
-        sun = options.sun if options.sun.fixed else SunGeometry(acquisition_date=day,
-                                                               solar_hour=options.sun.solar_hour)
-        path = os.path.join(workdir, 'soil_moisture_{}.tif'.format(day.isoformat()))
-        filler = TemporalLstFiller(lst_grid, cycle, day) if cycle else None
-        quiet = day_progress.quiet()
-        try:
-            result = downscale(day_inputs, path, replace(options, sun=sun), progress=quiet, gap_filler=filler)
-            worst = max(worst, result.consistency_max_error)
-            n_infeasible += result.n_infeasible_cells
-            log('{}: {} pixels, {} filled; consistency {:.1e} m³/m³.'.format(
-                day, result.n_output_pixels, result.n_filled_pixels, result.consistency_max_error))
-        except EmptySceneError as error:
-            # A date the product leaves empty over the scene (e.g. frozen soil) gives an empty band.
-            log('{}: skipped, {}'.format(day, error))
-            skipped.append(day)
-            path = None
-        except InputError as error:
-            raise InputError('{}: {}'.format(day, error))
-        finally:
-            if filler is not None:
-                filler.close()
-        per_date.append(path)
-    written = _assemble(per_date, series_dates, lst_grid, output, per_date_files, options.memory_mb,
-                        progress.sub(0.95, 1.0), outputs)
-    outputs.commit()
+        scratch.remove_all(folder, DATE_STAGING)   # of tasks that died half-way: every task has ended
+        for path in reversed(made):
+            _remove_if_empty(path)
     progress.report(1.0)
-    return SeriesResult(written, series_dates, skipped, worst, messages, n_infeasible_cells=n_infeasible)
+    computed = [task.day for task, s in zip(tasks, summaries) if s.get('computed')]
+    seconds = [s['seconds'] for s in summaries if s.get('computed')]
+    return SeriesResult(written, series_dates, [task.day for task, s in zip(tasks, summaries) if s.get('skipped')],
+                        max([s.get('consistency_max_error', 0.0) for s in summaries] + [0.0]), messages,
+                        float(np.mean(seconds)) if seconds else 0.0, computed,
+                        [task.day for task, s in zip(tasks, summaries) if not s.get('computed')], dict(timer.seconds),
+                        n_infeasible_cells=sum(s.get('n_infeasible_cells', 0) for s in summaries))
 
 
-def _assemble(per_date, dates, grid, output, per_date_files, memory_mb, progress, outputs):
-    """The output files, staged in ``outputs`` (committed together by the caller)."""
+def _make_folders(folder):
+    """Make ``folder`` and its missing parents; returns those made (outermost first)."""
+    made = []
+    path = os.path.abspath(folder)
+    while not os.path.isdir(path):
+        made.append(path)
+        path = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    return made[::-1]
+
+
+def _remove_if_empty(folder):
+    try:
+        os.rmdir(folder)
+    except OSError:
+        pass
+
+
+def _own_commit(outputs, protect):
+    """The caller's OutputCommit (left to the caller), or one of the series' own."""
+    return contextlib.nullcontext(outputs) if outputs is not None else OutputCommit(protect=protect)
+
+
+class _Remove:
+    """What a finished series no longer needs: the parts folder, the annual cycle."""
+
+    def __init__(self, parts, cycle):
+        self.parts, self.cycle = parts, cycle
+
+    def __call__(self):
+        if self.cycle is not None:
+            _remove_cycle(self.cycle)
+        if self.parts is not None:
+            shutil.rmtree(self.parts, ignore_errors=True)
+
+
+#: Most tasks the annual cycle is cut into on a cluster (strips of whole fitting windows).
+MAX_CYCLE_TASKS = 256
+
+
+@dataclass
+class CycleStrip:
+    """Rows (first, end) of the annual cycle fitted by one task into its own strip file."""
+    lst: str
+    dates: list
+    grid: object
+    rows: tuple
+    path: str
+    memory_mb: float
+
+
+def write_cycle_strip(strip):
+    """One strip of the annual cycle (a Dask task); a strip a stopped run completed is kept."""
+    if not os.path.exists(strip.path):
+        write_annual_cycle(strip.lst, strip.dates, strip.grid, strip.path, strip.memory_mb, Progress(),
+                           rows=strip.rows)
+    return strip.path
+
+
+def _session(cluster):
+    """One connection to the cluster for the whole series (nothing without one)."""
+    if cluster is None:
+        return contextlib.nullcontext()
+    from .distributed import Session
+    return Session(cluster)
+
+
+def _shared_cycle(inputs, options, lst_dates, folder, progress, log, cluster=None):
+    """The annual LST cycle of every pixel (series-wide, computed once for all dates) in ``folder``,
+    or None when the series is too short or gaps are not filled. A cycle a stopped run left is reused.
+
+    On a cluster, strips of rows are fitted by the workers (the same windows as here, so the same
+    values) and joined by a VRT: with thousands of dates the cycle would otherwise be the serial part."""
+    if not (options.fill_gaps and options.method != Method.BILINEAR and long_enough_for_cycle(lst_dates)):
+        return None
+    key = fingerprint(SERIES_FORMAT, file_fingerprint(inputs.lst), inputs.lst_crs_wkt, lst_dates)
+    path = os.path.join(folder, '.annual_cycle-{}.{}'.format(key[:16], 'vrt' if cluster else 'tif'))
+    if os.path.exists(path):
+        log('Annual LST cycle of a previous run reused.')
+        return path
+    log('Fitting the annual LST cycle of every pixel on {} dates for gap filling.'.format(len(lst_dates)))
+    lst_grid = RasterSource(inputs.lst, 1, inputs.lst_crs_wkt, 'LST').grid()
+    if cluster is None:
+        return write_annual_cycle(inputs.lst, lst_dates, lst_grid, path, options.memory_mb, progress)
+    from osgeo import gdal
+    from .distributed import map_on_cluster
+    windows = annual_cycle_windows(lst_grid, len(lst_dates), options.memory_mb)
+    per_task = -(-len(windows) // MAX_CYCLE_TASKS)
+    strips = []
+    for start in range(0, len(windows), per_task):
+        group = windows[start:start + per_task]
+        rows = (group[0].yoff, group[-1].yoff + 1)
+        strips.append(CycleStrip(inputs.lst, lst_dates, lst_grid, rows, '{}.rows{}.tif'.format(path[:-4], rows[0]),
+                                 options.memory_mb))
+    map_on_cluster(write_cycle_strip, strips, cluster, progress, lambda index, result: None)
+    # Built next to its strips (it names them relative to itself), then renamed: complete or absent.
+    staged = os.path.join(folder, scratch.owned_name('cycle') + '.vrt')
+    try:
+        gdal.BuildVRT(staged, [strip.path for strip in strips])
+        os.replace(staged, path)
+    finally:
+        if os.path.exists(staged):
+            os.remove(staged)
+    return path
+
+
+def _remove_cycle(path):
+    """The cycle file and, for a VRT, its strips."""
+    folder, name = os.path.split(path)
+    stem = name.rsplit('.', 1)[0]
+    for other in os.listdir(folder):
+        if other == name or other.startswith(stem + '.rows'):
+            os.remove(os.path.join(folder, other))
+
+
+def _date_tasks(inputs, options, coarse_dates, lst_dates, series_dates, cycle, folder, metadata):
+    inputs_key = [file_fingerprint(p) for p in (inputs.coarse_sm, inputs.lst, inputs.ndvi,
+                                                inputs.dem.path if inputs.dem else None)]
+    inputs_key += [inputs.coarse_crs_wkt, inputs.lst_crs_wkt, inputs.ndvi_crs_wkt, inputs.dem]
+    tasks = []
+    for day in series_dates:
+        sun = options.sun if options.sun.fixed else SunGeometry(acquisition_date=day, solar_hour=options.sun.solar_hour)
+        day_options = replace(options, sun=sun)
+        coarse_band, lst_band = coarse_dates.index(day) + 1, lst_dates.index(day) + 1
+        key = fingerprint(SERIES_FORMAT, inputs_key, coarse_band, lst_band, lst_dates if cycle else None,
+                          _options_key(day_options), day)
+        tasks.append(DateTask(
+            day,
+            RasterSource(inputs.coarse_sm, coarse_band, inputs.coarse_crs_wkt, 'coarse soil moisture ({})'.format(day)),
+            RasterSource(inputs.lst, lst_band, inputs.lst_crs_wkt, 'LST ({})'.format(day)), inputs.ndvi,
+            inputs.ndvi_crs_wkt, inputs.dem, day_options, cycle, date_file(folder, day), key, metadata))
+    return tasks
+
+
+def _log_date(summary, log):
+    if summary.get('skipped'):
+        log('{}: skipped, {}'.format(summary['day'], summary.get('reason', '')))
+    else:
+        infeasible = summary.get('n_infeasible_cells', 0)
+        log('{}: {} pixels, {} filled; consistency {:.1e} m³/m³{}{}.'.format(
+            summary['day'], summary['n_output_pixels'], summary['n_filled_pixels'], summary['consistency_max_error'],
+            '; {} coarse cells outside the soil moisture bounds'.format(infeasible) if infeasible else '',
+            '' if summary.get('computed') else ' (done by a previous run)'))
+
+
+def _run_tasks(tasks, cluster, progress, log):
+    """The summary of every task, in task order: finished ones from their files, the others
+    computed here or on the cluster."""
+    summaries = [None] * len(tasks)
+    todo = []
+    for index, task in enumerate(tasks):
+        done = date_result(task.output, task.fingerprint)
+        if done is None:
+            todo.append(index)
+        else:
+            summaries[index] = dict(done, computed=False, seconds=0.0)
+            _log_date(summaries[index], log)
+    if len(todo) < len(tasks):
+        log('{} of {} dates were complete from a previous run and are kept.'.format(len(tasks) - len(todo), len(tasks)))
+
+    def finished(index, summary):
+        if 'error' in summary:
+            raise InputError(summary['error'])
+        summaries[index] = summary
+        _log_date(summary, log)
+    if cluster is not None and todo:
+        from .distributed import map_on_cluster
+        map_on_cluster(run_date, [tasks[i] for i in todo], cluster, progress,
+                       lambda position, summary: finished(todo[position], summary))
+        return summaries
+    step = 1.0 / max(1, len(todo))
+    for position, index in enumerate(todo):
+        progress.check()
+        day_progress = progress.sub(position * step, (position + 1) * step)
+        finished(index, run_date(tasks[index], day_progress.quiet()))
+    return summaries
+
+
+def _assemble(paths, dates, grid, output, per_date_files, memory_mb, progress, commit, extra_metadata):
+    """The outputs: the dates' own files (one per date), or one multi-band raster made from them,
+    staged in ``commit`` (returned under its staged path)."""
     if per_date_files:
-        written = []
-        for path, day in zip(per_date, dates):
-            target = os.path.join(output, 'soil_moisture_{}.tif'.format(day.isoformat()))
-            if path is None:
-                with RasterWriter(target, grid, 1, metadata={'ACQUISITION_DATE': day.isoformat()},
-                                  descriptions=[day.isoformat()], outputs=outputs) as writer:
-                    writer.write(grid.full_window(), np.full((grid.height, grid.width), np.nan, np.float32))
-                    writer.commit()
-            else:
-                shutil.move(path, outputs.stage(target))
-            written.append(target)
-        return written
+        return list(paths)
     metadata, band_metadata, descriptions = stack_metadata(dates)
     metadata.update({'UNITS': 'm3/m3', 'SOFTWARE': 'QGIS plugin Soil Moisture Downscaling'})
-    readers = [RasterReader(RasterSource(p, name='date')) if p else None for p in per_date]
+    metadata.update(extra_metadata)
+    readers = [RasterReader(RasterSource(p, name='date')) for p in paths]
     windows = row_windows(grid, 8 * len(dates), memory_mb)
     try:
         with RasterWriter(output, grid, len(dates), descriptions=descriptions, metadata=metadata,
-                          band_metadata=band_metadata, options=GTIFF_OPTIONS, outputs=outputs) as writer:
+                          band_metadata=band_metadata, options=GTIFF_OPTIONS, outputs=commit) as writer:
             for index, window in enumerate(windows):
                 progress.report(index / len(windows))
                 for band, reader in enumerate(readers, start=1):
-                    values = reader.read(window) if reader else np.full((window.ysize, window.xsize), np.nan)
-                    writer.write(window, values.astype(np.float32), band=band)
+                    writer.write(window, reader.read(window).astype(np.float32), band=band)
             writer.commit()
     finally:
         for reader in readers:
-            if reader:
-                reader.close()
-    return [output]
+            reader.close()
+    return [writer.staged_path]

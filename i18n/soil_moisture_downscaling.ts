@@ -19,42 +19,42 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="21" />
+      <location filename="../processing/algorithms/downscale.py" line="22" />
       <source>Terrain-aware adaptive window (default)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="21" />
+      <location filename="../processing/algorithms/downscale.py" line="22" />
       <source>Bilinear interpolation (reference)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="21" />
+      <location filename="../processing/algorithms/downscale.py" line="22" />
       <source>Global linear with residual correction (TsHARP-like)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="21" />
+      <location filename="../processing/algorithms/downscale.py" line="22" />
       <source>Universal triangle (Chauhan 2003, Piles 2011)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="21" />
+      <location filename="../processing/algorithms/downscale.py" line="22" />
       <source>DISPATCH (Merlin 2012)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="21" />
+      <location filename="../processing/algorithms/downscale.py" line="22" />
       <source>Adaptive window on the LST as given (no terrain correction)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="29" />
+      <location filename="../processing/algorithms/downscale.py" line="30" />
       <source>linear</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="29" />
+      <location filename="../processing/algorithms/downscale.py" line="30" />
       <source>quadratic</source>
       <translation type="unfinished" />
     </message>
@@ -214,17 +214,17 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="295" />
+      <location filename="../processing/algorithms/base.py" line="312" />
       <source>Out of memory: lower the memory budget in Settings ▸ Options ▸ Processing ▸ Providers ▸ Soil moisture downscaling.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="55" />
+      <location filename="../processing/algorithms/downscale.py" line="56" />
       <source>Bilinear spread between cell centres</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="55" />
+      <location filename="../processing/algorithms/downscale.py" line="56" />
       <source>Area-to-point kriging (ATPK, default)</source>
       <translation type="unfinished" />
     </message>
@@ -289,7 +289,7 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="70" />
+      <location filename="../processing/algorithms/downscale_series.py" line="76" />
       <source>Overpass local solar time (h)</source>
       <translation type="unfinished" />
     </message>
@@ -304,12 +304,12 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="373" />
+      <location filename="../processing/algorithms/base.py" line="396" />
       <source>Cannot read {}: {}; check the file and that it can be opened.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="378" />
+      <location filename="../processing/algorithms/base.py" line="401" />
       <source>GDAL could not read or write a file ({}).</source>
       <translation type="unfinished" />
     </message>
@@ -393,17 +393,17 @@ The log reports the fitted lapse rate (K/km) and illumination coefficient and ch
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="65" />
+      <location filename="../processing/algorithms/downscale.py" line="66" />
       <source>Downscale soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="68" />
+      <location filename="../processing/algorithms/downscale.py" line="69" />
       <source>Coarse soil moisture (e.g. 25 km ESA CCI, SMAP) to the 1 km grid of MODIS LST, keeping every coarse value.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="76" />
+      <location filename="../processing/algorithms/downscale.py" line="77" />
       <source>Downscales a coarse soil moisture raster (m³/m³, e.g. 25 km ESA CCI, C3S, SMAP or SMOS) to the grid of a land surface temperature raster (kelvin, e.g. 1 km MODIS LST), using NDVI and a DEM.
 
 The default method (Zhao et al. 2025) removes the effect of elevation and sun illumination from the LST, fits soil moisture against the corrected LST and NDVI (and, where it helps, elevation) in a moving window whose size is chosen per coarse cell, applies the local models at the fine scale, and corrects the residuals so that the mean of the fine pixels of every coarse cell equals its coarse value.
@@ -416,47 +416,47 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="95" />
+      <location filename="../processing/algorithms/downscale.py" line="96" />
       <source>Coarse soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="95" />
+      <location filename="../processing/algorithms/downscale.py" line="96" />
       <source>Coarse volumetric soil moisture in m³/m³ (not %), e.g. ESA CCI / C3S (0.25°), SMAP or SMOS. Band 1 is used.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="98" />
+      <location filename="../processing/algorithms/downscale.py" line="99" />
       <source>Daytime LST in kelvin. Its grid is the output grid (e.g. MODIS MOD11A1 at 1 km).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="100" />
+      <location filename="../processing/algorithms/downscale.py" line="101" />
       <source>NDVI (all methods but bilinear)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="100" />
+      <location filename="../processing/algorithms/downscale.py" line="101" />
       <source>NDVI in [-1, 1] (e.g. MODIS MOD13A2). Needed by every method except bilinear.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="63" />
+      <location filename="../processing/algorithms/downscale_series.py" line="69" />
       <source>DEM (m; terrain-aware method)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="103" />
+      <location filename="../processing/algorithms/downscale.py" line="104" />
       <source>Elevation in metres, any CRS and resolution. Needed by the terrain-aware method; the adaptive window without terrain correction uses it as a candidate predictor.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="145" />
+      <location filename="../processing/algorithms/downscale_series.py" line="176" />
       <source>Downscaled soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="109" />
+      <location filename="../processing/algorithms/downscale.py" line="110" />
       <source>Float32 GeoTIFF on the LST grid, m³/m³, nodata -9999.</source>
       <translation type="unfinished" />
     </message>
@@ -466,197 +466,197 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="111" />
+      <location filename="../processing/algorithms/downscale.py" line="112" />
       <source>Multi-band raster on the LST grid: half_window, predictor_set, n_samples, r_squared, the model coefficients (SI units), fallback and quality bit flags.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="115" />
+      <location filename="../processing/algorithms/downscale.py" line="116" />
       <source>Report</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="115" />
+      <location filename="../processing/algorithms/downscale.py" line="116" />
       <source>HTML report with maps of the input and output, the coarse-scale fit, the window sizes and the value-consistency check.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="87" />
+      <location filename="../processing/algorithms/downscale_series.py" line="98" />
       <source>Largest cell-mean error (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="119" />
+      <location filename="../processing/algorithms/downscale.py" line="120" />
       <source>Fitted lapse rate (K/km)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="120" />
+      <location filename="../processing/algorithms/downscale.py" line="121" />
       <source>Fitted illumination coefficient (K)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="122" />
+      <location filename="../processing/algorithms/downscale.py" line="123" />
       <source>Coarse cells outside the soil moisture bounds (cannot keep their value)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="124" />
+      <location filename="../processing/algorithms/downscale.py" line="125" />
       <source>Largest cell-mean error of those cells (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="309" />
+      <location filename="../report/downscaling.py" line="114" />
       <source>Method</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="129" />
+      <location filename="../processing/algorithms/downscale.py" line="130" />
       <source>Downscaling method. The others are for comparison: bilinear is the floor every method must beat; method 5 is the default without the terrain correction of LST.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="309" />
+      <location filename="../report/downscaling.py" line="114" />
       <source>Linking model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="133" />
+      <location filename="../processing/algorithms/downscale.py" line="134" />
       <source>Form of the local soil moisture model: linear in LST* and NDVI (default), or the 6-term quadratic ("universal triangle" form).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="137" />
+      <location filename="../processing/algorithms/downscale.py" line="138" />
       <source>Smallest half-window (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="137" />
+      <location filename="../processing/algorithms/downscale.py" line="138" />
       <source>Smallest moving window tried, as a half-width h in coarse cells (window (2h+1)²).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="142" />
+      <location filename="../processing/algorithms/downscale.py" line="144" />
       <source>Largest half-window (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="142" />
+      <location filename="../processing/algorithms/downscale.py" line="144" />
       <source>Largest moving window tried, as a half-width h in coarse cells.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="146" />
+      <location filename="../processing/algorithms/downscale.py" line="149" />
       <source>Minimum valid fraction of a cell</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="146" />
+      <location filename="../processing/algorithms/downscale.py" line="149" />
       <source>A coarse cell takes part in the calibration only if at least this fraction of its fine pixels has valid LST and NDVI.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="151" />
+      <location filename="../processing/algorithms/downscale.py" line="155" />
       <source>Lowest soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="151" />
+      <location filename="../processing/algorithms/downscale.py" line="155" />
       <source>Downscaled values are kept above this bound; the clipped amount is moved onto the other pixels of the cell so its mean is unchanged.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="156" />
+      <location filename="../processing/algorithms/downscale.py" line="161" />
       <source>Highest soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="156" />
+      <location filename="../processing/algorithms/downscale.py" line="161" />
       <source>Downscaled values are kept below this bound (porosity).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="160" />
+      <location filename="../processing/algorithms/downscale.py" line="166" />
       <source>Fill gaps (seamless output)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="160" />
+      <location filename="../processing/algorithms/downscale.py" line="166" />
       <source>Fill cloud gaps in LST (terrain and NDVI model plus the interpolated residual) and holes in NDVI, and estimate coarse cells that have no value from their local model, so the map has no holes. Filled pixels are flagged in the diagnostics quality band (1 LST filled, 2 coarse value filled).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="166" />
+      <location filename="../processing/algorithms/downscale.py" line="172" />
       <source>Filter pixel noise of predictors</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="166" />
+      <location filename="../processing/algorithms/downscale.py" line="172" />
       <source>Methods 0 and 5: estimate the per-pixel (white) noise of LST and NDVI from their semivariogram and weight the fine-scale anomalies by their signal fraction before applying the coarse-scale model, so sensor noise does not become soil moisture noise. Off: the model is applied to the predictors as they are (as in the published method).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="315" />
+      <location filename="../report/downscaling.py" line="120" />
       <source>Residual spread</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="174" />
+      <location filename="../processing/algorithms/downscale.py" line="180" />
       <source>How the coarse residual (coarse value minus the mean of the fine model, m³/m³) is spread to the pixels before the per-cell remainder makes every cell mean exact: bilinearly between cell centres, or by area-to-point kriging (Kyriakidis 2004; default) with a point-support covariance fitted to the coarse residuals. Methods with a residual step only (0, 2, 4, 5).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="189" />
+      <location filename="../processing/algorithms/downscale.py" line="198" />
       <source>Choose a method between 0 and {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="195" />
+      <location filename="../processing/algorithms/downscale.py" line="204" />
       <source>The method "{}" needs NDVI: choose an NDVI layer, or the bilinear method.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="198" />
+      <location filename="../processing/algorithms/downscale.py" line="207" />
       <source>The method "{}" needs a DEM: choose a DEM layer, or method 5 (adaptive window without terrain correction).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="203" />
+      <location filename="../processing/algorithms/downscale.py" line="212" />
       <source>The smallest half-window ({}) is larger than the largest ({}): swap them.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="208" />
+      <location filename="../processing/algorithms/downscale.py" line="217" />
       <source>The lowest soil moisture ({}) must be below the highest ({}) m³/m³.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="217" />
+      <location filename="../processing/algorithms/downscale.py" line="226" />
       <source>The acquisition date given ({}) is not the date of the LST raster ({}); the sun position is computed for {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="221" />
+      <location filename="../processing/algorithms/downscale.py" line="230" />
       <source>coarse soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="225" />
+      <location filename="../processing/algorithms/downscale.py" line="234" />
       <source>The {} is dated {}, the LST {}: {} days apart. Downscaling relates soil moisture to the temperature of the same days; check that these are the files you meant (a monthly or composite product explains a few weeks).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="258" />
+      <location filename="../processing/algorithms/downscale.py" line="267" />
       <source>Method: {}; memory budget {:.0f} MB.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="269" />
+      <location filename="../processing/algorithms/downscale.py" line="278" />
       <source>{} downscaled</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="276" />
+      <location filename="../processing/algorithms/downscale.py" line="285" />
       <source>Downscaling diagnostics</source>
       <translation type="unfinished" />
     </message>
@@ -666,201 +666,153 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="301" />
-      <source>Coarse soil moisture</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="301" />
-      <source>LST</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="301" />
-      <source>DEM</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="316" />
-      <source>(none)</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="308" />
-      <source>yes</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="308" />
-      <source>no</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="310" />
-      <source>Half-windows (cells)</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="311" />
-      <source>Minimum valid fraction</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="312" />
-      <source>Soil moisture bounds (m³/m³)</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="313" />
-      <source>Fill gaps</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="314" />
-      <source>Noise filter</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="316" />
-      <source>Sun</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale.py" line="318" />
-      <source>Memory budget (MB)</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="31" />
+      <location filename="../processing/algorithms/downscale_series.py" line="32" />
       <source>Downscale a soil moisture series</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="34" />
+      <location filename="../processing/algorithms/downscale_series.py" line="35" />
       <source>Every date of a soil moisture stack downscaled in one run, loaded for the Temporal Controller.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="40" />
+      <location filename="../processing/algorithms/downscale_series.py" line="41" />
       <source>Downscales every date of a coarse soil moisture stack (one band per date, m³/m³) onto the grid of an LST stack (one band per date, K), with the same method and options as "Downscale soil moisture".
 
 Dates are read from the stacks (as written by "Import soil moisture product" and "Import MODIS LST / NDVI") or given as a list, one per band. Both stacks must hold the same dates. NDVI may be one raster for all dates or a dated stack, interpolated linearly in time. With gap filling, LST cloud gaps are filled with each pixel's annual temperature cycle plus the day's anomaly when the series covers at least 10 dates over 90 days, and spatially otherwise, so every date gives a complete map where the coarse product has data; dates the product leaves empty give an empty band.
 
-Output: one multi-band GeoTIFF (band per date, dates in the band descriptions) or one GeoTIFF per date. Loaded layers are set up for the Temporal Controller (one layer per date, each shown on its day, in one group); the soil moisture inspector plots a pixel over time.</source>
+Output: one multi-band GeoTIFF (band per date, dates in the band descriptions) or one GeoTIFF per date. Loaded layers are set up for the Temporal Controller (one layer per date, each shown on its day, in one group); the soil moisture inspector plots a pixel over time.
+
+Each date is written as soon as it is done, with a fingerprint of its inputs and options: run again after a stop (same inputs, options and output) and the finished dates are kept, not recomputed. With a Dask scheduler address (advanced), the dates run on that Dask cluster, one task per date; its workers need this package installed (pip install soil_moisture_downscaling[dask]) and must see the input and output paths under the same names.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="54" />
+      <location filename="../processing/algorithms/downscale_series.py" line="60" />
       <source>Coarse soil moisture stack (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="54" />
+      <location filename="../processing/algorithms/downscale_series.py" line="60" />
       <source>One band per date, m³/m³, e.g. from "Import soil moisture product".</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="56" />
+      <location filename="../processing/algorithms/downscale_series.py" line="62" />
       <source>LST stack (K)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="56" />
+      <location filename="../processing/algorithms/downscale_series.py" line="62" />
       <source>One band per date, kelvin, e.g. from "Import MODIS LST / NDVI". Its grid is the output grid.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="59" />
+      <location filename="../processing/algorithms/downscale_series.py" line="65" />
       <source>NDVI (single or dated stack)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="59" />
+      <location filename="../processing/algorithms/downscale_series.py" line="65" />
       <source>One NDVI raster for all dates, or a stack with dates (interpolated in time). Needed by every method except bilinear.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="63" />
+      <location filename="../processing/algorithms/downscale_series.py" line="69" />
       <source>Elevation in metres; needed by the terrain-aware method.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="66" />
+      <location filename="../processing/algorithms/downscale_series.py" line="72" />
       <source>Dates, one per band</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="66" />
+      <location filename="../processing/algorithms/downscale_series.py" line="72" />
       <source>Only needed when the stacks do not carry their dates: one date (YYYY-MM-DD) per band, separated by commas, for both stacks.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="70" />
+      <location filename="../processing/algorithms/downscale_series.py" line="76" />
       <source>Local solar time of the LST acquisitions (10.5 for Terra, 13.5 for Aqua); the sun position is computed for each date.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="76" />
+      <location filename="../processing/algorithms/downscale_series.py" line="83" />
       <source>Output as</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="76" />
+      <location filename="../processing/algorithms/downscale_series.py" line="83" />
       <source>A single multi-band GeoTIFF with one band per date, or one GeoTIFF per date in a folder.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="80" />
+      <location filename="../processing/algorithms/downscale_series.py" line="87" />
       <source>Downscaled series (multi-band)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="80" />
+      <location filename="../processing/algorithms/downscale_series.py" line="87" />
       <source>Float32 GeoTIFF, one band per date (m³/m³), dates in band descriptions and metadata.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="83" />
+      <location filename="../processing/algorithms/downscale_series.py" line="90" />
       <source>Folder for one file per date</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="83" />
+      <location filename="../processing/algorithms/downscale_series.py" line="90" />
       <source>Used when "Output as" is one GeoTIFF per date: soil_moisture_YYYY-MM-DD.tif files.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="86" />
+      <location filename="../processing/algorithms/downscale_series.py" line="93" />
+      <source>Dask scheduler address</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale_series.py" line="93" />
+      <source>Address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786) to run the dates on its workers, one task per date. Empty: run here.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale_series.py" line="97" />
       <source>Number of dates</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="88" />
+      <location filename="../processing/algorithms/downscale_series.py" line="99" />
       <source>Files written</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="89" />
+      <location filename="../processing/algorithms/downscale_series.py" line="100" />
       <source>Coarse cells outside the soil moisture bounds, summed over the dates</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="105" />
+      <location filename="../processing/algorithms/downscale_series.py" line="120" />
       <source>a folder ("Folder for one file per date")</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="109" />
+      <location filename="../processing/algorithms/downscale_series.py" line="124" />
       <source>a file ("Downscaled series")</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="116" />
+      <location filename="../processing/algorithms/downscale_series.py" line="130" />
+      <source>Dates run on {}.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale_series.py" line="139" />
       <source>{} ({}, {} dates)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale_series.py" line="151" />
+      <location filename="../processing/algorithms/downscale_series.py" line="182" />
       <source>Choose where to write the series: {}.</source>
       <translation type="unfinished" />
     </message>
@@ -909,7 +861,7 @@ The optional mask marks filled pixels (1), original ones (0) and those still unk
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/fill_lst_gaps.py" line="77" />
+      <location filename="../processing/algorithms/fill_lst_gaps.py" line="80" />
       <source>Gap-filled LST</source>
       <translation type="unfinished" />
     </message>
@@ -1010,7 +962,7 @@ Station coordinates come from the file (ISMN, or latitude/longitude columns) or 
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="322" />
+      <location filename="../report/validation.py" line="193" />
       <source>Stations</source>
       <translation type="unfinished" />
     </message>
@@ -1340,7 +1292,7 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="328" />
+      <location filename="../report/validation.py" line="200" />
       <source>Matching</source>
       <translation type="unfinished" />
     </message>
@@ -1400,7 +1352,7 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="334" />
+      <location filename="../report/validation.py" line="206" />
       <source>Minimum pairs per station</source>
       <translation type="unfinished" />
     </message>
@@ -1520,56 +1472,6 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="321" />
-      <source>Raster {}</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="322" />
-      <source>In-situ records</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="327" />
-      <source>on</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="327" />
-      <source>off</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="329" />
-      <source>Depth (m)</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="329" />
-      <source>shallowest</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="330" />
-      <source>Snow screening</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="331" />
-      <source>Frozen-soil screening</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="332" />
-      <source>Flag screening</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/validate.py" line="332" />
-      <source>on (good: {})</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
       <location filename="../processing/outputs.py" line="31" />
       <source>HTML files (*.html)</source>
       <translation type="unfinished" />
@@ -1652,6 +1554,121 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
     <message>
       <location filename="../ui/sample_data.py" line="29" />
       <source>Soil moisture sample (Colorado, 2021-07-15)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="105" />
+      <source>Coarse soil moisture</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="105" />
+      <source>LST</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="105" />
+      <source>DEM</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="121" />
+      <source>(none)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="113" />
+      <source>yes</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="113" />
+      <source>no</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="115" />
+      <source>Half-windows (cells)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="116" />
+      <source>Minimum valid fraction</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="117" />
+      <source>Soil moisture bounds (m³/m³)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="118" />
+      <source>Fill gaps</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="119" />
+      <source>Noise filter</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="121" />
+      <source>Sun</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="123" />
+      <source>Memory budget (MB)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="192" />
+      <source>Raster {}</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="193" />
+      <source>In-situ records</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="199" />
+      <source>on</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="199" />
+      <source>off</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="201" />
+      <source>Depth (m)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="201" />
+      <source>shallowest</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="202" />
+      <source>Snow screening</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="203" />
+      <source>Frozen-soil screening</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="204" />
+      <source>Flag screening</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/validation.py" line="204" />
+      <source>on (good: {})</source>
       <translation type="unfinished" />
     </message>
   </context>

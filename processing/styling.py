@@ -76,13 +76,14 @@ def sidecar_path(raster_path):
     return os.path.splitext(raster_path)[0] + '.qml'
 
 
-def write_sidecar_style(raster_path, style):
-    """Write ``<name>.qml`` next to the raster; returns its path (None if the raster cannot be opened)."""
+def write_sidecar_style(raster_path, style, path=None):
+    """Write ``<name>.qml`` next to the raster (or to ``path``, e.g. staged for a commit); returns its path
+    (None if the raster cannot be opened)."""
     layer = QgsRasterLayer(raster_path, os.path.basename(raster_path), 'gdal')
     if not layer.isValid():
         return None
     apply_style(layer, style)
-    path = sidecar_path(raster_path)
+    path = path or sidecar_path(raster_path)
     message, ok = layer.saveNamedStyle(path)
     return path if ok else None
 

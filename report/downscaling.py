@@ -4,7 +4,7 @@ import numpy as np
 from ..core import linking
 from ..core.downscaling import CONSISTENT_METHODS
 from ..core.raster_io import RasterReader, RasterSource
-from .html import HtmlReport, new_figure
+from .html import HtmlReport, new_figure, untranslated
 from .palette import SOIL_MOISTURE_RANGE, soil_moisture_colormap
 
 SOIL_MOISTURE_COLOURS = soil_moisture_colormap()
@@ -97,6 +97,30 @@ def _consistency(report, result):
                if result.method in CONSISTENT_METHODS else
                'This method does not promise to keep the coarse values (comparison method).')
     report.figure(figure, promise)
+
+
+def describe_inputs(inputs, tr=untranslated):
+    """Report rows (label, path) of a run's DownscaleInputs; ``tr`` translates the labels."""
+    rows = []
+    for label, source in ((tr('Coarse soil moisture'), inputs.coarse_sm), (tr('LST'), inputs.lst),
+                          (tr('NDVI'), inputs.ndvi), (tr('DEM'), inputs.dem)):
+        rows.append((label, source.path if source is not None else tr('(none)')))
+    return rows
+
+
+def describe_options(options, tr=untranslated):
+    """Report rows (label, value) of a run's DownscaleOptions; ``tr`` translates the labels."""
+    yes, no = tr('yes'), tr('no')
+    return [(tr('Method'), tr(options.method.label)), (tr('Linking model'), options.model),
+            (tr('Half-windows (cells)'), '{}–{}'.format(options.min_half_window, options.max_half_window)),
+            (tr('Minimum valid fraction'), options.min_valid_fraction),
+            (tr('Soil moisture bounds (m³/m³)'), '{}–{}'.format(options.sm_min, options.sm_max)),
+            (tr('Fill gaps'), yes if options.fill_gaps else no),
+            (tr('Noise filter'), yes if options.noise_filter else no),
+            (tr('Residual spread'), options.residual),
+            (tr('Sun'), options.sun.describe() if (options.sun.fixed or options.sun.acquisition_date)
+             else tr('(none)')),
+            (tr('Memory budget (MB)'), options.memory_mb)]
 
 
 def write_downscaling_report(path, result, inputs_description, parameters_description):

@@ -79,3 +79,8 @@ class HtmlReport:
         """Write the page completely or not at all; I/O errors raise OutputError naming ``path``."""
         page = self.render()
         return write_file(path, lambda handle: handle.write(page), encoding='utf-8')
+
+
+def untranslated(text):
+    """The ``tr`` of report labels outside QGIS: the English text (the plugin passes translation.tr)."""
+    return text

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..core.raster_io import RasterReader, RasterSource
 from ..core.validation import SCREEN_LABELS, SCREENS
-from .html import HtmlReport, new_figure
+from .html import HtmlReport, new_figure, untranslated
 
 #: Time series are drawn for at most this many stations (those with the most pairs first).
 MAX_SERIES_PLOTS = 24
@@ -185,6 +185,25 @@ def _time_series(report, result):
         metrics_text = '; '.join('{}: n {}, R {}'.format(r.name, r.metrics[station]['n'], _interval(r.metrics[station]))
                                  for r in result.rasters)
         report.figure(figure, '{}: {}'.format(station, metrics_text))
+
+
+def describe_inputs(rasters, points, table, tr=untranslated):
+    """Report rows (label, value) of a validation's inputs; ``tr`` translates the labels."""
+    rows = [(tr('Raster {}').format(i + 1), '{} ({})'.format(r.name, r.path)) for i, r in enumerate(rasters)]
+    rows += [(tr('Stations'), len(points.ids)), (tr('In-situ records'), len(table))]
+    return rows
+
+
+def describe_options(options, tr=untranslated):
+    """Report rows (label, value) of ValidationOptions; ``tr`` translates the labels."""
+    on, off = tr('on'), tr('off')
+    return [(tr('Matching'), options.matching),
+            (tr('Depth (m)'), tr('shallowest') if options.depth_m is None else options.depth_m),
+            (tr('Snow screening'), on if options.screen_snow else off),
+            (tr('Frozen-soil screening'), on if options.screen_frozen else off),
+            (tr('Flag screening'), tr('on (good: {})').format(', '.join(options.good_flags))
+             if options.screen_flags else off),
+            (tr('Minimum pairs per station'), options.min_pairs)]
 
 
 def write_validation_report(path, result, inputs_description=(), parameters_description=()):

@@ -1,6 +1,7 @@
 """Shared fixtures: the plugin imported under its folder name, a headless QGIS with
 Processing and the provider, and twin scenes on real terrain."""
 import os
+import subprocess
 import sys
 
 import pytest
@@ -108,3 +109,33 @@ def series30(tmp_path_factory):
     paths, dates, _, _ = make_twin_series(FRONT_RANGE_DEM, str(folder), TwinSettings(
         fine_resolution=500, coarse_factor=6, cloud_fraction=0.2, seed=40), n_dates=30, step_days=4)
     return paths, dates
+
+
+# -- folders the user cannot write to (the hostile battery and the command line) -----------------------------
+
+def _writable(folder):
+    probe = os.path.join(folder, 'probe')
+    try:
+        with open(probe, 'w'):
+            pass
+    except OSError:
+        return False
+    os.remove(probe)
+    return True
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    folder = tmp_path / 'read_only'
+    folder.mkdir()
+    (folder / 'existing.txt').write_text('a file of the user')
+    os.chmod(folder, 0o555)
+    immutable = False
+    if _writable(str(folder)):   # root ignores permissions: make the folder immutable instead
+        immutable = subprocess.run(['chattr', '+i', str(folder)], capture_output=True).returncode == 0
+    if _writable(str(folder)):
+        pytest.skip('cannot make a folder read-only here (root without chattr)')
+    yield folder
+    if immutable:
+        subprocess.run(['chattr', '-i', str(folder)], capture_output=True)
+    os.chmod(folder, 0o755)

@@ -304,35 +304,7 @@ def scene_parameters(paths, output, **extra):
     return parameters
 
 
-# -- folders the user cannot write to ---------------------------------------------------------------------------
-
-def _writable(folder):
-    probe = os.path.join(folder, 'probe')
-    try:
-        with open(probe, 'w'):
-            pass
-    except OSError:
-        return False
-    os.remove(probe)
-    return True
-
-
-@pytest.fixture
-def read_only_folder(tmp_path):
-    folder = tmp_path / 'read_only'
-    folder.mkdir()
-    (folder / 'existing.txt').write_text('a file of the user')
-    os.chmod(folder, 0o555)
-    immutable = False
-    if _writable(str(folder)):   # root ignores permissions: make the folder immutable instead
-        immutable = subprocess.run(['chattr', '+i', str(folder)], capture_output=True).returncode == 0
-    if _writable(str(folder)):
-        pytest.skip('cannot make a folder read-only here (root without chattr)')
-    yield folder
-    if immutable:
-        subprocess.run(['chattr', '-i', str(folder)], capture_output=True)
-    os.chmod(folder, 0o755)
-
+# -- folders the user cannot write to (read_only_folder: conftest.py) -------------------------------------------
 
 @pytest.fixture
 def full_disk(tmp_path):

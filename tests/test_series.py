@@ -91,6 +91,31 @@ def test_series_algorithm_sets_temporal_properties_when_loaded(qgis_app, series3
     root.removeAllChildren()
 
 
+def files_below(folder):
+    return {os.path.join(root, name) for root, _, names in os.walk(folder) for name in names}
+
+
+def test_a_temporary_series_output_is_not_kept_for_a_resume(qgis_app, series30):
+    """A series written where Processing makes up a temporary file cannot be found by a later run: it is staged
+    like any other output, so a cancelled run leaves none of its dates behind, and a finished one no parts."""
+    import processing
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback, QgsProcessingUtils
+    paths, dates = series30
+    parameters = {'COARSE_SM': paths['coarse_sm'], 'LST': paths['lst'], 'NDVI': paths['ndvi'], 'METHOD': 1,
+                  'OUTPUT': 'TEMPORARY_OUTPUT'}
+    temporary = QgsProcessingUtils.tempFolder()
+    before = files_below(temporary)
+    stopping = QgsProcessingFeedback()
+    stopping.progressChanged.connect(lambda value: value > 30 and stopping.cancel())
+    with pytest.raises(QgsProcessingException, match='Cancelled'):
+        processing.run('soilmoisture:downscaleseries', parameters, feedback=stopping)
+    assert files_below(temporary) == before
+    result = processing.run('soilmoisture:downscaleseries', parameters)
+    assert band_dates(result['OUTPUT']) == dates
+    made = {path for path in files_below(temporary) - before if not path.endswith('.aux.xml')}   # QGIS's statistics
+    assert made == {result['OUTPUT'], os.path.splitext(result['OUTPUT'])[0] + '.qml'}
+
+
 def test_fill_lst_gaps_algorithm_single_date_and_stack(qgis_app, series30, tmp_path):
     import processing
     paths, dates = series30
@@ -152,3 +177,63 @@ def test_dates_given_as_a_list_and_cancel(series30, tmp_path):
                          progress=Progress(reports.append, cancel_after_a_few))
     assert not (tmp_path / 'cancelled.tif').exists()
     assert not [p for p in os.listdir(tmp_path) if p.startswith('.smseries_') or 'partial' in p]
+
+
+SIGTERMED_SERIES = '''
+import sys
+from soil_moisture_downscaling.core import scratch
+from soil_moisture_downscaling.core.downscaling import DownscaleOptions
+from soil_moisture_downscaling.core.progress import Progress
+from soil_moisture_downscaling.core.raster_io import RasterSource
+from soil_moisture_downscaling.core.series import SeriesInputs, downscale_series
+scratch.install_sigterm_cleanup()
+inputs = SeriesInputs(sys.argv[1], sys.argv[2], sys.argv[3], RasterSource(sys.argv[4]))
+downscale_series(inputs, sys.argv[5], DownscaleOptions(), per_date_files=True,
+                 progress=Progress(None, None, lambda message: print(message, flush=True)))
+'''
+
+
+@pytest.mark.slow
+def test_sigterm_mid_series_keeps_the_finished_dates_and_nothing_half_written(series30, tmp_path):
+    """Issue 11 for a resumable series: SIGTERM while a date is written removes that date's staging folder and
+    the run's scratch in the temporary folder; the finished dates stay, complete, and a new run keeps them."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from plugin_package import plugin_parent_dir
+
+    from soil_moisture_downscaling.core.raster_io import dataset_metadata
+    from soil_moisture_downscaling.core.series import FINGERPRINT_ITEM, date_result
+
+    def task_fingerprint(path):
+        return dataset_metadata(path).get(FINGERPRINT_ITEM)
+    paths, dates = series30
+    out, temp = tmp_path / 'out', tmp_path / 'tmp'
+    temp.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, '-c', SIGTERMED_SERIES, paths['coarse_sm'], paths['lst'], paths['ndvi'], paths['dem'],
+         str(out)], env=dict(os.environ, PYTHONPATH=plugin_parent_dir(), TMPDIR=str(temp)),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finished = 0
+    for line in process.stdout:
+        finished += 'consistency' in line
+        if finished == 3:
+            break
+    deadline = time.time() + 120
+    while not [n for n in os.listdir(str(out)) if n.startswith('.smd-date-')] and time.time() < deadline:
+        time.sleep(0.01)     # the fourth date is being written
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=120)
+    assert process.returncode == -signal.SIGTERM
+    kept = sorted(n for n in os.listdir(str(out)) if not n.startswith('.'))
+    assert len(kept) >= 3 and kept == ['soil_moisture_{}.tif'.format(d.isoformat()) for d in dates[:len(kept)]]
+    assert [n for n in os.listdir(str(out)) if n.startswith('.')] == [
+        n for n in os.listdir(str(out)) if n.startswith('.annual_cycle-')], 'only the cycle, kept for the resume'
+    assert [n for n in os.listdir(str(temp)) if n.startswith('.smd-')] == []
+    inputs = SeriesInputs(paths['coarse_sm'], paths['lst'], paths['ndvi'], RasterSource(paths['dem']))
+    result = downscale_series(inputs, str(out), DownscaleOptions(), per_date_files=True)
+    assert result.reused == dates[:len(kept)] and result.computed == dates[len(kept):]
+    assert all(date_result(path, task_fingerprint(path)) for path in result.outputs)   # complete, with results
+    assert sorted(os.listdir(str(out))) == ['soil_moisture_{}.tif'.format(d.isoformat()) for d in dates]

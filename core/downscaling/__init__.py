@@ -55,36 +55,45 @@ def downscale(inputs: DownscaleInputs, output_path: str, options: DownscaleOptio
     timer = StageTimer()
     with run_folder('smdownscale_') as workdir, gdal_cache_limit(options.memory_mb):
         scene, coarse = open_scene(inputs, options, method, workdir, progress.sub(0.0, 0.15), timer)
-        with scene, PixelStore(scene, workdir) as store:
-            step = progress.sub(0.15, 1.0)
-            prepare_gap_filling(scene, method, options, gap_filler, step, timer)
-            correction = fit_terrain(scene, method, options, step.sub(0.0, 0.15), timer)
-            cells = aggregate(scene, coarse, correction, method, options, step.sub(0.15, 0.3), timer)
-            with timer('coarse fit'):
-                model = method.fit(cells, step.sub(0.3, 0.4))
-                targets = coarse_targets(cells, model, method, options, step)
-            predictor = model.fine_predictor(scene, cells, targets, correction, method, step.sub(0.4, 0.45), timer)
-            residual = residual_step(scene, targets, cells, options) if method.value_consistent else None
-            prediction = apply_pass(scene, predictor, method, correction, targets, residual, store,
-                                    step.sub(0.45, 0.65), timer)
-            if residual is not None:
-                with timer('residual'):
-                    residual.solve(prediction)
-                progress.info(residual.describe())
-            shifts = bounded_shifts(scene, store, residual, targets, prediction, options, step.sub(0.65, 0.8), timer)
-            written = write_outputs(scene, store, shifts, residual is not None, targets, model.fit,
-                                    output_metadata(method.method, options, correction), output_path,
-                                    diagnostics_path, step.sub(0.8, 1.0), timer,
-                                    scene.terrain.partial_window if correction.mode != 'none' else None)
-            max_error, n_checked, n_infeasible, infeasible_error = check_consistency(written, prediction, targets,
-                                                                                     shifts, method, progress)
-            step.report(1.0)
-            return DownscaleResult(
-                output_path, diagnostics_path or None, method.method, scene.grid, cells.grid,
-                _coarse_summary(cells, targets, prediction, written), model.fit, correction, cells.terrain_check,
-                max_error, n_checked, cells.n_samples, written.n_output_pixels, written.n_clipped_pixels,
-                cells.n_filled_pixels, int(targets.filled.sum()), cells.signal_fraction, scene.kept_geometry,
-                dict(timer.seconds), messages, n_infeasible_cells=n_infeasible, infeasible_max_error=infeasible_error)
+        with scene:
+            return run_on_scene(scene, coarse, method, options, output_path, diagnostics_path, progress.sub(0.15, 1.0),
+                                timer, messages, workdir, gap_filler)
+
+
+def run_on_scene(scene, coarse, method, options, output_path, diagnostics_path, progress, timer, messages, workdir,
+                 gap_filler=None):
+    """The stages of a run on an opened scene (a FineScene, or any scene with its interface, e.g. a
+    date cut into tiles: core/tiling.py); ``coarse`` is the scene's CoarseInput. Returns a DownscaleResult."""
+    with PixelStore(scene, workdir) as store:
+        step = progress
+        prepare_gap_filling(scene, method, options, gap_filler, step, timer)
+        correction = fit_terrain(scene, method, options, step.sub(0.0, 0.15), timer)
+        cells = aggregate(scene, coarse, correction, method, options, step.sub(0.15, 0.3), timer)
+        with timer('coarse fit'):
+            model = method.fit(cells, step.sub(0.3, 0.4))
+            targets = coarse_targets(cells, model, method, options, step)
+        predictor = model.fine_predictor(scene, cells, targets, correction, method, step.sub(0.4, 0.45), timer)
+        residual = residual_step(scene, targets, cells, options) if method.value_consistent else None
+        prediction = apply_pass(scene, predictor, method, correction, targets, residual, store,
+                                step.sub(0.45, 0.65), timer)
+        if residual is not None:
+            with timer('residual'):
+                residual.solve(prediction)
+            progress.info(residual.describe())
+        shifts = bounded_shifts(scene, store, residual, targets, prediction, options, step.sub(0.65, 0.8), timer)
+        written = write_outputs(scene, store, shifts, residual is not None, targets, model.fit,
+                                output_metadata(method.method, options, correction), output_path,
+                                diagnostics_path, step.sub(0.8, 1.0), timer,
+                                scene.terrain.partial_window if correction.mode != 'none' else None)
+        max_error, n_checked, n_infeasible, infeasible_error = check_consistency(written, prediction, targets,
+                                                                                 shifts, method, progress)
+        step.report(1.0)
+        return DownscaleResult(
+            output_path, diagnostics_path or None, method.method, scene.grid, cells.grid,
+            _coarse_summary(cells, targets, prediction, written), model.fit, correction, cells.terrain_check,
+            max_error, n_checked, cells.n_samples, written.n_output_pixels, written.n_clipped_pixels,
+            cells.n_filled_pixels, int(targets.filled.sum()), cells.signal_fraction, scene.kept_geometry,
+            dict(timer.seconds), messages, n_infeasible_cells=n_infeasible, infeasible_max_error=infeasible_error)
 
 
 def _coarse_summary(cells, targets, prediction, written):

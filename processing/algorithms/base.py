@@ -22,9 +22,9 @@ from qgis.PyQt.QtGui import QIcon
 from ...core import scratch
 from ...core.dates import band_dates
 from ...core.errors import Cancelled, InputError, OutputError
-from ...core.outputs_commit import OutputCommit, check_outputs, io_error_message, short_reason
+from ...core.outputs_commit import OutputCommit, check_run_outputs, io_error_message, short_reason, stage_outputs
 from ...core.progress import WARNING_PREFIX, Progress
-from ...core.raster_io import RasterSource, raster_output_driver, spatial_reference
+from ...core.raster_io import RasterSource, spatial_reference
 from ...core.terrain import SunGeometry
 from ...translation import QT_TRANSLATE_NOOP, tr
 from ..help import help_url, icon_path
@@ -104,8 +104,8 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
                'ACQUISITION_DATE metadata of the LST raster is used (written by "Import MODIS LST / NDVI").'))
         self.add_parameter(
             QgsProcessingParameterNumber(self.OVERPASS_SOLAR_TIME, tr('Overpass local solar time (h)'),
-                                         QgsProcessingParameterNumber.Double, defaultValue=10.5, minValue=0.0,
-                                         maxValue=24.0),
+                                         QgsProcessingParameterNumber.Double, defaultValue=SunGeometry.solar_hour,
+                                         minValue=0.0, maxValue=24.0),
             tr('Local solar time of the LST acquisition in hours: about 10.5 for Terra (MOD11), 13.5 for Aqua '
                '(MYD11). MODIS gives it per pixel as Day_view_time.'), advanced=True)
 
@@ -269,13 +269,19 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
         targets = self.output_targets(parameters, context)
         inputs = self.input_files(parameters, context)
         try:
-            check_outputs([(t.label, t.path, t.kind) for t in targets], inputs)
-            for target in targets:
-                if target.kind == 'raster':
-                    raster_output_driver(target.path, self.output_band_count(target.name, parameters, context))
+            check_run_outputs([(t.label, t.path, t.kind) for t in targets], inputs,
+                              {t.path: self.output_band_count(t.name, parameters, context) for t in targets
+                               if t.kind == 'raster'})
         except (InputError, OutputError) as error:
             raise QgsProcessingException(str(error))
         return targets, inputs
+
+    def resumable_outputs(self, targets):
+        """Paths of the output targets whose files the core commits itself as it goes, so that a stopped run
+        can resume (the dates of a series): checked before the run like every output, but passed on under
+        their final paths; what the core stages in the run's commit (:func:`run_commit`) is committed with
+        the rest. None by default."""
+        return []
 
     def guarded_run(self, process, parameters, context, feedback):
         """Run ``process`` (a subclass's processAlgorithm) with its outputs checked first, written into
@@ -286,13 +292,14 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
         scratch.remove_stale(tempfile.gettempdir())
         targets, inputs = self.check_outputs(parameters, context)
         outputs = OutputCommit(protect=inputs)
-        outer = getattr(_RUN, 'public', None)
-        _RUN.public = outputs.public
+        outer = getattr(_RUN, 'public', None), getattr(_RUN, 'commit', None)
+        _RUN.public, _RUN.commit = outputs.public, outputs
         try:
+            paths = stage_outputs(outputs, [(t.label, t.path, t.kind) for t in targets],
+                                  self.resumable_outputs(targets))
             staged = dict(parameters)
             for target in targets:
-                path = outputs.staging_folder(target.path) if target.kind == 'folder' else outputs.stage(target.path)
-                staged[target.name] = _with_destination(parameters[target.name], path)
+                staged[target.name] = _with_destination(parameters[target.name], paths[target.path])
             results = process(self, staged, context, feedback)
             results = {key: _plain(value, outputs.public) for key, value in (results or {}).items()}
             _rename_layers_to_load(context, outputs.public)
@@ -309,7 +316,7 @@ class SoilMoistureAlgorithm(QgsProcessingAlgorithm):
                 raise
             raise QgsProcessingException(message) from None
         finally:
-            _RUN.public = outer
+            _RUN.public, _RUN.commit = outer
 
 
 OUT_OF_MEMORY = QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Out of memory: lower the memory budget in Settings ▸ '
@@ -352,6 +359,12 @@ def final_output_path(path):
     a staged path until then); other paths are returned as they are."""
     public = getattr(_RUN, 'public', None)
     return public(path) if public is not None else path
+
+
+def run_commit():
+    """The OutputCommit of the algorithm running in this thread (None outside a run): where a core
+    that commits some outputs itself (resumable_outputs) stages those committed with the run's."""
+    return getattr(_RUN, 'commit', None)
 
 
 def _rename_layers_to_load(context, public):

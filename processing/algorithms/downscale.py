@@ -10,7 +10,7 @@ from ...core.downscaling import (DIAGNOSTIC_BANDS, MODELS, RESIDUAL_SPREADS, Dow
                                 Method, downscale)
 from ...core.downscaling.methods import method_for
 from ...core.raster_io import update_metadata
-from ...report.downscaling import write_downscaling_report
+from ...report.downscaling import describe_inputs, describe_options, write_downscaling_report
 from ...translation import QT_TRANSLATE_NOOP, tr
 from ..outputs import (COARSE_ITEM, DIAGNOSTICS_ITEM, add_report_parameter, optional_output_layer, output_layer_name,
                        parameter_default_names, show_report)
@@ -136,26 +136,31 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                            tr('Form of the local soil moisture model: linear in LST* and NDVI (default), or the '
                               '6-term quadratic ("universal triangle" form).'), advanced=True)
         self.add_parameter(QgsProcessingParameterNumber(self.MIN_HALF_WINDOW, tr('Smallest half-window (cells)'),
-                                                        QgsProcessingParameterNumber.Integer, defaultValue=2,
+                                                        QgsProcessingParameterNumber.Integer,
+                                                        defaultValue=DownscaleOptions.min_half_window,
                                                         minValue=1, maxValue=25),
                            tr('Smallest moving window tried, as a half-width h in coarse cells (window (2h+1)²).'),
                            advanced=True)
         self.add_parameter(QgsProcessingParameterNumber(self.MAX_HALF_WINDOW, tr('Largest half-window (cells)'),
-                                                        QgsProcessingParameterNumber.Integer, defaultValue=6,
+                                                        QgsProcessingParameterNumber.Integer,
+                                                        defaultValue=DownscaleOptions.max_half_window,
                                                         minValue=1, maxValue=25),
                            tr('Largest moving window tried, as a half-width h in coarse cells.'), advanced=True)
         self.add_parameter(QgsProcessingParameterNumber(self.MIN_VALID_FRACTION, tr('Minimum valid fraction of a cell'),
-                                                        QgsProcessingParameterNumber.Double, defaultValue=0.5,
+                                                        QgsProcessingParameterNumber.Double,
+                                                        defaultValue=DownscaleOptions.min_valid_fraction,
                                                         minValue=0.01, maxValue=1.0),
                            tr('A coarse cell takes part in the calibration only if at least this fraction of its fine '
                               'pixels has valid LST and NDVI.'), advanced=True)
         self.add_parameter(QgsProcessingParameterNumber(self.SM_MIN, tr('Lowest soil moisture (m³/m³)'),
-                                                        QgsProcessingParameterNumber.Double, defaultValue=0.0,
+                                                        QgsProcessingParameterNumber.Double,
+                                                        defaultValue=DownscaleOptions.sm_min,
                                                         minValue=0.0, maxValue=1.0),
                            tr('Downscaled values are kept above this bound; the clipped amount is moved onto the '
                               'other pixels of the cell so its mean is unchanged.'), advanced=True)
         self.add_parameter(QgsProcessingParameterNumber(self.SM_MAX, tr('Highest soil moisture (m³/m³)'),
-                                                        QgsProcessingParameterNumber.Double, defaultValue=0.6,
+                                                        QgsProcessingParameterNumber.Double,
+                                                        defaultValue=DownscaleOptions.sm_max,
                                                         minValue=0.0, maxValue=1.0),
                            tr('Downscaled values are kept below this bound (porosity).'), advanced=True)
         self.add_parameter(QgsProcessingParameterBoolean(self.FILL_GAPS, tr('Fill gaps (seamless output)'),
@@ -282,8 +287,7 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                           parameter_default_names(self, self.DIAGNOSTICS))
         if report:
             feedback.pushInfo(tr('Writing the report…'))
-            write_downscaling_report(report, result, self._describe_inputs(inputs),
-                                     self._describe_options(options))
+            write_downscaling_report(report, result, describe_inputs(inputs, tr), describe_options(options, tr))
         # Listed in the Results Viewer after the run (postProcessAlgorithm), once the commit has put it in place.
         self.report_path = final_output_path(report) if report else None
         return {
@@ -298,25 +302,3 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
         # In the main thread (dialogs, batch, models): list the report in the Results Viewer.
         show_report(self, getattr(self, 'report_path', None), feedback)
         return {}
-
-    @staticmethod
-    def _describe_inputs(inputs):
-        rows = []
-        for label, source in ((tr('Coarse soil moisture'), inputs.coarse_sm), (tr('LST'), inputs.lst),
-                              (tr('NDVI'), inputs.ndvi), (tr('DEM'), inputs.dem)):
-            rows.append((label, source.path if source is not None else tr('(none)')))
-        return rows
-
-    @staticmethod
-    def _describe_options(options):
-        yes, no = tr('yes'), tr('no')
-        return [(tr('Method'), tr(options.method.label)), (tr('Linking model'), options.model),
-                (tr('Half-windows (cells)'), '{}–{}'.format(options.min_half_window, options.max_half_window)),
-                (tr('Minimum valid fraction'), options.min_valid_fraction),
-                (tr('Soil moisture bounds (m³/m³)'), '{}–{}'.format(options.sm_min, options.sm_max)),
-                (tr('Fill gaps'), yes if options.fill_gaps else no),
-                (tr('Noise filter'), yes if options.noise_filter else no),
-                (tr('Residual spread'), options.residual),
-                (tr('Sun'), options.sun.describe() if (options.sun.fixed or options.sun.acquisition_date)
-                 else tr('(none)')),
-                (tr('Memory budget (MB)'), options.memory_mb)]

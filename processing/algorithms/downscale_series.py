@@ -6,13 +6,13 @@ from qgis.core import (QgsProcessingContext, QgsProcessingException, QgsProcessi
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer, QgsProcessingParameterString, QgsProcessingUtils)
 
-from ...core.raster_io import update_metadata
+from ...core.distributed import ClusterSpec
 from ...core.series import SeriesInputs, downscale_series, parse_date_list
 from ...core.terrain import SunGeometry
 from ...translation import QT_TRANSLATE_NOOP, tr
 from ..outputs import COARSE_ITEM, is_temporary_output, optional_output_layer
-from ..styling import SeriesStyler, load_details, write_sidecar_style
-from .base import final_output_path
+from ..styling import SeriesStyler, load_details, sidecar_path, write_sidecar_style
+from .base import final_output_path, run_commit
 from .downscale import DownscaleAlgorithm
 
 OUTPUT_MODES = (QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'One multi-band GeoTIFF (band per date)'),
@@ -23,6 +23,7 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
     DATES = 'DATES'
     OUTPUT_MODE = 'OUTPUT_MODE'
     OUTPUT_FOLDER = 'OUTPUT_FOLDER'
+    DASK_SCHEDULER = 'DASK_SCHEDULER'
 
     def name(self):
         return 'downscaleseries'
@@ -48,7 +49,12 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
             'coarse product has data; dates the product leaves empty give an empty band.\n\n'
             'Output: one multi-band GeoTIFF (band per date, dates in the band descriptions) or one GeoTIFF per date. '
             'Loaded layers are set up for the Temporal Controller (one layer per date, each shown on its day, in '
-            'one group); the soil moisture inspector plots a pixel over time.')
+            'one group); the soil moisture inspector plots a pixel over time.\n\n'
+            'Each date is written as soon as it is done, with a fingerprint of its inputs and options: run again '
+            'after a stop (same inputs, options and output) and the finished dates are kept, not recomputed. '
+            'With a Dask scheduler address (advanced), the dates run on that Dask cluster, one task per date; its '
+            'workers need this package installed (pip install soil_moisture_downscaling[dask]) and must see the '
+            'input and output paths under the same names.')
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_parameter(QgsProcessingParameterRasterLayer(self.COARSE_SM, tr('Coarse soil moisture stack (m³/m³)')),
@@ -68,8 +74,9 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
                            tr('Only needed when the stacks do not carry their dates: one date (YYYY-MM-DD) per band, '
                               'separated by commas, for both stacks.'))
         self.add_parameter(QgsProcessingParameterNumber(self.OVERPASS_SOLAR_TIME, tr('Overpass local solar time (h)'),
-                                                        QgsProcessingParameterNumber.Double, defaultValue=10.5,
-                                                        minValue=0.0, maxValue=24.0),
+                                                        QgsProcessingParameterNumber.Double,
+                                                        defaultValue=SunGeometry.solar_hour, minValue=0.0,
+                                                        maxValue=24.0),
                            tr('Local solar time of the LST acquisitions (10.5 for Terra, 13.5 for Aqua); the sun '
                               'position is computed for each date.'), advanced=True)
         self.add_method_parameters()
@@ -83,6 +90,10 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
         self.add_parameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER,
                                                                    tr('Folder for one file per date'), optional=True),
                            tr('Used when "Output as" is one GeoTIFF per date: soil_moisture_YYYY-MM-DD.tif files.'))
+        self.add_parameter(QgsProcessingParameterString(self.DASK_SCHEDULER, tr('Dask scheduler address'),
+                                                        optional=True, multiLine=False),
+                           tr('Address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786) to run the dates on its '
+                              'workers, one task per date. Empty: run here.'), advanced=True)
         self.addOutput(QgsProcessingOutputNumber('N_DATES', tr('Number of dates')))
         self.addOutput(QgsProcessingOutputNumber('CONSISTENCY_MAX_ERROR', tr('Largest cell-mean error (m³/m³)')))
         self.addOutput(QgsProcessingOutputMultipleLayers('OUTPUT_FILES', tr('Files written')))
@@ -113,14 +124,23 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
                 raise self.missing_output(tr('a file ("Downscaled series")'))
         inputs = SeriesInputs(coarse.path, lst.path, ndvi.path if ndvi else None, dem, coarse.crs_wkt, lst.crs_wkt,
                               ndvi.crs_wkt if ndvi else None)
-        result = self.run_core(downscale_series, inputs, output, options, dates, per_date, self.progress(feedback))
-        provenance = {COARSE_ITEM: os.path.abspath(coarse.path), 'METHOD': options.method.title,
-                      'METHOD_INDEX': int(options.method)}
+        address = self.parameterAsString(parameters, self.DASK_SCHEDULER, context).strip()
+        cluster = ClusterSpec(address=address) if address else None
+        if cluster is not None:
+            feedback.pushInfo(tr('Dates run on {}.').format(cluster.describe()))
+        # The dates are committed by the core as each is done (a stopped run resumes); the multi-band output is
+        # staged in this run's commit, so its style file and it appear together. An output that is not
+        # resumable is staged already (resumable_outputs): the core commits into its staged place.
+        commit = run_commit()
+        resumable = final_output_path(output) == output
+        result = self.run_core(downscale_series, inputs, output, options, dates, per_date, self.progress(feedback),
+                               cluster, commit if resumable else None, {COARSE_ITEM: os.path.abspath(coarse.path)})
         name = self.series_name(output, per_date)
         group = tr('{} ({}, {} dates)').format(name, options.method.title, len(result.dates))
         for path in result.outputs:
-            update_metadata(path, provenance)
-            write_sidecar_style(path, 'soil_moisture')
+            # Next to a date file in place already, the style file is staged to appear with the run's outputs.
+            in_place = per_date and final_output_path(path) == path
+            write_sidecar_style(path, 'soil_moisture', commit.stage(sidecar_path(path)) if in_place else None)
         if per_date:
             for path, day in zip(result.outputs, result.dates):
                 details = QgsProcessingContext.LayerDetails('{} {}'.format(name, day.isoformat()), context.project(),
@@ -139,6 +159,13 @@ class DownscaleSeriesAlgorithm(DownscaleAlgorithm):
         return {self.OUTPUT: None if per_date else output, self.OUTPUT_FOLDER: output if per_date else None,
                 'OUTPUT_FILES': result.outputs, 'N_DATES': len(result.dates),
                 'CONSISTENCY_MAX_ERROR': result.consistency_max_error, 'N_INFEASIBLE_CELLS': result.n_infeasible_cells}
+
+    def resumable_outputs(self, targets):
+        """The series and its folder: the core commits each date as it is done, so a stopped run resumes.
+        Not a temporary output that Processing made up (no later run finds it): staged like any other, a
+        failed run leaves nothing of it."""
+        return [t.path for t in targets if t.name in (self.OUTPUT, self.OUTPUT_FOLDER)
+                and not is_temporary_output(t.path)]
 
     @staticmethod
     def series_name(output, per_date):

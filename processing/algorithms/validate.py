@@ -11,7 +11,7 @@ from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
 from ...compat import FIELD_INT, FIELD_REAL, FIELD_TEXT
 from ...core import insitu, validation
-from ...report.validation import write_validation_report
+from ...report.validation import describe_inputs, describe_options, write_validation_report
 from ...translation import QT_TRANSLATE_NOOP, tr
 from ..outputs import add_report_parameter, parameter_default_names, show_report
 from ..styling import correlation_renderer, style_vector_on_load, write_vector_sidecar_style
@@ -264,8 +264,8 @@ class ValidateAlgorithm(SoilMoistureAlgorithm):
         # Every output is staged and committed together by the base class (guarded_run).
         if report_path:
             feedback.pushInfo(tr('Writing the report…'))
-            write_validation_report(report_path, result, self.describe_inputs(rasters, points, table),
-                                    self.describe_options(options))
+            write_validation_report(report_path, result, describe_inputs(rasters, points, table, tr),
+                                    describe_options(options, tr))
         feedback.setProgress(90)
         if pairs_path:
             validation.write_pairs_csv(pairs_path, result)
@@ -316,20 +316,3 @@ class ValidateAlgorithm(SoilMoistureAlgorithm):
             if not sink.addFeature(feature, QgsFeatureSink.FastInsert):
                 raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
         return output_id
-
-    @staticmethod
-    def describe_inputs(rasters, points, table):
-        rows = [(tr('Raster {}').format(i + 1), '{} ({})'.format(r.name, r.path)) for i, r in enumerate(rasters)]
-        rows += [(tr('Stations'), len(points.ids)), (tr('In-situ records'), len(table))]
-        return rows
-
-    @staticmethod
-    def describe_options(options):
-        on, off = tr('on'), tr('off')
-        return [(tr('Matching'), options.matching),
-                (tr('Depth (m)'), tr('shallowest') if options.depth_m is None else options.depth_m),
-                (tr('Snow screening'), on if options.screen_snow else off),
-                (tr('Frozen-soil screening'), on if options.screen_frozen else off),
-                (tr('Flag screening'), tr('on (good: {})').format(', '.join(options.good_flags))
-                 if options.screen_flags else off),
-                (tr('Minimum pairs per station'), options.min_pairs)]
