@@ -4,6 +4,7 @@
     lst_star     terrain model of LST and LST*                      (§2–§3)
     aggregate    fine predictors averaged over the coarse cells     (§1, §4)
     methods      each method's needs and coarse-scale fit           (§4, §8)
+    selection    the self-adaptive choice of terrain mode, predictors and window (§4)
     gaps         seamless output: fine and coarse gaps              (§7)
     apply        the coarse model applied at the fine scale         (§5)
     consistency  residual step and bounds: every cell keeps θ_c     (§6)
@@ -18,20 +19,22 @@ import numpy as np
 
 from ..progress import Progress, StageTimer
 from ..raster_io import gdal_cache_limit
-from .aggregate import aggregate
+from .aggregate import aggregate, log_noise_filter
 from .apply import apply_pass
 from .consistency import ResidualStep, bounded_shifts, check_consistency
 from .gaps import coarse_targets, prepare_gap_filling
 from .inputs import check_fine_grid, open_scene
 from .lst_star import LstCorrectionResult, correct_lst_raster, fit_terrain
 from .methods import CONSISTENT_METHODS, method_for
-from .options import (MODELS, CoarseSummary, DownscaleInputs, DownscaleOptions, DownscaleResult, Method,
-                      SignalFraction)
+from .options import (MODELS, PREDICTORS, SELECTIONS, TERRAIN_MODE_CHOICES, CoarseSummary, DownscaleInputs,
+                      DownscaleOptions, DownscaleResult, Method, SignalFraction)
+from .selection import Candidate, CandidateScore, Selection
 from .outputs import (DIAGNOSTIC_BANDS, QUALITY_CLIPPED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK,
                       QUALITY_LST_FILLED, QUALITY_OUTSIDE_COARSE, output_metadata, write_outputs)
 from .scene import FineScene, PixelStore, run_folder
 
-__all__ = ['CONSISTENT_METHODS', 'DIAGNOSTIC_BANDS', 'MODELS', 'QUALITY_CLIPPED', 'QUALITY_COARSE_FILLED',
+__all__ = ['CONSISTENT_METHODS', 'DIAGNOSTIC_BANDS', 'MODELS', 'PREDICTORS', 'SELECTIONS', 'TERRAIN_MODE_CHOICES',
+           'Candidate', 'CandidateScore', 'Selection', 'QUALITY_CLIPPED', 'QUALITY_COARSE_FILLED',
            'QUALITY_GLOBAL_FALLBACK', 'QUALITY_LST_FILLED', 'QUALITY_OUTSIDE_COARSE', 'CoarseSummary',
            'DownscaleInputs', 'DownscaleOptions', 'DownscaleResult', 'FineScene', 'LstCorrectionResult', 'Method',
            'SignalFraction', 'check_fine_grid', 'correct_lst_raster', 'downscale']
@@ -56,10 +59,15 @@ def downscale(inputs: DownscaleInputs, output_path: str, options: DownscaleOptio
         with scene, PixelStore(scene, workdir) as store:
             step = progress.sub(0.15, 1.0)
             prepare_gap_filling(scene, method, options, gap_filler, step, timer)
-            correction = fit_terrain(scene, method, options, step.sub(0.0, 0.15), timer)
-            cells = aggregate(scene, coarse, correction, method, options, step.sub(0.15, 0.3), timer)
+            corrections = fit_terrain(scene, method, options, step.sub(0.0, 0.15), timer)
+            cells_by_mode = aggregate(scene, coarse, corrections, method, options, step.sub(0.15, 0.3), timer)
             with timer('coarse fit'):
-                model = method.fit(cells, step.sub(0.3, 0.4))
+                model = method.fit(cells_by_mode, step.sub(0.3, 0.4))
+                # The run goes on with the LST* of the terrain mode the model was calibrated on.
+                mode = model.terrain_mode if len(cells_by_mode) > 1 else next(iter(cells_by_mode))
+                cells, correction = cells_by_mode[mode], corrections[mode]
+                if len(cells_by_mode) > 1:
+                    log_noise_filter(cells, correction, progress)
                 targets = coarse_targets(cells, model, method, options, step)
             predictor = model.fine_predictor(scene, cells, targets, correction, method, step.sub(0.4, 0.45), timer)
             residual = ResidualStep(scene, targets, cells) if method.value_consistent else None
@@ -68,7 +76,7 @@ def downscale(inputs: DownscaleInputs, output_path: str, options: DownscaleOptio
             if residual is not None:
                 residual.solve(prediction)
             shifts = bounded_shifts(scene, store, residual, targets, prediction, options, step.sub(0.65, 0.8), timer)
-            written = write_outputs(scene, store, shifts, residual is not None, targets, model.fit,
+            written = write_outputs(scene, store, shifts, residual is not None, targets, model,
                                     output_metadata(method.method, options, correction), output_path,
                                     diagnostics_path, step.sub(0.8, 1.0), timer)
             max_error, n_checked = check_consistency(written, prediction, targets, shifts, method, progress)
@@ -78,7 +86,7 @@ def downscale(inputs: DownscaleInputs, output_path: str, options: DownscaleOptio
                 _coarse_summary(cells, targets, prediction, written), model.fit, correction, cells.terrain_check,
                 max_error, n_checked, cells.n_samples, written.n_output_pixels, written.n_clipped_pixels,
                 cells.n_filled_pixels, int(targets.filled.sum()), cells.signal_fraction, scene.kept_geometry,
-                dict(timer.seconds), messages)
+                dict(timer.seconds), messages, model.selection)
 
 
 def _coarse_summary(cells, targets, prediction, written):

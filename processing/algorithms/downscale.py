@@ -4,7 +4,8 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer)
 
-from ...core.downscaling import MODELS, DownscaleInputs, DownscaleOptions, Method, downscale
+from ...core.downscaling import (MODELS, PREDICTORS, SELECTIONS, TERRAIN_MODE_CHOICES, DownscaleInputs,
+                                 DownscaleOptions, Method, downscale)
 from ...report.downscaling import write_downscaling_report
 from ..styling import style_on_load, write_sidecar_style
 from .base import SoilMoistureAlgorithm
@@ -24,6 +25,9 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     SM_MAX = 'SM_MAX'
     FILL_GAPS = 'FILL_GAPS'
     NOISE_FILTER = 'NOISE_FILTER'
+    SELECTION = 'SELECTION'
+    TERRAIN_MODE = 'TERRAIN_MODE'
+    PREDICTORS = 'PREDICTORS'
     OUTPUT = 'OUTPUT'
     DIAGNOSTICS = 'DIAGNOSTICS'
     REPORT = 'REPORT'
@@ -127,6 +131,23 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                            'the coarse-scale model, so sensor noise does not become soil moisture noise. Off: the '
                            'model is applied to the predictors as they are (as in the published method).',
                            advanced=True)
+        self.add_parameter(QgsProcessingParameterEnum(self.SELECTION, 'How the configuration is chosen',
+                                                      options=list(SELECTIONS), defaultValue=0),
+                           'Method 0. Self-adaptive: per scene, the terrain correction, the predictor set and the '
+                           'moving window (or one scene-wide model) whose expected fine-scale error is lowest: each '
+                           'coarse cell left out and predicted by the others, corrected by its neighbours\' '
+                           'residuals as the residual step would, plus the pixel noise the coefficients carry. '
+                           'Per-cell AICc: the choice of version 0.1 (per cell, the window and predictors with the '
+                           'lowest AICc; terrain correction illumination+lapse unless set below).', advanced=True)
+        self.add_parameter(QgsProcessingParameterEnum(self.TERRAIN_MODE, 'Terrain correction of LST',
+                                                      options=list(TERRAIN_MODE_CHOICES), defaultValue=0),
+                           'Method 0. auto: chosen by the self-adaptive selection between the fitted lapse rate and '
+                           'the fixed −6.5 K/km (both with the fitted illumination); or one mode imposed.',
+                           advanced=True)
+        self.add_parameter(QgsProcessingParameterEnum(self.PREDICTORS, 'Predictors of the linking model',
+                                                      options=list(PREDICTORS), defaultValue=0),
+                           'Methods 0 and 5. auto: LST* and NDVI, with or without the cell-mean elevation, chosen '
+                           'by the selection; or one set imposed.', advanced=True)
 
     def method_options(self, parameters, context, sun):
         """DownscaleOptions from the parameters of add_method_parameters()."""
@@ -140,7 +161,10 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
             sm_max=self.parameterAsDouble(parameters, self.SM_MAX, context),
             sun=sun, memory_mb=self.memory_mb(), threads=self.threads(),
             fill_gaps=self.parameterAsBoolean(parameters, self.FILL_GAPS, context),
-            noise_filter=self.parameterAsBoolean(parameters, self.NOISE_FILTER, context))
+            noise_filter=self.parameterAsBoolean(parameters, self.NOISE_FILTER, context),
+            selection=SELECTIONS[self.parameterAsEnum(parameters, self.SELECTION, context)],
+            terrain_mode=TERRAIN_MODE_CHOICES[self.parameterAsEnum(parameters, self.TERRAIN_MODE, context)],
+            predictors=PREDICTORS[self.parameterAsEnum(parameters, self.PREDICTORS, context)])
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         inputs = DownscaleInputs(
@@ -183,6 +207,8 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     @staticmethod
     def _describe_options(options):
         return [('Method', options.method.label), ('Linking model', options.model),
+                ('Selection', options.selection), ('Terrain correction', options.terrain_mode),
+                ('Predictors', options.predictors),
                 ('Half-windows (cells)', '{}–{}'.format(options.min_half_window, options.max_half_window)),
                 ('Minimum valid fraction', options.min_valid_fraction),
                 ('Soil moisture bounds (m³/m³)', '{}–{}'.format(options.sm_min, options.sm_max)),
