@@ -48,12 +48,13 @@ def _mean(values):
 
 
 SHORT = {
-    'terrain-aware adaptive window': 'terrain-aware adaptive window (default)',
+    'terrain-aware adaptive window': 'terrain-aware adaptive window (default: self-adaptive selection)',
     'adaptive window without terrain correction': 'adaptive window, no terrain correction',
     'global linear with residual correction': 'global linear + residual (TsHARP-like)',
 }
 ABBREV = {
     'terrain-aware adaptive window': 'default',
+    'terrain-aware, per-cell AICc (version 0.1 default)': '0.1 default',
     'bilinear': 'bilinear',
     'global linear with residual correction': 'global lin.',
     'universal triangle': 'UT',
@@ -61,6 +62,8 @@ ABBREV = {
     'adaptive window without terrain correction': 'no-terrain',
     'GWR (mgwr), no residual correction': 'GWR',
     'GWR (mgwr) + residual correction': 'GWR+res.',
+    'GWR with elevation (mgwr), no residual correction': 'GWR-z',
+    'GWR with elevation (mgwr) + residual correction': 'GWR-z+res.',
 }
 
 
@@ -93,7 +96,8 @@ def _accuracy_section(accuracy):
     rows = accuracy['rows']
     scenes = accuracy['scenes']
     methods = accuracy['methods']
-    consistent = set(accuracy.get('consistent_methods', [])) | {'GWR (mgwr) + residual correction'}
+    consistent = set(accuracy.get('consistent_methods', [])) | {m for m in accuracy['methods']
+                                                                 if m.endswith('+ residual correction')}
     lines = ['## Accuracy (twin experiments on real terrain)', '',
              'Command: `{}` — {} scenes, {} methods, {:.0f} s in all ({:.0f} s for the plugin\'s methods, '
              '{:.0f} s for the GWR peer), {}, code {}. GWR peer: {}.'.format(
@@ -140,8 +144,9 @@ def _accuracy_section(accuracy):
     body = relative_table('dem', dems)
     body += relative_table('ratio', [(25, 'scale ≈25×'), (10, 'scale ≈10×')])
     body += relative_table('clouds', [(0.0, 'clear sky'), (0.3, '30 % clouds on LST')])
-    body += relative_table('follows', [(False, 'θ independent of terrain'),
-                                       (True, 'θ follows elevation + illumination')])
+    body += relative_table('soil_moisture', [('flat', 'θ independent of terrain'),
+                                             ('terrain', 'θ follows elevation + illumination'),
+                                             ('break', 'θ–LST relation breaks across a line')])
     body += relative_table('coarse', [('EPSG:4326', 'coarse cells in EPSG:4326'),
                                       ('same CRS', 'coarse cells in the fine CRS')])
     lines.append(_table(header, body))
@@ -166,6 +171,82 @@ def _accuracy_section(accuracy):
     lines.append(_table(['scene', 'fine px', 'coarse cells', 'ratio'] + [ABBREV.get(m, m) for m in methods], table))
     lines += ['', 'Every row of every metric (bias, RMSE, ubRMSE, R, coverage, consistency, time) is in '
               '`benchmarks/results/accuracy.csv` and `accuracy.json`.', '']
+    lines += _selection_section(accuracy)
+    return lines
+
+
+GROUPS = (('front_range', 'Front Range'), ('rmnp', 'Rocky Mountain NP'), ('new_zealand', 'New Zealand'),
+          ('colorado', 'Colorado'), ('himalaya', 'Himalaya'))
+
+
+def selection_summary(accuracy):
+    """Per rule: mean ubRMSE / bilinear, mean ratio to the previous default, gap closed, worst scene and
+    the DEM groups where it is more than 1 % worse than the previous default (from the scenes'
+    ``selection`` parts: own-pixel ubRMSE of each run against the truth)."""
+    from .configurations import RULE_LABELS
+    scenes = [info for info in accuracy['scenes'] if info.get('selection')]
+    if not scenes:
+        return None
+    out = []
+    for rule, label in RULE_LABELS.items():
+        rows = [(info, info['selection']['rules'].get(rule, {}).get('ubrmse')) for info in scenes]
+        rows = [(info, value) for info, value in rows if value is not None]
+        if not rows:
+            continue
+        rel = [value / info['selection']['bilinear'] for info, value in rows]
+        previous = [info['selection']['rules']['aicc']['ubrmse'] / info['selection']['bilinear'] for info, _ in rows]
+        oracle = [info['selection']['rules']['oracle']['ubrmse'] / info['selection']['bilinear'] for info, _ in rows]
+        ratio = [r / p for r, p in zip(rel, previous)]
+        gap = sum(p - o for p, o in zip(previous, oracle))
+        fractions = [(p - r) / (p - o) for r, p, o in zip(rel, previous, oracle) if p - o > 0.01 * p]
+        worse_groups = []
+        for group, group_label in GROUPS + (('break', 'relation break'),):
+            members = [x for (info, _), x in zip(rows, ratio)
+                       if (info.get('relation_break') if group == 'break' else info['dem'] == group)]
+            if members and _mean(members) > 1.01:
+                worse_groups.append('{} ({:.3f})'.format(group_label, _mean(members)))
+        out.append({'rule': rule, 'label': label, 'n': len(rows), 'rel': _mean(rel), 'ratio': _mean(ratio),
+                    'closed': sum(p - r for r, p in zip(rel, previous)) / gap if gap > 0 else float('nan'),
+                    'closed_mean': _mean(fractions), 'n_fractions': len(fractions), 'worst': max(ratio),
+                    'worse_groups': worse_groups,
+                    'by_group': {group: _mean([x for (info, _), x in zip(rows, rel)
+                                               if (info.get('relation_break') if group == 'break'
+                                                   else info['dem'] == group)])
+                                 for group, _ in GROUPS + (('break', ''),)}})
+    return out
+
+
+def _selection_section(accuracy):
+    summary = selection_summary(accuracy)
+    if summary is None:
+        return []
+    from .configurations import ORACLE_MODES, ORACLE_WINDOWS, REGION_CELLS
+    lines = ['### Self-adaptive selection against hindsight', '',
+             'Each scene is also run with every fixed configuration of the terrain-aware method (terrain mode: {}; '
+             'predictors with and without elevation; h = {} and one scene-wide model: {} runs per scene in the full '
+             'benchmark, fewer with --quick; cached by '
+             '`benchmarks/configurations.py`). The oracle is the best of them per scene, in hindsight. Numbers are the '
+             'ubRMSE of each run against the truth over its own pixels (every configuration covers the same pixels), '
+             'relative to bilinear interpolation on the same pixels; "gap closed" is Σ(previous − rule) / '
+             'Σ(previous − oracle) over the scenes, "per scene" the mean of that fraction over the scenes where the '
+             'gap exceeds 1 % (their number in brackets). Composed rules take, per cell, the errors of the chosen '
+             'fixed configuration (no interpolation across region edges: an approximation).'.format(
+                 ', '.join(ORACLE_MODES), ', '.join(str(h) for h in ORACLE_WINDOWS if h),
+                 len(ORACLE_MODES) * 2 * len(ORACLE_WINDOWS)), '']
+    table = []
+    for s in summary:
+        table.append([s['label'], str(s['n']), _f(s['rel'], 3), _f(s['ratio'], 3), _f(s['closed'], 2),
+                      '{} ({})'.format(_f(s['closed_mean'], 2), s['n_fractions']), _f(s['worst'], 3),
+                      ', '.join(s['worse_groups']) or 'none'])
+    lines.append(_table(['rule', 'scenes', 'ubRMSE / bilinear', '× previous default', 'gap closed',
+                         'gap closed, per scene', 'worst scene (× previous)',
+                         'DEM groups > 1 % worse than previous'], table))
+    lines += ['', 'By DEM group (ubRMSE / bilinear, own pixels; "break" = the relation-break scenes, also counted '
+              'in their DEM):', '']
+    groups = GROUPS + (('break', 'relation break'),)
+    table = [[s['label']] + [_f(s['by_group'][g], 3) for g, _ in groups] for s in summary]
+    lines.append(_table(['rule'] + [label for _, label in groups], table))
+    lines += ['', 'Per-region rule: tiles of {0}×{0} coarse cells.'.format(REGION_CELLS), '']
     return lines
 
 
