@@ -148,3 +148,26 @@ def test_quadratic_terms_stop_growing_beyond_the_calibration_range():
     beyond = standardizer.terms(np.array([330.0]), np.array([0.9]))[0]
     np.testing.assert_allclose(beyond[4:], edge[4:])
     assert beyond[1] > edge[1] and beyond[2] > edge[2], 'the linear terms go on'
+
+
+def test_diagnostics_and_report_show_the_choice(tmp_path):
+    from soil_moisture_downscaling.core.downscaling import DIAGNOSTIC_BANDS
+    from soil_moisture_downscaling.core.lst_correction import MODES
+    from soil_moisture_downscaling.report.downscaling import write_downscaling_report
+    inputs, _ = twin(tmp_path, lambda lst, ndvi, z, r, c: 0.9 - 0.0025 * lst + 0.15 * ndvi + 0.0001 * (z - 2000.0),
+                     seed=8, lst_noise_k=0.8)
+    result = downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(sun=SunGeometry(35.0, 140.0)),
+                       diagnostics_path=str(tmp_path / 'diag.tif'))
+    chosen = result.selection.chosen
+    mode = read(tmp_path / 'diag.tif', band=DIAGNOSTIC_BANDS.index('terrain_mode') + 1)
+    assert np.all(mode == MODES.index(chosen.terrain_mode))
+    expected = read(tmp_path / 'diag.tif', band=DIAGNOSTIC_BANDS.index('expected_error') + 1)
+    assert np.nanmin(expected) > 0 and np.isfinite(expected).mean() > 0.8
+    # The scene-wide mean of the per-cell criterion is the chosen candidate's criterion.
+    assert np.sqrt(result.selection.chosen_score.criterion) < np.nanmax(expected)
+    predictors = read(tmp_path / 'diag.tif', band=DIAGNOSTIC_BANDS.index('predictor_set') + 1)
+    assert np.all(predictors == int(chosen.with_elevation))
+    page = write_downscaling_report(str(tmp_path / 'report.html'), result, [], [])
+    with open(page, encoding='utf-8') as handle:
+        text = handle.read()
+    assert 'Self-adaptive choice' in text and chosen.label in text
