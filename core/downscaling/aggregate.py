@@ -74,7 +74,11 @@ def aggregate(scene, coarse, corrections, method, options, progress, timer):
 
     def block_sums(block):
         """This block's share of every sum, per mode (combined below, in window order)."""
-        parts = {mode: totals[mode].block_part(block, corrections[mode], method, n_cells) for mode in modes}
+        parts = {}
+        for mode in modes:
+            # Sums that do not depend on LST* are shared with the first mode where the valid pixels agree.
+            parts[mode] = totals[mode].block_part(block, corrections[mode], method, n_cells,
+                                                  parts[modes[0]] if parts else None)
         # What the method collects does not depend on the terrain mode: the first mode's LST*.
         first = parts[modes[0]]
         samples_part = method.block_samples(block, first.pop('lst_star'), first.pop('valid'), scene.grid.n_pixels)
@@ -127,29 +131,41 @@ class _ModeSums:
         self.noise = ({'lst': NuggetEstimate(n_cells), 'ndvi': NuggetEstimate(n_cells)}
                       if method.noise_filtered else None)
 
-    def block_part(self, block, correction, method, n_cells):
-        """A block's share of the sums (a dict; 'lst_star' and 'valid' are for the caller)."""
+    def block_part(self, block, correction, method, n_cells, first=None):
+        """A block's share of the sums (a dict; 'lst_star' and 'valid' are for the caller). ``first``:
+        the part of another mode of the same block, whose sums that do not depend on LST* are reused
+        when its valid pixels are the same (they are, unless the DEM has holes)."""
         part = {}
         lst_star = correction.apply(block.lst, block.z, block.cos_i, block.cos_sz)
         if method.corrects_terrain:
             part['check'] = CorrectionCheck()
             part['check'].add(block.lst, lst_star, block.cos_i)
         valid = method.valid_predictors(block, lst_star)
+        shared = first is not None and np.array_equal(valid, first['valid'])
         zone = np.where(valid, block.zone, -1)
         if self.noise is not None:
             # Filled pixels carry no sensor noise: the nugget is estimated on observed ones.
             observed = valid if block.filled is None else valid & ~block.filled
             part['noise'] = {}
             for name, values in (('lst', lst_star), ('ndvi', block.ndvi)):
+                if shared and name == 'ndvi':
+                    part['noise'][name] = first['noise'][name]
+                    continue
                 part['noise'][name] = NuggetEstimate(n_cells)
                 part['noise'][name].add(np.where(observed, values, np.nan).reshape(block.shape),
                                         zone.reshape(block.shape))
-        part['lst'], part['count'] = zonal_sums(zone, lst_star, n_cells)
-        if block.ndvi is not None:
-            part['ndvi'] = zonal_sums(zone, block.ndvi, n_cells, counts=False)[0]
-        if method.uses_elevation:
-            part['elev'] = zonal_sums(zone, block.z, n_cells, counts=False)[0]
-        part['filled'] = int((block.filled & valid).sum()) if block.filled is not None else 0
+        if shared:
+            part['lst'] = zonal_sums(zone, lst_star, n_cells, counts=False)[0]
+            for name in ('count', 'ndvi', 'elev', 'filled'):
+                if name in first:
+                    part[name] = first[name]
+        else:
+            part['lst'], part['count'] = zonal_sums(zone, lst_star, n_cells)
+            if block.ndvi is not None:
+                part['ndvi'] = zonal_sums(zone, block.ndvi, n_cells, counts=False)[0]
+            if method.uses_elevation:
+                part['elev'] = zonal_sums(zone, block.z, n_cells, counts=False)[0]
+            part['filled'] = int((block.filled & valid).sum()) if block.filled is not None else 0
         part['lst_star'], part['valid'] = lst_star, valid
         return part
 
