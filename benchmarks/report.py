@@ -372,6 +372,48 @@ def render(results_dir=common.DEFAULT_RESULTS_DIR, report_path=common.DEFAULT_RE
     return report_path
 
 
+DEFAULT = 'terrain-aware adaptive window'
+PREVIOUS = 'terrain-aware, per-cell AICc (version 0.1 default)'
+GWR_Z = ('GWR with elevation (mgwr) + residual correction', 'GWR with elevation (mgwr), no residual correction')
+
+
+def _issue10_bar(accuracy, summary):
+    """The bar of issue 10 for making the self-adaptive selection the default, checked on this table."""
+    if PREVIOUS not in summary or not accuracy['scenes'][0].get('selection'):
+        return []
+    rules = {r['rule']: r for r in selection_summary(accuracy)}
+    rows = [r for r in accuracy['rows'] if not r.get('error')]
+
+    def group_mean(method, dem):
+        return _mean([r['ubrmse_vs_bilinear'] for r in rows if r['method'] == method and r['dem'] == dem])
+    worse, gwr_losses = [], []
+    for dem, label in GROUPS:
+        ratio = group_mean(DEFAULT, dem) / group_mean(PREVIOUS, dem)
+        if ratio > 1.01:
+            worse.append('{} ({:.3f})'.format(label, ratio))
+        for peer in GWR_Z:
+            if peer in summary and not group_mean(DEFAULT, dem) < group_mean(peer, dem):
+                gwr_losses.append('{} vs {} ({:.2f} ≥ {:.2f})'.format(label, ABBREV.get(peer, peer),
+                                                                     group_mean(DEFAULT, dem), group_mean(peer, dem)))
+    closed = rules['default']['closed']
+    original = [r for r in rows if not r.get('relation_break')]
+    target_note = ''
+    if len(original) < len(rows):
+        target_note = '; on the {} scenes without a relation break {:.3f} (previous default {:.3f})'.format(
+            len({r['scene'] for r in original}),
+            _mean([r['ubrmse_vs_bilinear'] for r in original if r['method'] == DEFAULT]),
+            _mean([r['ubrmse_vs_bilinear'] for r in original if r['method'] == PREVIOUS]))
+    checks = [('gap to the per-scene oracle closed ≥ 0.5', '{:.2f}'.format(closed), closed >= 0.5),
+              ('no DEM group > 1 % worse than the previous default', ', '.join(worse) or 'none', not worse),
+              ('better than GWR with elevation on every DEM group', '; '.join(gwr_losses) or 'yes' if any(
+                  peer in summary for peer in GWR_Z) else 'peer not run', not gwr_losses and any(
+                  peer in summary for peer in GWR_Z)),
+              ('target mean ubRMSE / bilinear ≤ 0.70', '{:.3f} (previous default {:.3f}){}'.format(
+                  summary[DEFAULT]['rel'], summary[PREVIOUS]['rel'], target_note), summary[DEFAULT]['rel'] <= 0.70)]
+    return ['- Issue 10, the bar for the self-adaptive default: ' + '; '.join(
+        '{}: {} — **{}**'.format(name, value, 'met' if ok else 'not met') for name, value, ok in checks) + '.']
+
+
 def _summary(accuracy, speed, huge, series):
     lines = ['## Summary', '']
     if accuracy:
@@ -391,6 +433,7 @@ def _summary(accuracy, speed, huge, series):
                       n, '; '.join(parts), summary['bilinear']['ubrmse'], summary['bilinear']['r'],
                       summary['terrain-aware adaptive window']['ubrmse'], summary['terrain-aware adaptive window']['r'],
                       max(summary[m]['consistency'] for m in accuracy['consistent_methods']))]
+        lines += _issue10_bar(accuracy, summary)
     if speed:
         rows = speed['rows']
         conus = next((r for r in rows if 'CONUS' in r['case']), rows[-1])
