@@ -221,7 +221,7 @@ def run_scene(case, index, workdir, log=print, with_configurations=True, quick=F
             record.update(seconds=time.perf_counter() - started, consistency_max_error=result.consistency_max_error,
                           n_sample_cells=result.n_sample_cells, stage_seconds=result.stage_seconds)
             if result.selection is not None:
-                record['selection'] = result.selection.chosen.label
+                record['chosen_configuration'] = result.selection.chosen.label
         except Exception as error:  # recorded in the table, never hidden
             record.update(seconds=time.perf_counter() - started, error='{}: {}'.format(type(error).__name__, error))
         runs.append(record)
@@ -280,7 +280,8 @@ def evaluate(scene, info, runs):
     n_truth = int(np.isfinite(truth).sum())
     rows = []
     for record in runs:
-        row = dict(info)
+        # The scene's selection table stays with the scene (accuracy.json 'scenes'), not in every row.
+        row = {k: v for k, v in info.items() if k != 'selection'}
         row.update({k: v for k, v in record.items() if k not in ('path', 'stage_seconds')})
         values = estimates.get(record['method'])
         if values is not None:
