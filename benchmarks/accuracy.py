@@ -7,6 +7,8 @@ coarse product derived from it) for:
 
 - two scale ratios, ≈25× (like 25 km → 1 km) and ≈10×;
 - soil moisture that does not / does follow elevation and illumination (``sm_follows_terrain``);
+- a moisture–LST relation that changes sharply across a line (``relation_break``: weaker evaporative
+  cooling and soil moisture following terrain beyond it), smooth elsewhere;
 - clear sky and 30 % cloud cover on LST (``cloud_fraction``);
 - the coarse product on a grid in another CRS (EPSG:4326 cells over a projected fine grid,
   the ESA CCI 0.25° / 0.1° grids for the 1 km DEMs) and, as a control, cells aligned in the fine CRS.
@@ -21,6 +23,7 @@ computed the same way from the output for the peer) and the wall time.
 Run: ``/usr/bin/python3 -P benchmarks/accuracy.py [--quick] [--no-gwr] [--results DIR]``.
 """
 import argparse
+import hashlib
 import math
 import os
 import shutil
@@ -38,7 +41,7 @@ if __name__ == '__main__':
 
 import numpy as np  # noqa: E402
 
-from . import common  # noqa: E402
+from . import common, configurations  # noqa: E402
 from .twin_scene import COLORADO_DEM, DATA_DIR, FRONT_RANGE_DEM, TwinSettings, make_twin_scene  # noqa: E402
 from ..core import downscaling  # noqa: E402
 from ..core.downscaling import Method  # noqa: E402
@@ -77,12 +80,17 @@ VARIANTS = (
     ('DISPATCH, linear SEE model', Method.DISPATCH, dict(see_model='linear')),
 )
 GWR_PYTHON = os.environ.get('SMD_GWR_PYTHON', '/tmp/mgwr_venv/bin/python')
-PEER_METHODS = ('GWR (mgwr), no residual correction', 'GWR (mgwr) + residual correction')
+#: The outside peers (gwr_peer.py): output key → method name.
+PEER_METHODS = {'gwr': 'GWR (mgwr), no residual correction', 'gwr_residual': 'GWR (mgwr) + residual correction',
+                'gwr_z': 'GWR with elevation (mgwr), no residual correction',
+                'gwr_z_residual': 'GWR with elevation (mgwr) + residual correction'}
 
 
 def scene_cases(quick=False):
     """The scenes of the table: per DEM, 2 ratios × 2 soil moisture kinds × 2 skies in EPSG:4326 cells,
-    plus 2 aligned same-CRS controls (clear sky, soil moisture not following terrain)."""
+    plus 2 aligned same-CRS controls (clear sky, soil moisture not following terrain); then, per DEM and
+    ratio, a clear scene whose moisture–LST relation breaks across a line (after the others, so that
+    every other scene keeps its seed)."""
     cases = []
     if quick:
         return [dict(dem='rmnp', ratio=10, coarse='EPSG:4326', clouds=0.0, follows=False),
@@ -94,12 +102,16 @@ def scene_cases(quick=False):
                     cases.append(dict(dem=dem, ratio=ratio, coarse='EPSG:4326', clouds=clouds, follows=follows))
         for ratio in RATIOS:
             cases.append(dict(dem=dem, ratio=ratio, coarse='same CRS', clouds=0.0, follows=False))
+    for dem in DEMS:
+        for ratio in RATIOS:
+            cases.append(dict(dem=dem, ratio=ratio, coarse='EPSG:4326', clouds=0.0, follows=False, relation_break=True))
     return cases
 
 
 def case_name(case):
     return '{}-{}x-{}-{}-{}'.format(case['dem'], case['ratio'], 'wgs84' if case['coarse'] == 'EPSG:4326' else 'same',
                                     'clouds' if case['clouds'] else 'clear',
+                                    'smbreak' if case.get('relation_break') else
                                     'smterrain' if case['follows'] else 'smflat')
 
 
@@ -107,6 +119,7 @@ def twin_settings(case, seed):
     dem = DEMS[case['dem']]
     kwargs = dict(fine_crs=dem['fine_crs'], fine_resolution=dem['fine_resolution'], coarse_factor=case['ratio'],
                   sm_follows_terrain=case['follows'], cloud_fraction=case['clouds'], seed=seed,
+                  relation_break=bool(case.get('relation_break')),
                   extent=dem.get('extent'))
     if dem.get('keep_dem_gaps'):
         kwargs['keep_dem_gaps'] = True
@@ -136,8 +149,64 @@ def consistency_error(estimate, scene):
     return float(np.max(np.abs(sums[keep] / counts[keep] - coarse[keep]))) if keep.any() else float('nan')
 
 
-def run_scene(case, index, workdir, log=print):
-    """Build one scene and run every pipeline method; returns (scene, per-method run records)."""
+#: The previous default, kept as a row of the table: the terrain-aware method with the per-cell AICc choice.
+PREVIOUS_DEFAULT = 'terrain-aware, per-cell AICc (version 0.1 default)'
+
+
+def method_runs():
+    """(title, method, extra options) of every run of the table: each method (index = method number),
+    then the variants: the previous default and VARIANTS."""
+    return ([(method.title, method, {}) for method in Method]
+            + [(PREVIOUS_DEFAULT, Method.TERRAIN_AWARE, {'selection': 'per-cell AICc'})] + list(VARIANTS))
+
+
+def run_configurations(scene, name, inputs, sun, runs, results, quick=False, log=print):
+    """The fixed configurations and selection rules of ``configurations.py`` on one scene (cached runs);
+    returns the scene's part of the selection table."""
+    cache = configurations.RunCache()
+    scene_key = '{}-{}'.format(name, hashlib.sha1(repr(scene.settings).encode()).hexdigest()[:8])
+    indexer = CoarseIndexer(scene.fine_grid, scene.coarse_grid)
+    fcol, frow = indexer.index(scene.fine_grid.full_window())
+    zone = indexer.zone(fcol.ravel(), frow.ravel())
+    n_cells = scene.coarse_grid.n_pixels
+    coarse_shape = (scene.coarse_grid.height, scene.coarse_grid.width)
+    paths = {r['method']: r['path'] for r in runs if 'error' not in r}
+    # The table's own runs serve as the default and the previous default.
+    own = {'default': Method.TERRAIN_AWARE.title, 'aicc': PREVIOUS_DEFAULT}
+    records = {}
+    started, n_run = time.perf_counter(), 0
+    fixed_configurations = configurations.configurations(quick)
+    for key, options in [(k, o) for k, (_, o) in configurations.RULE_RUNS.items()] + list(
+            fixed_configurations.items()):
+        record = None if key in own else cache.get(scene_key, key)
+        if record is None:
+            if key in own and own[key] in results:
+                result, path = results[own[key]], paths[own[key]]
+            else:
+                path = os.path.join(scene.folder, 'configuration.tif')
+                result = downscaling.downscale(inputs, path, downscaling.DownscaleOptions(sun=sun, **options))
+                n_run += 1
+            se, sse, n = configurations.cell_errors(_read(path), scene.truth, zone, n_cells)
+            record = dict(se=se, sse=sse, n=n, consistency=np.array(result.consistency_max_error),
+                          weight=(result.coarse.output_pixels * result.coarse.sample_mask).astype(float),
+                          **configurations.selection_record(result.selection))
+            if key not in own:
+                cache.put(scene_key, key, record)
+        records[key] = record
+    rules = configurations.evaluate_rules(records, coarse_shape)
+    bilinear = configurations.ubrmse(*configurations.cell_errors(_read(paths[Method.BILINEAR.title]), scene.truth,
+                                                                zone, n_cells))
+    fixed = {key: configurations.ubrmse(records[key]['se'], records[key]['sse'], records[key]['n'])
+             for key in fixed_configurations}
+    log('    configurations: {} run, {} cached ({:.0f} s); chosen {}'.format(
+        n_run, len(records) - n_run - len(own), time.perf_counter() - started, rules.get('default', {}).get('chosen')))
+    return {'bilinear': bilinear, 'fixed': fixed, 'rules': rules,
+            'consistency': max(float(r['consistency']) for r in records.values())}
+
+
+def run_scene(case, index, workdir, log=print, with_configurations=True, quick=False):
+    """Build one scene and run every pipeline method (and, with ``with_configurations``, the fixed
+    configurations and rules of the selection table); returns (scene, info, per-method run records)."""
     name = case_name(case)
     folder = os.path.join(workdir, name)
     started = time.perf_counter()
@@ -145,38 +214,37 @@ def run_scene(case, index, workdir, log=print):
     build_s = time.perf_counter() - started
     inputs = downscaling.DownscaleInputs(*(RasterSource(scene.paths[key], name=key)
                                         for key in ('coarse_sm', 'lst', 'ndvi', 'dem')))
-    runs = [run_method(inputs, scene, folder, method.title, method) for method in Method]
-    runs += [run_method(inputs, scene, folder, title, method, index, **changes)
-             for index, (title, method, changes) in enumerate(VARIANTS)]
+    runs, results = [], {}
+    sun = SunGeometry(acquisition_date=scene.settings.acquisition_date)
+    for index, (title, method, extra) in enumerate(method_runs()):
+        record = {'method': title, 'method_index': index, 'path': os.path.join(folder, 'method{}.tif'.format(index)),
+                  'peer': False, 'variant': index >= len(Method),
+                  'consistent_method': method in downscaling.CONSISTENT_METHODS}
+        started = time.perf_counter()
+        try:
+            results[title] = result = downscaling.downscale(inputs, record['path'], downscaling.DownscaleOptions(
+                method=method, sun=sun, **extra))
+            record.update(seconds=time.perf_counter() - started, consistency_max_error=result.consistency_max_error,
+                          n_sample_cells=result.n_sample_cells, stage_seconds=result.stage_seconds)
+            if result.selection is not None:
+                record['chosen_configuration'] = result.selection.chosen.label
+        except Exception as error:  # recorded in the table, never hidden
+            record.update(seconds=time.perf_counter() - started, error='{}: {}'.format(type(error).__name__, error))
+        runs.append(record)
+    selection = (run_configurations(scene, name, inputs, sun, runs, results, quick, log) if with_configurations
+                 else None)
     coarse_cells = int(np.isfinite(_read(scene.paths['coarse_sm'])).sum())
     info = dict(case, scene=name, dem_label=DEMS[case['dem']]['label'], width=scene.fine_grid.width,
                 height=scene.fine_grid.height, fine_pixel_m=scene.fine_grid.pixel_width,
                 coarse_width=scene.coarse_grid.width, coarse_height=scene.coarse_grid.height,
                 coarse_valid_cells=coarse_cells,
                 scale_ratio=ground_pixel_size_m(scene.coarse_grid) / ground_pixel_size_m(scene.fine_grid),
-                build_s=build_s)
+                build_s=build_s, selection=selection,
+                soil_moisture='break' if case.get('relation_break') else 'terrain' if case['follows'] else 'flat')
     log('  {:<40} {:>4}×{:<4} px, {:>4} coarse cells, ratio {:>4.1f}: {}'.format(
         name, info['width'], info['height'], coarse_cells, info['scale_ratio'],
         ' '.join('{:.2f}s'.format(r['seconds']) if 'error' not in r else 'ERR' for r in runs)))
     return scene, info, runs
-
-
-def run_method(inputs, scene, folder, title, method, variant=None, **changes):
-    """One run of a method (or of a variant: ``changes`` to its default options); the record of the table."""
-    name = 'method{}'.format(int(method)) if variant is None else 'variant{}'.format(variant)
-    out = os.path.join(folder, name + '.tif')
-    record = {'method': title, 'method_index': int(method) if variant is None else 100 + variant, 'path': out,
-              'peer': False, 'variant': variant is not None,
-              'consistent_method': method in downscaling.CONSISTENT_METHODS}
-    started = time.perf_counter()
-    try:
-        result = downscaling.downscale(inputs, out, downscaling.DownscaleOptions(
-            method=method, sun=SunGeometry(acquisition_date=scene.settings.acquisition_date), **changes))
-        record.update(seconds=time.perf_counter() - started, consistency_max_error=result.consistency_max_error,
-                      n_sample_cells=result.n_sample_cells, stage_seconds=result.stage_seconds)
-    except Exception as error:  # recorded in the table, never hidden
-        record.update(seconds=time.perf_counter() - started, error='{}: {}'.format(type(error).__name__, error))
-    return record
 
 
 #: The methods run on DISPATCH's own twins (TwinSettings.lst_model = 'dispatch'), one per DEM.
@@ -250,7 +318,8 @@ def evaluate(scene, info, runs):
     n_truth = int(np.isfinite(truth).sum())
     rows = []
     for record in runs:
-        row = dict(info)
+        # The scene's selection table stays with the scene (accuracy.json 'scenes'), not in every row.
+        row = {k: v for k, v in info.items() if k != 'selection'}
         row.update({k: v for k, v in record.items() if k not in ('path', 'stage_seconds')})
         values = estimates.get(record['method'])
         if values is not None:
@@ -271,9 +340,9 @@ def evaluate(scene, info, runs):
     return rows
 
 
-CSV_COLUMNS = ['scene', 'dem', 'ratio', 'coarse', 'clouds', 'follows', 'width', 'height', 'fine_pixel_m',
-               'coarse_width', 'coarse_height', 'coarse_valid_cells', 'scale_ratio', 'method', 'peer', 'n_common',
-               'coverage', 'bias', 'rmse', 'ubrmse', 'r', 'ubrmse_vs_bilinear', 'ubrmse_own_pixels',
+CSV_COLUMNS = ['scene', 'dem', 'ratio', 'coarse', 'clouds', 'follows', 'relation_break', 'width', 'height',
+               'fine_pixel_m', 'coarse_width', 'coarse_height', 'coarse_valid_cells', 'scale_ratio', 'method', 'peer',
+               'n_common', 'coverage', 'bias', 'rmse', 'ubrmse', 'r', 'ubrmse_vs_bilinear', 'ubrmse_own_pixels',
                'consistency_max_error', 'seconds', 'error']
 
 
@@ -284,30 +353,31 @@ def run_accuracy(quick=False, gwr=True, results=common.DEFAULT_RESULTS_DIR, work
     started = time.perf_counter()
     use_gwr, gwr_note = gwr_status(gwr)
     cases = scene_cases(quick)
-    log('Accuracy: {} twin scenes × {} methods{}'.format(len(cases), len(Method) + len(VARIANTS),
+    log('Accuracy: {} twin scenes × {} methods{}'.format(len(cases), len(method_runs()),
                                                          ' + GWR peer' if use_gwr else ''))
     try:
         scenes = []
         for index, case in enumerate(cases):
-            scenes.append(run_scene(case, index, workdir, log))
+            scenes.append(run_scene(case, index, workdir, log, quick=quick))
         pipeline_s = time.perf_counter() - started
         gwr_s = 0.0
         if use_gwr:
-            jobs = [{'folder': scene.folder, 'gwr': os.path.join(scene.folder, 'gwr.tif'),
-                     'gwr_residual': os.path.join(scene.folder, 'gwr_residual.tif')} for scene, _, _ in scenes]
+            jobs = [{'folder': scene.folder, 'outputs': {key: os.path.join(scene.folder, key + '.tif')
+                                                         for key in PEER_METHODS}} for scene, _, _ in scenes]
             gwr_started = time.perf_counter()
             answers = run_gwr_peer(jobs, workdir, log)
             gwr_s = time.perf_counter() - gwr_started
             for (scene, _info, runs), job in zip(scenes, jobs):
                 answer = answers.get(scene.folder, {'error': 'no answer from the GWR peer'})
-                for name, key in zip(PEER_METHODS, ('gwr', 'gwr_residual')):
-                    record = {'method': name, 'method_index': len(Method) + (key == 'gwr_residual'),
-                              'path': job[key], 'peer': True, 'consistent_method': key == 'gwr_residual',
-                              'seconds': answer.get('seconds', float('nan'))}
+                for index, (key, name) in enumerate(PEER_METHODS.items()):
+                    variant = answer.get(key.replace('_residual', ''), {})
+                    record = {'method': name, 'method_index': len(method_runs()) + index, 'path': job['outputs'][key],
+                              'peer': True, 'consistent_method': key.endswith('_residual'),
+                              'seconds': variant.get('seconds', float('nan'))}
                     if 'error' in answer:
                         record['error'] = answer['error']
                     else:
-                        record['gwr_bandwidth_cells'] = answer['bandwidth_cells']
+                        record['gwr_bandwidth_cells'] = variant.get('bandwidth_cells')
                     runs.append(record)
             log('  GWR peer: {:.0f} s for {} scenes'.format(gwr_s, len(scenes)))
         rows = []
@@ -318,10 +388,10 @@ def run_accuracy(quick=False, gwr=True, results=common.DEFAULT_RESULTS_DIR, work
         payload = {'command': common.command_line(), 'quick': bool(quick), 'gwr': gwr_note,
                    'machine': common.machine_info(), 'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
                    'total_seconds': total_s, 'pipeline_seconds': pipeline_s, 'gwr_seconds': gwr_s,
-                   'methods': ([m.title for m in Method] + [v[0] for v in VARIANTS]
-                               + (list(PEER_METHODS) if use_gwr else [])),
-                   'consistent_methods': ([m.title for m in downscaling.CONSISTENT_METHODS]
-                                          + [v[0] for v in VARIANTS if v[1] in downscaling.CONSISTENT_METHODS]),
+                   'methods': ([title for title, _, _ in method_runs()]
+                               + (list(PEER_METHODS.values()) if use_gwr else [])),
+                   'consistent_methods': [title for title, method, _ in method_runs()
+                                          if method in downscaling.CONSISTENT_METHODS],
                    'scenes': [info for _, info, _ in scenes], 'rows': rows, 'dispatch_twins': dispatch_twins}
         common.write_json(os.path.join(results, 'accuracy.json'), payload)
         common.write_csv(os.path.join(results, 'accuracy.csv'), rows, CSV_COLUMNS)

@@ -48,12 +48,13 @@ def _mean(values):
 
 
 SHORT = {
-    'terrain-aware adaptive window': 'terrain-aware adaptive window (default)',
+    'terrain-aware adaptive window': 'terrain-aware adaptive window (default: self-adaptive selection)',
     'adaptive window without terrain correction': 'adaptive window, no terrain correction',
     'global linear with residual correction': 'global linear + residual (TsHARP-like)',
 }
 ABBREV = {
     'terrain-aware adaptive window': 'default',
+    'terrain-aware, per-cell AICc (version 0.1 default)': '0.1 default',
     'bilinear': 'bilinear',
     'global linear with residual correction': 'global lin.',
     'universal triangle': 'UT',
@@ -63,6 +64,8 @@ ABBREV = {
     'GWR (mgwr) + residual correction': 'GWR+res.',
     'terrain-aware adaptive window, bilinear residual spread': 'default, bil. spread',
     'DISPATCH, linear SEE model': 'DISPATCH lin.',
+    'GWR with elevation (mgwr), no residual correction': 'GWR-z',
+    'GWR with elevation (mgwr) + residual correction': 'GWR-z+res.',
 }
 
 
@@ -95,7 +98,8 @@ def _accuracy_section(accuracy):
     rows = accuracy['rows']
     scenes = accuracy['scenes']
     methods = accuracy['methods']
-    consistent = set(accuracy.get('consistent_methods', [])) | {'GWR (mgwr) + residual correction'}
+    consistent = set(accuracy.get('consistent_methods', [])) | {m for m in accuracy['methods']
+                                                                 if m.endswith('+ residual correction')}
     lines = ['## Accuracy (twin experiments on real terrain)', '',
              'Command: `{}` — {} scenes, {} methods, {:.0f} s in all ({:.0f} s for the plugin\'s methods, '
              '{:.0f} s for the GWR peer), {}, code {}. GWR peer: {}.'.format(
@@ -142,8 +146,9 @@ def _accuracy_section(accuracy):
     body = relative_table('dem', dems)
     body += relative_table('ratio', [(25, 'scale ≈25×'), (10, 'scale ≈10×')])
     body += relative_table('clouds', [(0.0, 'clear sky'), (0.3, '30 % clouds on LST')])
-    body += relative_table('follows', [(False, 'θ independent of terrain'),
-                                       (True, 'θ follows elevation + illumination')])
+    body += relative_table('soil_moisture', [('flat', 'θ independent of terrain'),
+                                             ('terrain', 'θ follows elevation + illumination'),
+                                             ('break', 'θ–LST relation breaks across a line')])
     body += relative_table('coarse', [('EPSG:4326', 'coarse cells in EPSG:4326'),
                                       ('same CRS', 'coarse cells in the fine CRS')])
     lines.append(_table(header, body))
@@ -169,6 +174,82 @@ def _accuracy_section(accuracy):
     lines += ['', 'Every row of every metric (bias, RMSE, ubRMSE, R, coverage, consistency, time) is in '
               '`benchmarks/results/accuracy.csv` and `accuracy.json`.', '']
     lines += _dispatch_twin_section(accuracy.get('dispatch_twins'))
+    lines += _selection_section(accuracy)
+    return lines
+
+
+GROUPS = (('front_range', 'Front Range'), ('rmnp', 'Rocky Mountain NP'), ('new_zealand', 'New Zealand'),
+          ('colorado', 'Colorado'), ('himalaya', 'Himalaya'))
+
+
+def selection_summary(accuracy):
+    """Per rule: mean ubRMSE / bilinear, mean ratio to the previous default, gap closed, worst scene and
+    the DEM groups where it is more than 1 % worse than the previous default (from the scenes'
+    ``selection`` parts: own-pixel ubRMSE of each run against the truth)."""
+    from .configurations import RULE_LABELS
+    scenes = [info for info in accuracy['scenes'] if info.get('selection')]
+    if not scenes:
+        return None
+    out = []
+    for rule, label in RULE_LABELS.items():
+        rows = [(info, info['selection']['rules'].get(rule, {}).get('ubrmse')) for info in scenes]
+        rows = [(info, value) for info, value in rows if value is not None]
+        if not rows:
+            continue
+        rel = [value / info['selection']['bilinear'] for info, value in rows]
+        previous = [info['selection']['rules']['aicc']['ubrmse'] / info['selection']['bilinear'] for info, _ in rows]
+        oracle = [info['selection']['rules']['oracle']['ubrmse'] / info['selection']['bilinear'] for info, _ in rows]
+        ratio = [r / p for r, p in zip(rel, previous)]
+        gap = sum(p - o for p, o in zip(previous, oracle))
+        fractions = [(p - r) / (p - o) for r, p, o in zip(rel, previous, oracle) if p - o > 0.01 * p]
+        worse_groups = []
+        for group, group_label in GROUPS + (('break', 'relation break'),):
+            members = [x for (info, _), x in zip(rows, ratio)
+                       if (info.get('relation_break') if group == 'break' else info['dem'] == group)]
+            if members and _mean(members) > 1.01:
+                worse_groups.append('{} ({:.3f})'.format(group_label, _mean(members)))
+        out.append({'rule': rule, 'label': label, 'n': len(rows), 'rel': _mean(rel), 'ratio': _mean(ratio),
+                    'closed': sum(p - r for r, p in zip(rel, previous)) / gap if gap > 0 else float('nan'),
+                    'closed_mean': _mean(fractions), 'n_fractions': len(fractions), 'worst': max(ratio),
+                    'worse_groups': worse_groups,
+                    'by_group': {group: _mean([x for (info, _), x in zip(rows, rel)
+                                               if (info.get('relation_break') if group == 'break'
+                                                   else info['dem'] == group)])
+                                 for group, _ in GROUPS + (('break', ''),)}})
+    return out
+
+
+def _selection_section(accuracy):
+    summary = selection_summary(accuracy)
+    if summary is None:
+        return []
+    from .configurations import ORACLE_MODES, ORACLE_WINDOWS, REGION_CELLS
+    lines = ['### Self-adaptive selection against hindsight', '',
+             'Each scene is also run with every fixed configuration of the terrain-aware method (terrain mode: {}; '
+             'predictors with and without elevation; h = {} and one scene-wide model: {} runs per scene in the full '
+             'benchmark, fewer with --quick; cached by '
+             '`benchmarks/configurations.py`). The oracle is the best of them per scene, in hindsight. Numbers are the '
+             'ubRMSE of each run against the truth over its own pixels (every configuration covers the same pixels), '
+             'relative to bilinear interpolation on the same pixels; "gap closed" is Σ(previous − rule) / '
+             'Σ(previous − oracle) over the scenes, "per scene" the mean of that fraction over the scenes where the '
+             'gap exceeds 1 % (their number in brackets). Composed rules take, per cell, the errors of the chosen '
+             'fixed configuration (no interpolation across region edges: an approximation).'.format(
+                 ', '.join(ORACLE_MODES), ', '.join(str(h) for h in ORACLE_WINDOWS if h),
+                 len(ORACLE_MODES) * 2 * len(ORACLE_WINDOWS)), '']
+    table = []
+    for s in summary:
+        table.append([s['label'], str(s['n']), _f(s['rel'], 3), _f(s['ratio'], 3), _f(s['closed'], 2),
+                      '{} ({})'.format(_f(s['closed_mean'], 2), s['n_fractions']), _f(s['worst'], 3),
+                      ', '.join(s['worse_groups']) or 'none'])
+    lines.append(_table(['rule', 'scenes', 'ubRMSE / bilinear', '× previous default', 'gap closed',
+                         'gap closed, per scene', 'worst scene (× previous)',
+                         'DEM groups > 1 % worse than previous'], table))
+    lines += ['', 'By DEM group (ubRMSE / bilinear, own pixels; "break" = the relation-break scenes, also counted '
+              'in their DEM):', '']
+    groups = GROUPS + (('break', 'relation break'),)
+    table = [[s['label']] + [_f(s['by_group'][g], 3) for g, _ in groups] for s in summary]
+    lines.append(_table(['rule'] + [label for _, label in groups], table))
+    lines += ['', 'Per-region rule: tiles of {0}×{0} coarse cells.'.format(REGION_CELLS), '']
     return lines
 
 
@@ -341,7 +422,9 @@ def render(results_dir=common.DEFAULT_RESULTS_DIR, report_path=common.DEFAULT_RE
     lines = ['# Benchmarks', '',
              'Generated by `benchmarks/run_all.py` from `benchmarks/results/*.json` (machine-readable: '
              '`accuracy.csv`, `speed.csv`, and the JSON files). Do not edit by hand: rerun.', '',
-             'Reproduce: `make bench` (accuracy, speed 1-100 Mpx, 365-date series; 6 min on 2 cores when measured), '
+             'Reproduce: `make bench` (accuracy with the 56 fixed configurations of method 0 per scene, speed 1-100 '
+             'Mpx, 365-date series; about an hour on 2 shared cores the first time, the configuration runs are then '
+             'cached until `core/` changes), '
              '`make bench-quick` (smallest cases, CI, into a temporary folder), '
              '`/usr/bin/python3 -P benchmarks/run_all.py --huge-only` (the 1.6 Gpx scene: about 15 min, 10 GB of '
              'inputs and up to half the free disk for scratch, niced). The GWR peer needs mgwr in a side venv: '
@@ -367,6 +450,48 @@ def render(results_dir=common.DEFAULT_RESULTS_DIR, report_path=common.DEFAULT_RE
     return report_path
 
 
+DEFAULT = 'terrain-aware adaptive window'
+PREVIOUS = 'terrain-aware, per-cell AICc (version 0.1 default)'
+GWR_Z = ('GWR with elevation (mgwr) + residual correction', 'GWR with elevation (mgwr), no residual correction')
+
+
+def _issue10_bar(accuracy, summary):
+    """The bar of issue 10 for making the self-adaptive selection the default, checked on this table."""
+    if PREVIOUS not in summary or not accuracy['scenes'][0].get('selection'):
+        return []
+    rules = {r['rule']: r for r in selection_summary(accuracy)}
+    rows = [r for r in accuracy['rows'] if not r.get('error')]
+
+    def group_mean(method, dem):
+        return _mean([r['ubrmse_vs_bilinear'] for r in rows if r['method'] == method and r['dem'] == dem])
+    worse, gwr_losses = [], []
+    for dem, label in GROUPS:
+        ratio = group_mean(DEFAULT, dem) / group_mean(PREVIOUS, dem)
+        if ratio > 1.01:
+            worse.append('{} ({:.3f})'.format(label, ratio))
+        for peer in GWR_Z:
+            if peer in summary and not group_mean(DEFAULT, dem) < group_mean(peer, dem):
+                gwr_losses.append('{} vs {} ({:.2f} ≥ {:.2f})'.format(label, ABBREV.get(peer, peer),
+                                                                     group_mean(DEFAULT, dem), group_mean(peer, dem)))
+    closed = rules['default']['closed']
+    original = [r for r in rows if not r.get('relation_break')]
+    target_note = ''
+    if len(original) < len(rows):
+        target_note = '; on the {} scenes without a relation break {:.3f} (previous default {:.3f})'.format(
+            len({r['scene'] for r in original}),
+            _mean([r['ubrmse_vs_bilinear'] for r in original if r['method'] == DEFAULT]),
+            _mean([r['ubrmse_vs_bilinear'] for r in original if r['method'] == PREVIOUS]))
+    checks = [('gap to the per-scene oracle closed ≥ 0.5', '{:.2f}'.format(closed), closed >= 0.5),
+              ('no DEM group > 1 % worse than the previous default', ', '.join(worse) or 'none', not worse),
+              ('better than GWR with elevation on every DEM group', '; '.join(gwr_losses) or 'yes' if any(
+                  peer in summary for peer in GWR_Z) else 'peer not run', not gwr_losses and any(
+                  peer in summary for peer in GWR_Z)),
+              ('target mean ubRMSE / bilinear ≤ 0.70', '{:.3f} (previous default {:.3f}){}'.format(
+                  summary[DEFAULT]['rel'], summary[PREVIOUS]['rel'], target_note), summary[DEFAULT]['rel'] <= 0.70)]
+    return ['- Issue 10, the bar for the self-adaptive default: ' + '; '.join(
+        '{}: {} — **{}**'.format(name, value, 'met' if ok else 'not met') for name, value, ok in checks) + '.']
+
+
 def _summary(accuracy, speed, huge, series):
     lines = ['## Summary', '']
     if accuracy:
@@ -386,6 +511,7 @@ def _summary(accuracy, speed, huge, series):
                       n, '; '.join(parts), summary['bilinear']['ubrmse'], summary['bilinear']['r'],
                       summary['terrain-aware adaptive window']['ubrmse'], summary['terrain-aware adaptive window']['r'],
                       max(summary[m]['consistency'] for m in accuracy['consistent_methods']))]
+        lines += _issue10_bar(accuracy, summary)
     if speed:
         rows = speed['rows']
         conus = next((r for r in rows if 'CONUS' in r['case']), rows[-1])

@@ -52,6 +52,11 @@ class TwinSettings:
     keep_dem_gaps: bool = False         # True: DEM nodata (e.g. sea) stays a gap in every layer, edges not trimmed
     lst_model: str = 'regression'       # how LST follows θ: 'regression' (below) or 'dispatch' (DISPATCH_TWIN)
     see_model: str = 'linear'           # with lst_model 'dispatch': SEE(θ), one of core.dispatch.SEE_MODELS
+    #: A sharp change of the moisture–LST relation across a straight line through the scene centre
+    #: (BREAK_ANGLE_DEG from north), smooth elsewhere: beyond the line the evaporative cooling is
+    #: BREAK_COOLING_FACTOR times that on this side and soil moisture follows elevation and illumination
+    #: (as with ``sm_follows_terrain``); this side keeps the scene's own settings.
+    relation_break: bool = False
 
 
 #: The DISPATCH model's own world (lst_model='dispatch'): SEE(θ) with the soil moisture parameter θp
@@ -62,6 +67,12 @@ class TwinSettings:
 #: Sparse vegetation (NDVI around ndvi_mean instead of 0.45), as in the semi-arid regions DISPATCH was made for.
 DISPATCH_TWIN = dict(theta_p=0.35, soil_max=330.0, soil_min=296.0, vegetation_max=308.0, vegetation_min=294.0,
                      ndvi_mean=0.3)
+
+
+#: The line of ``TwinSettings.relation_break`` (degrees clockwise from north, through the scene centre)
+#: and the cooling beyond it relative to this side.
+BREAK_ANGLE_DEG = 30.0
+BREAK_COOLING_FACTOR = 0.4
 
 
 @dataclass
@@ -77,6 +88,15 @@ class TwinScene:
 def _smooth_noise(rng, shape, sigma):
     noise = ndimage.gaussian_filter(rng.standard_normal(shape), sigma, mode='reflect')
     return noise / (noise.std() or 1.0)
+
+
+def break_side(shape):
+    """Pixels beyond the line of ``TwinSettings.relation_break`` (bool, (rows, columns))."""
+    rows, cols = np.mgrid[0:shape[0], 0:shape[1]]
+    angle = np.radians(BREAK_ANGLE_DEG)
+    # Signed distance (pixels) from the line through the centre whose direction is ``angle`` from north.
+    across = (cols - (shape[1] - 1) / 2.0) * np.cos(angle) + (rows - (shape[0] - 1) / 2.0) * np.sin(angle)
+    return across > 0
 
 
 def fine_dem(dem_path, settings, folder):
@@ -184,8 +204,12 @@ def make_twin_scene(dem_path, folder, settings=None):
     wetness = -local_relief / (local_relief.std() or 1.0)
     theta = (0.20 + 0.025 * wetness + 0.045 * _smooth_noise(rng, shape, 4.0 / max(pixel_km, 0.05))
              + 0.035 * _smooth_noise(rng, shape, 1.0 / max(pixel_km, 0.05)))
+    terrain_term = 0.06 * (z - z.mean()) / 1000.0 - 0.08 * (cos_i - cos_sz)
+    beyond = break_side(shape) if settings.relation_break else np.zeros(shape, dtype=bool)
     if settings.sm_follows_terrain:
-        theta += 0.06 * (z - z.mean()) / 1000.0 - 0.08 * (cos_i - cos_sz)
+        theta += terrain_term
+    elif settings.relation_break:
+        theta += np.where(beyond, terrain_term, 0.0)
     theta = np.clip(theta, 0.03, 0.50)
 
     # NDVI: wetter soil greener, fewer trees above the tree line, its own variability.
@@ -200,6 +224,8 @@ def make_twin_scene(dem_path, folder, settings=None):
     # across the scene with weather and soils), vegetation, terrain, a regional air-temperature
     # pattern unrelated to soil moisture, and sensor noise.
     cooling = 45.0 * (1.0 + 0.3 * _smooth_noise(rng, shape, 15.0 / max(pixel_km, 0.05)))
+    if settings.relation_break:
+        cooling = np.where(beyond, BREAK_COOLING_FACTOR * cooling, cooling)
     if settings.lst_model == 'dispatch':
         surface = _dispatch_surface_temperature(theta, cover, cooling / 45.0 - 1.0, settings.see_model)
     else:

@@ -1,5 +1,6 @@
 """Reading the diagnostics raster back: what the bands of one pixel mean (for the inspector)."""
-from .linking import FALLBACK_NAMES, PREDICTOR_SETS
+from .linking import FALLBACK_NAMES, FALLBACK_SCENE_WIDE, PREDICTOR_SETS
+from .lst_correction import MODES as TERRAIN_MODES
 from .downscaling.outputs import (DIAGNOSTIC_BANDS, QUALITY_CLIPPED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK,
                                   QUALITY_LST_FILLED, QUALITY_OUTSIDE_COARSE, QUALITY_PARTIAL_TERRAIN)
 
@@ -29,6 +30,10 @@ def describe_pixel(values, terrain_corrected=True):
     if ok(bands.get('half_window')) and bands['half_window'] > 0:
         h = int(bands['half_window'])
         rows.append(('Window', 'h = {0} ({1}×{1} coarse cells)'.format(h, 2 * h + 1)))
+    elif ok(bands.get('fallback')) and int(bands['fallback']) == FALLBACK_SCENE_WIDE:
+        rows.append(('Window', 'the whole scene (one model)'))
+    if ok(bands.get('terrain_mode')):
+        rows.append(('Terrain correction of LST', TERRAIN_MODES[int(bands['terrain_mode'])]))
     if ok(bands.get('predictor_set')) and bands['predictor_set'] >= 0:
         rows.append(('Predictors', PREDICTOR_SETS[int(bands['predictor_set'])]))
     if ok(bands.get('n_samples')):
@@ -46,6 +51,9 @@ def describe_pixel(values, terrain_corrected=True):
                          else '{} {:.4g}'.format(label, value))
     if parts:
         rows.append(('Local model', ' '.join(parts)))
+    if ok(bands.get('expected_error')):
+        rows.append(('Expected error (self-adaptive choice)', '{:.4f} m³/m³ in this cell: left-out error after the '
+                     'residual step plus pixel noise'.format(bands['expected_error'])))
     if ok(bands.get('quality')):
         flags = decode_quality(bands['quality'])
         rows.append(('Quality', ', '.join(flags) if flags else 'observed, no flag'))

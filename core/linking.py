@@ -18,10 +18,14 @@ from scipy import ndimage
 TERMS = ('const', 'lst', 'ndvi', 'elev', 'lst2', 'ndvi2', 'lst_ndvi')
 PREDICTOR_SETS = ('LST*, NDVI', 'LST*, NDVI, elevation')
 FALLBACK_LOCAL, FALLBACK_GLOBAL, FALLBACK_COARSE_VALUE, FALLBACK_NONE = 0, 1, 2, 3
-FALLBACK_NAMES = ('local window', 'global model', 'coarse value', 'no model')
+#: A scene-wide model that was chosen (the self-adaptive selection), not fallen back on.
+FALLBACK_SCENE_WIDE = 4
+FALLBACK_NAMES = ('local window', 'global model', 'coarse value', 'no model', 'scene-wide model (chosen)')
 #: Minimum spatial standard deviation of LST* (K) and NDVI within a fit (METHOD.md §4.3).
 MIN_LST_SD_K = 0.5
 MIN_NDVI_SD = 0.02
+#: Half-window of a candidate with one scene-wide model (fit_each_candidate).
+GLOBAL_WINDOW = 0
 
 
 def term_indices(model, with_elevation):
@@ -36,16 +40,23 @@ def term_indices(model, with_elevation):
 
 @dataclass(frozen=True)
 class Standardizer:
-    """Affine scaling of the predictors, x_std = (x − centre)/scale, for well-conditioned fits."""
+    """Affine scaling of the predictors, x_std = (x − centre)/scale, for well-conditioned fits.
+
+    ``support``: (LST low, high, NDVI low, high) of the calibration samples in standardized units, or
+    None. With it, the quadratic terms are held at the edge of the support beyond it (the model
+    continues with its linear terms): fine pixels range wider than cell means, and a parabola
+    fitted on cell means diverges there (measured: benchmarks/NOTES.md, "Quadratic model").
+    """
     lst_centre: float
     lst_scale: float
     ndvi_centre: float
     ndvi_scale: float
     elev_centre: float = 0.0
     elev_scale: float = 1.0
+    support: tuple = None
 
     @classmethod
-    def from_samples(cls, lst, ndvi, elev=None, min_max=False):
+    def from_samples(cls, lst, ndvi, elev=None, min_max=False, linear_tails=False):
         def centre_scale(values):
             values = values[np.isfinite(values)]
             if values.size == 0:
@@ -57,14 +68,20 @@ class Standardizer:
         lc, ls = centre_scale(np.asarray(lst, dtype=float))
         nc, ns = centre_scale(np.asarray(ndvi, dtype=float))
         ec, es = centre_scale(np.asarray(elev, dtype=float)) if elev is not None else (0.0, 1.0)
-        return cls(lc, ls, nc, ns, ec, es)
+        support = None
+        if linear_tails:
+            lst, ndvi = (np.asarray(v, dtype=float) for v in (lst, ndvi))
+            lst, ndvi = lst[np.isfinite(lst)], ndvi[np.isfinite(ndvi)]
+            if lst.size and ndvi.size:
+                support = ((lst.min() - lc) / ls, (lst.max() - lc) / ls, (ndvi.min() - nc) / ns, (ndvi.max() - nc) / ns)
+        return cls(lc, ls, nc, ns, ec, es, support)
 
     def terms(self, lst, ndvi, elev=None, columns=None):
         """The 7 terms (..., 7) of standardized predictors, or only ``columns`` (indices into
         TERMS); the elevation term is 0 without a DEM."""
         standardized = self.standardized(lst, ndvi, elev)
-        return np.stack([term(k, *standardized) for k in (range(len(TERMS)) if columns is None else columns)],
-                        axis=-1)
+        return np.stack([term(k, *standardized, support=self.support)
+                         for k in (range(len(TERMS)) if columns is None else columns)], axis=-1)
 
     def standardized(self, lst, ndvi, elev=None):
         """(l, n, e): the standardized predictors (e = 0 without a DEM)."""
@@ -75,17 +92,22 @@ class Standardizer:
         return l, n, e
 
 
-def term(k, l, n, e):
-    """Term k of TERMS (1, l, n, e, l², n², l·n) from the standardized predictors."""
+def term(k, l, n, e, support=None):
+    """Term k of TERMS (1, l, n, e, l², n², l·n) from the standardized predictors; with a
+    ``support`` (Standardizer.support) the quadratic terms use the predictors clipped to it."""
     if k == 0:
         return np.ones_like(l)
     if k in (1, 2, 3):
         return (l, n, e)[k - 1]
+    if support is None:
+        return l * l if k == 4 else n * n if k == 5 else l * n
+    lc = np.clip(l, support[0], support[1])
+    nc = np.clip(n, support[2], support[3])
     if k == 4:
-        return l * l
+        return lc * lc
     if k == 5:
-        return n * n
-    return l * n
+        return nc * nc
+    return lc * nc
 
 
 def predict(beta, terms):
@@ -101,7 +123,8 @@ def predict_pixels(standardizer, beta_rows, lst, ndvi, elev, columns):
     total = np.zeros(len(lst))
     for j, column in enumerate(columns):
         # The constant term needs no array of ones.
-        total += beta_rows[j] if column == 0 else beta_rows[j] * term(column, *standardized)
+        total += beta_rows[j] if column == 0 else beta_rows[j] * term(column, *standardized,
+                                                                       support=standardizer.support)
     return total
 
 
@@ -173,6 +196,26 @@ class _WindowMoments:
         if i not in self._cross_y:
             self._cross_y[i] = self.weighted_sum(self.masked_terms[..., i] * self.y)
         return self._cross_y[i]
+
+
+class _LeaveOwnOut:
+    """The sums of a :class:`_WindowMoments` without each cell's own sample: the window of a cell
+    with the cell itself left out (its weight at distance 0 is 1), for every cell at once."""
+
+    def __init__(self, moments):
+        self.base = moments
+        own = moments.masked_terms[..., 0]  # 1 where the cell is a sample
+        self.sum_w = moments.sum_w - own
+        self.syy = moments.syy - moments.y * moments.y
+        self.sy = moments.sy - moments.y
+
+    def cross(self, i, j):
+        base = self.base
+        return base.cross(i, j) - base.masked_terms[..., i] * base.terms[..., j]
+
+    def cross_y(self, i):
+        base = self.base
+        return base.cross_y(i) - base.masked_terms[..., i] * base.y
 
 
 class _Candidate:
@@ -283,6 +326,34 @@ def _select_better(fits, h, n, best_aicc, beta, half_window, predictor_set, n_us
         r_squared[better] = cand_r2[better]
 
 
+def _prepare(theta, terms, sample_mask):
+    """(θ as float, the cells usable as samples, terms with 0 where not finite)."""
+    theta = np.asarray(theta, dtype=float)
+    mask = sample_mask & np.isfinite(theta) & np.all(np.isfinite(terms), axis=-1)
+    return theta, mask, np.where(np.isfinite(terms), terms, 0.0)
+
+
+def _window_sum(kernel):
+    """Σ w·values over each cell's window: a 2-D correlation with the kernel (0 beyond the grid)."""
+    def weighted_sum(values):
+        return ndimage.correlate(values, kernel, mode='constant', cval=0.0)
+    return weighted_sum
+
+
+def _window_fits(theta, mask, safe_terms, standardizer, model, h, use_elevation, min_lst_sd, min_ndvi_sd):
+    """(n, [(with_elevation, indices, ok, β, RSS, R²) per predictor set]) for half-window h, every cell
+    at once; the window sums are shared by the predictor sets."""
+    kernel = bisquare_kernel(h)
+    n = np.rint(ndimage.correlate(mask.astype(float), (kernel > 0).astype(float), mode='constant', cval=0.0))
+    moments = _WindowMoments(_window_sum(kernel), safe_terms, theta, mask)
+    fits = []
+    for with_elevation in use_elevation:
+        indices = term_indices(model, with_elevation)
+        candidate = _Candidate(indices, moments, min_lst_sd, min_ndvi_sd, standardizer)
+        fits.append((with_elevation, indices) + candidate.solve(n, np.ones(theta.shape, dtype=bool)))
+    return n, fits
+
+
 def fit_adaptive_window(theta, terms, sample_mask, standardizer, model='linear', half_windows=range(2, 7),
                         use_elevation=(False, True), min_lst_sd=MIN_LST_SD_K, min_ndvi_sd=MIN_NDVI_SD,
                         progress=None):
@@ -296,9 +367,7 @@ def fit_adaptive_window(theta, terms, sample_mask, standardizer, model='linear',
     go to the smaller h and the smaller set. Cells with no candidate take the
     global fit, else their own coarse value (fallback flags).
     """
-    theta = np.asarray(theta, dtype=float)
-    mask = sample_mask & np.isfinite(theta) & np.all(np.isfinite(terms), axis=-1)
-    safe_terms = np.where(np.isfinite(terms), terms, 0.0)
+    theta, mask, safe_terms = _prepare(theta, terms, sample_mask)
     shape = theta.shape
     best_aicc = np.full(shape, np.inf)
     beta = np.full(shape + (len(TERMS),), np.nan)
@@ -307,46 +376,117 @@ def fit_adaptive_window(theta, terms, sample_mask, standardizer, model='linear',
     n_used = np.zeros(shape, dtype=np.int32)
     r_squared = np.full(shape, np.nan)
     half_windows = list(half_windows)
-
-    def fit_window(h):
-        """(n, [(with_elevation, indices, ok, β, RSS, R²) per predictor set]) for half-window h."""
-        kernel = bisquare_kernel(h)
-
-        def weighted_sum(values):
-            return ndimage.correlate(values, kernel, mode='constant', cval=0.0)
-        n = np.rint(ndimage.correlate(mask.astype(float), (kernel > 0).astype(float), mode='constant', cval=0.0))
-        moments = _WindowMoments(weighted_sum, safe_terms, theta, mask)
-        fits = []
-        for with_elevation in use_elevation:
-            indices = term_indices(model, with_elevation)
-            candidate = _Candidate(indices, moments, min_lst_sd, min_ndvi_sd, standardizer)
-            fits.append((with_elevation, indices) + candidate.solve(n, np.ones(shape, dtype=bool)))
-        return n, fits
-
     # Window sizes one after the other: the batched LAPACK solves of _Candidate.solve may be threaded
     # by the BLAS itself (OpenBLAS); fitting sizes in threads of our own made them up to 100× slower.
     for step, h in enumerate(half_windows):
         if progress is not None:
             progress.report(step / len(half_windows))
-        n, fits = fit_window(h)
+        n, fits = _window_fits(theta, mask, safe_terms, standardizer, model, h, use_elevation, min_lst_sd,
+                               min_ndvi_sd)
         _select_better(fits, h, n, best_aicc, beta, half_window, predictor_set, n_used, r_squared)
     fallback = np.where(np.isfinite(best_aicc), FALLBACK_LOCAL, FALLBACK_NONE).astype(np.int8)
-    global_beta, global_set, global_n, global_r2 = fit_global(theta, terms, sample_mask, standardizer, model,
-                                                             use_elevation, min_lst_sd, min_ndvi_sd)
-    missing = fallback == FALLBACK_NONE
+    global_fit = fit_global(theta, terms, sample_mask, standardizer, model, use_elevation, min_lst_sd, min_ndvi_sd)
+    return _with_fallback(CoarseFit(beta, half_window, predictor_set, n_used, r_squared, fallback, standardizer,
+                                    model), theta, global_fit)
+
+
+def _with_fallback(fit, theta, global_fit):
+    """The fit with its cells without a local model given the global model, else their own value (in place)."""
+    global_beta, global_set, global_n, global_r2 = global_fit
+    fit.global_beta, fit.global_predictor_set, fit.global_r_squared = global_beta, global_set, global_r2
+    missing = fit.fallback == FALLBACK_NONE
     if global_beta is not None:
-        beta[missing] = global_beta
-        predictor_set[missing] = global_set
-        n_used[missing] = global_n
-        r_squared[missing] = global_r2
-        fallback[missing] = FALLBACK_GLOBAL
+        fit.beta[missing] = global_beta
+        fit.predictor_set[missing] = global_set
+        fit.n[missing] = global_n
+        fit.r_squared[missing] = global_r2
+        fit.fallback[missing] = FALLBACK_GLOBAL
     else:
         own = missing & np.isfinite(theta)
-        beta[own] = 0.0
-        beta[own, 0] = theta[own]
-        fallback[own] = FALLBACK_COARSE_VALUE
-    return CoarseFit(beta, half_window, predictor_set, n_used, r_squared, fallback, standardizer, model,
-                     global_beta, global_set, global_r2)
+        fit.beta[own] = 0.0
+        fit.beta[own, 0] = theta[own]
+        fit.fallback[own] = FALLBACK_COARSE_VALUE
+    return fit
+
+
+@dataclass
+class CandidateFit:
+    """One candidate's fit on the cells and, for each sample cell, its prediction by the same
+    candidate fitted without that cell (leave-one-out; NaN where no model is left)."""
+    fit: CoarseFit
+    left_out: np.ndarray
+
+
+def fit_each_candidate(theta, terms, sample_mask, standardizer, model='linear', half_windows=(2,),
+                       use_elevation=(False,), min_lst_sd=MIN_LST_SD_K, min_ndvi_sd=MIN_NDVI_SD,
+                       leave_one_out=False):
+    """{(h, with_elevation): CandidateFit} of every candidate on its own (no choice between them).
+
+    h = GLOBAL_WINDOW (0) is one scene-wide model; for h > 0, cells whose local fit fails the
+    checks of METHOD.md §4 take the candidate's scene-wide fit, else their own value. Window
+    sums are computed once per h and shared by the predictor sets; the leave-one-out fits reuse
+    them less each cell's own sample (``leave_one_out``; else ``left_out`` is None).
+    """
+    theta, mask, safe_terms = _prepare(theta, terms, sample_mask)
+    shape = theta.shape
+    globals_, global_left_out = {}, {}
+    for we in use_elevation:
+        globals_[we] = fit_global(theta, terms, sample_mask, standardizer, model, (we,), min_lst_sd, min_ndvi_sd)
+        if leave_one_out:
+            global_left_out[we] = _global_left_out(theta, mask, safe_terms, standardizer, model, we, min_lst_sd,
+                                                   min_ndvi_sd)
+    fits = {}
+    for h in half_windows:
+        if h == GLOBAL_WINDOW:
+            for we in use_elevation:
+                fit = _with_fallback(CoarseFit(
+                    np.full(shape + (len(TERMS),), np.nan), np.zeros(shape, dtype=np.int16),
+                    np.full(shape, -1, dtype=np.int16), np.zeros(shape, dtype=np.int32), np.full(shape, np.nan),
+                    np.full(shape, FALLBACK_NONE, dtype=np.int8), standardizer, model), theta, globals_[we])
+                fit.fallback[fit.fallback == FALLBACK_GLOBAL] = FALLBACK_SCENE_WIDE
+                fits[(h, we)] = CandidateFit(fit, global_left_out.get(we))
+            continue
+        kernel = bisquare_kernel(h)
+        n = np.rint(ndimage.correlate(mask.astype(float), (kernel > 0).astype(float), mode='constant', cval=0.0))
+        moments = _WindowMoments(_window_sum(kernel), safe_terms, theta, mask)
+        left_out_moments = _LeaveOwnOut(moments) if leave_one_out else None
+        for we in use_elevation:
+            indices = term_indices(model, we)
+            ok, beta, rss, r_squared = _Candidate(indices, moments, min_lst_sd, min_ndvi_sd, standardizer).solve(
+                n, np.ones(shape, dtype=bool))
+            full = np.full(shape + (len(TERMS),), np.nan)
+            full[ok] = _scatter(beta[ok], indices)
+            fit = _with_fallback(CoarseFit(
+                full, np.where(ok, h, 0).astype(np.int16), np.where(ok, int(we), -1).astype(np.int16),
+                np.where(ok, n, 0).astype(np.int32), np.where(ok, r_squared, np.nan),
+                np.where(ok, FALLBACK_LOCAL, FALLBACK_NONE).astype(np.int8), standardizer, model), theta, globals_[we])
+            left_out = None
+            if leave_one_out:
+                loo_ok, loo_beta, _, _ = _Candidate(indices, left_out_moments, min_lst_sd, min_ndvi_sd,
+                                                    standardizer).solve(n - mask, mask)
+                with np.errstate(invalid='ignore'):
+                    own = np.einsum('...i,...i->...', loo_beta, safe_terms[..., list(indices)])
+                # Where the window left without the cell has no model, the scene-wide one would serve.
+                left_out = np.where(loo_ok, own, global_left_out[we])
+            fits[(h, we)] = CandidateFit(fit, left_out)
+    return fits
+
+
+def _global_left_out(theta, mask, safe_terms, standardizer, model, with_elevation, min_lst_sd, min_ndvi_sd):
+    """Each sample cell's value predicted by the scene-wide fit on all the other sample cells (NaN elsewhere)."""
+    indices = term_indices(model, with_elevation)
+    flat_mask = mask.reshape(1, -1)
+    flat_terms = safe_terms.reshape(1, -1, safe_terms.shape[-1])
+    flat_theta = np.where(mask, theta, 0.0).reshape(1, -1)
+
+    def total(values):
+        return values.sum(axis=-1, keepdims=True)
+    moments = _LeaveOwnOut(_WindowMoments(total, flat_terms, flat_theta, flat_mask))
+    n = np.full(flat_mask.shape, float(mask.sum())) - flat_mask
+    ok, beta, _, _ = _Candidate(indices, moments, min_lst_sd, min_ndvi_sd, standardizer).solve(n, flat_mask)
+    with np.errstate(invalid='ignore'):
+        predicted = np.einsum('...i,...i->...', beta, flat_terms[..., list(indices)])
+    return np.where(ok, predicted, np.nan).reshape(theta.shape)
 
 
 def global_coarse_fit(theta, terms, sample_mask, standardizer, model='linear', use_elevation=(False,),

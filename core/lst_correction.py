@@ -139,38 +139,65 @@ def fit_terrain_correction(read_blocks, mode='illumination+lapse', progress=None
     """
     if mode not in MODES:
         raise InputError('Unknown terrain correction mode {!r}; choose one of {}.'.format(mode, ', '.join(MODES)))
-    if mode == 'none':
-        return TerrainCorrection()
-    size = 4 if mode == 'illumination+lapse' else 3
+    return fit_terrain_corrections(read_blocks, (mode,), progress)[mode]
+
+
+def fit_terrain_corrections(read_blocks, modes, progress=None):
+    """{mode: TerrainCorrection} for several modes from the same two passes over the blocks
+    (each mode's fit is the one :func:`fit_terrain_correction` gives)."""
+    fitted = tuple(mode for mode in modes if mode != 'none')
+    corrections = {mode: TerrainCorrection() for mode in modes if mode == 'none'}
+    if not fitted:
+        return corrections
+    sizes = {mode: 4 if mode == 'illumination+lapse' else 3 for mode in fitted}
 
     def block_equations(lst, ndvi, z, cos_i):
-        equations = _NormalEquations(size)
         values = _valid_pixels(lst, ndvi, z, cos_i)
-        x, y = _design(mode, *values)
-        equations.add(x, y, values[2])
+        equations = {}
+        for mode in fitted:
+            equations[mode] = _NormalEquations(sizes[mode])
+            x, y = _design(mode, *values)
+            equations[mode].add(x, y, values[2])
         return equations
 
-    first = _NormalEquations(size)
+    first = {mode: _NormalEquations(sizes[mode]) for mode in fitted}
     for equations in read_blocks(progress.sub(0.0, 0.5) if progress else None, block_equations):
-        first.merge(equations)
-    if first.n < _MIN_PIXELS:
+        for mode in fitted:
+            first[mode].merge(equations[mode])
+    if first[fitted[0]].n < _MIN_PIXELS:
         raise InputError('Too few pixels ({}) have LST, NDVI and DEM values together for the terrain correction; '
-                         'check that the three rasters overlap and share valid data.'.format(first.n))
-    beta, rss, _ = first.solve()
-    sigma = np.sqrt(rss / max(first.n - size, 1))
+                         'check that the three rasters overlap and share valid data.'.format(first[fitted[0]].n))
+    betas, sigmas = {}, {}
+    for mode in fitted:
+        beta, rss, _ = first[mode].solve()
+        betas[mode] = beta
+        sigmas[mode] = np.sqrt(rss / max(first[mode].n - sizes[mode], 1))
 
     def block_trimmed_equations(lst, ndvi, z, cos_i):
-        equations = _NormalEquations(size)
         values = _valid_pixels(lst, ndvi, z, cos_i)
-        x, y = _design(mode, *values)
-        fitted = np.einsum('ij,j->i', x, beta)   # not BLAS: a worker thread (see _NormalEquations.add)
-        inlier = np.abs(y - fitted) <= 3.0 * sigma if sigma > 0 else np.ones(len(y), dtype=bool)
-        equations.add(x[inlier], y[inlier], values[2][inlier])
+        equations = {}
+        for mode in fitted:
+            equations[mode] = _NormalEquations(sizes[mode])
+            x, y = _design(mode, *values)
+            # einsum, not BLAS: a worker thread (see _NormalEquations.add).
+            fitted_values = np.einsum('ij,j->i', x, betas[mode])
+            sigma = sigmas[mode]
+            inlier = np.abs(y - fitted_values) <= 3.0 * sigma if sigma > 0 else np.ones(len(y), dtype=bool)
+            equations[mode].add(x[inlier], y[inlier], values[2][inlier])
         return equations
 
-    trimmed = _NormalEquations(size)
+    trimmed = {mode: _NormalEquations(sizes[mode]) for mode in fitted}
     for equations in read_blocks(progress.sub(0.5, 1.0) if progress else None, block_trimmed_equations):
-        trimmed.merge(equations)
+        for mode in fitted:
+            trimmed[mode].merge(equations[mode])
+    for mode in fitted:
+        corrections[mode] = _correction(mode, first[mode], trimmed[mode])
+    return {mode: corrections[mode] for mode in modes}
+
+
+def _correction(mode, first, trimmed):
+    """The TerrainCorrection of one mode from its first and its trimmed normal equations."""
+    size = trimmed.size
     beta, rss, keep = trimmed.solve()
     tss = trimmed.yty - trimmed.sum_y ** 2 / trimmed.n
     names = ['intercept', 'elevation', 'illumination', 'ndvi'] if size == 4 else ['intercept', 'illumination', 'ndvi']

@@ -59,7 +59,8 @@ def _fit_scatter(report, result):
     figure.colorbar(points, ax=axes, shrink=0.85).set_label('cell mean NDVI')
     fit = result.fit
     if fit is not None and sample.any():
-        cells = np.flatnonzero(sample.ravel() & (fit.fallback.ravel() <= linking.FALLBACK_GLOBAL))
+        cells = np.flatnonzero(sample.ravel() & np.isin(fit.fallback.ravel(), (
+            linking.FALLBACK_LOCAL, linking.FALLBACK_GLOBAL, linking.FALLBACK_SCENE_WIDE)))
         step = max(1, len(cells) // 60)
         spread = np.nanstd(lst[sample]) * 0.25
         beta = fit.beta.reshape(-1, len(linking.TERMS))
@@ -75,6 +76,45 @@ def _fit_scatter(report, result):
     axes.set_title('Coarse-scale relation and local fits (orange)')
     report.figure(figure, 'Each dot is a coarse cell used in the calibration; orange segments are the local models '
                           'of a sample of cells, drawn at the cell\'s own NDVI and elevation.')
+
+
+def _selection(report, result):
+    """The self-adaptive choice: expected fine-scale error of every candidate, as curves over the window."""
+    choice = result.selection
+    families = []
+    for score in choice.scores:
+        family = (score.candidate.terrain_mode, score.candidate.with_elevation)
+        if family not in families:
+            families.append(family)
+    windows = sorted({s.candidate.half_window for s in choice.scores
+                      if s.candidate.half_window != linking.GLOBAL_WINDOW})
+    positions = {h: i for i, h in enumerate(windows)}
+    positions[linking.GLOBAL_WINDOW] = len(windows)
+    figure = new_figure(6.5, 4.2)
+    axes = figure.add_subplot(1, 1, 1)
+    for family in families:
+        scores = sorted((s for s in choice.scores if (s.candidate.terrain_mode, s.candidate.with_elevation) == family),
+                        key=lambda s: positions[s.candidate.half_window])
+        axes.plot([positions[s.candidate.half_window] for s in scores], [np.sqrt(s.criterion) for s in scores],
+                  marker='o', markersize=4, linewidth=1.0,
+                  label='{}; {}'.format(family[0], linking.PREDICTOR_SETS[int(family[1])]))
+    best = choice.chosen_score
+    axes.plot([positions[best.candidate.half_window]], [np.sqrt(best.criterion)], marker='*', markersize=14,
+              color='black', linestyle='none', label='chosen')
+    axes.set_xticks(range(len(windows) + 1))
+    axes.set_xticklabels([str(h) for h in windows] + ['scene'])
+    axes.set_xlabel('half-window h (coarse cells); scene = one scene-wide model')
+    axes.set_ylabel('expected fine-scale error (m³/m³)')
+    axes.set_title('Self-adaptive choice')
+    axes.legend(fontsize='small')
+    report.figure(figure, 'Expected error at the fine scale of every candidate (square root of the criterion): each '
+                          'coarse cell is left out and predicted by the candidate fitted on the others, corrected by '
+                          'its neighbours\' residuals as the residual step would, plus the pixel noise of LST* and '
+                          'NDVI the candidate\'s coefficients carry into soil moisture. The lowest is chosen.')
+    rows = [(s.candidate.label, float(np.sqrt(s.criterion)), float(np.sqrt(s.validation)), float(np.sqrt(s.noise)))
+            for s in sorted(choice.scores, key=lambda s: s.criterion)]
+    report.table(rows, header=['Candidate (terrain mode; predictors; window)', 'Expected error (m³/m³)',
+                               'Left-out part (m³/m³)', 'Pixel-noise part (m³/m³)'])
 
 
 def _consistency(report, result):
@@ -112,6 +152,8 @@ def describe_options(options, tr=untranslated):
     """Report rows (label, value) of a run's DownscaleOptions; ``tr`` translates the labels."""
     yes, no = tr('yes'), tr('no')
     return [(tr('Method'), tr(options.method.label)), (tr('Linking model'), options.model),
+            (tr('Selection'), options.selection), (tr('Terrain correction'), options.terrain_mode),
+            (tr('Predictors'), options.predictors),
             (tr('Half-windows (cells)'), '{}–{}'.format(options.min_half_window, options.max_half_window)),
             (tr('Minimum valid fraction'), options.min_valid_fraction),
             (tr('Soil moisture bounds (m³/m³)'), '{}–{}'.format(options.sm_min, options.sm_max)),
@@ -155,6 +197,11 @@ def write_downscaling_report(path, result, inputs_description, parameters_descri
     finally:
         reader.close()
     _map(report, preview, 'Downscaled soil moisture', 'The output on the fine grid (decimated for display).')
+    if result.selection is not None:
+        report.heading('Self-adaptive choice of the configuration')
+        report.paragraph('Chosen: {} (expected fine-scale error {:.4f} m³/m³).'.format(
+            result.selection.chosen.label, np.sqrt(result.selection.chosen_score.criterion)))
+        _selection(report, result)
     report.heading('Coarse-scale calibration')
     _fit_scatter(report, result)
     if result.fit is not None:

@@ -119,7 +119,7 @@ def test_gap_filling_gives_a_seamless_consistent_map(tmp_path, method):
     result = downscale(inputs, str(tmp_path / 'out.tif'), options, diagnostics_path=str(tmp_path / 'diag.tif'))
     out = read(tmp_path / 'out.tif')
     assert np.isfinite(out).all(), 'no holes: cloud gaps and the missing coarse cell are filled'
-    quality = read(tmp_path / 'diag.tif', band=len(downscaling.DIAGNOSTIC_BANDS)).astype(int)
+    quality = read(tmp_path / 'diag.tif', band=downscaling.DIAGNOSTIC_BANDS.index('quality') + 1).astype(int)
     assert (quality[10:30, 20:45] & downscaling.QUALITY_LST_FILLED).all()
     assert not (quality[40:, :] & downscaling.QUALITY_LST_FILLED).any()
     assert (quality[24:32, 40:48] & downscaling.QUALITY_COARSE_FILLED).all()
@@ -177,7 +177,7 @@ def test_nodata_and_nan_are_honoured(tmp_path):
     valid = np.ones((100, 100), bool)
     valid[40:50, :] = valid[:, 70:75] = valid[20:30, 20:30] = False
     assert np.isfinite(out[valid]).all()
-    quality = read(tmp_path / 'diag.tif', band=len(downscaling.DIAGNOSTIC_BANDS))
+    quality = read(tmp_path / 'diag.tif', band=downscaling.DIAGNOSTIC_BANDS.index('quality') + 1)
     assert (quality[20:30, 20:30].astype(int) & downscaling.QUALITY_OUTSIDE_COARSE).all()
     assert not (quality[valid].astype(int) & downscaling.QUALITY_OUTSIDE_COARSE).any()
     means = block_means(out, 10)

@@ -31,7 +31,7 @@ def test_cloudy_scene_is_downscaled_without_holes_and_keeps_cell_values(cloudy_s
     coarse_has_data = np.isfinite(read(cloudy_scene.paths['truth']))  # the product covers the whole scene
     assert np.isfinite(out[coarse_has_data]).all(), 'no holes where the coarse product has data'
     assert result.consistency_max_error < 1e-4
-    quality = read(tmp_path / 'diag.tif', band=len(downscaling.DIAGNOSTIC_BANDS)).astype(int)
+    quality = read(tmp_path / 'diag.tif', band=downscaling.DIAGNOSTIC_BANDS.index('quality') + 1).astype(int)
     assert np.array_equal((quality & downscaling.QUALITY_LST_FILLED) > 0, clouds)
     truth = cloudy_scene.truth
     under = agreement(out[clouds], truth[clouds])

@@ -21,6 +21,16 @@ def test_describe_pixel_reads_the_diagnostic_bands():
     assert rows['Quality'] == 'LST or NDVI gap filled'
 
 
+def test_describe_pixel_shows_the_self_adaptive_choice():
+    # A scene-wide model chosen (fallback 4, no window), fixed lapse rate LST* (mode 2), its expected error.
+    rows = dict(describe_pixel([0, 0, 300, 0.5, 0.9, -0.002, 0.1, 0, 0, 0, 0, 4, 0, 2, 0.0123]))
+    assert rows['Model'] == 'scene-wide model (chosen)'
+    assert rows['Window'] == 'the whole scene (one model)'
+    assert rows['Terrain correction of LST'] == 'fixed lapse rate'
+    assert rows['Expected error (self-adaptive choice)'].startswith('0.0123 m³/m³')
+    assert rows['Quality'] == 'observed, no flag', 'a chosen scene-wide model is no fallback'
+
+
 def test_plugin_lifecycle_and_inspector(qgis_app, terrain_scene, tmp_path):
     import processing
     import qgis.utils

@@ -4,6 +4,7 @@
     lst_star     terrain model of LST and LST*                      (§2–§3)
     aggregate    fine predictors averaged over the coarse cells     (§1, §4)
     methods      each method's needs and coarse-scale fit           (§4, §8)
+    selection    the self-adaptive choice of terrain mode, predictors and window (§4)
     gaps         seamless output: fine and coarse gaps              (§7)
     apply        the coarse model applied at the fine scale         (§5)
     consistency  residual step and bounds: every cell keeps θ_c     (§6)
@@ -18,25 +19,27 @@ import numpy as np
 
 from ..progress import Progress, StageTimer
 from ..raster_io import gdal_cache_limit
-from .aggregate import aggregate
+from .aggregate import aggregate, log_noise_filter
 from .apply import apply_pass
 from .consistency import bounded_shifts, check_consistency, residual_step
 from .gaps import coarse_targets, prepare_gap_filling
 from .inputs import check_fine_grid, open_scene
 from .lst_star import LstCorrectionResult, correct_lst_raster, fit_terrain
 from .methods import CONSISTENT_METHODS, method_for
-from .options import (MODELS, RESIDUAL_SPREADS, CoarseSummary, DownscaleInputs, DownscaleOptions, DownscaleResult,
-                      Method, SignalFraction)
+from .options import (MODELS, PREDICTORS, RESIDUAL_SPREADS, SELECTIONS, TERRAIN_MODE_CHOICES, CoarseSummary,
+                      DownscaleInputs, DownscaleOptions, DownscaleResult, Method, SignalFraction)
+from .selection import Candidate, CandidateScore, Selection
 from .outputs import (DIAGNOSTIC_BANDS, QUALITY_CLIPPED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK,
                       QUALITY_LST_FILLED, QUALITY_OUTSIDE_COARSE, QUALITY_PARTIAL_TERRAIN, output_metadata,
                       write_outputs)
 from .scene import FineScene, PixelStore, run_folder
 
-__all__ = ['CONSISTENT_METHODS', 'DIAGNOSTIC_BANDS', 'MODELS', 'QUALITY_CLIPPED', 'QUALITY_COARSE_FILLED',
-           'QUALITY_GLOBAL_FALLBACK', 'QUALITY_LST_FILLED', 'QUALITY_OUTSIDE_COARSE', 'QUALITY_PARTIAL_TERRAIN',
-           'RESIDUAL_SPREADS',
-           'CoarseSummary', 'DownscaleInputs', 'DownscaleOptions', 'DownscaleResult', 'FineScene',
-           'LstCorrectionResult', 'Method', 'SignalFraction', 'check_fine_grid', 'correct_lst_raster', 'downscale']
+__all__ = ['CONSISTENT_METHODS', 'DIAGNOSTIC_BANDS', 'MODELS', 'PREDICTORS', 'RESIDUAL_SPREADS', 'SELECTIONS',
+           'TERRAIN_MODE_CHOICES', 'Candidate', 'CandidateScore', 'Selection', 'QUALITY_CLIPPED',
+           'QUALITY_COARSE_FILLED', 'QUALITY_GLOBAL_FALLBACK', 'QUALITY_LST_FILLED', 'QUALITY_OUTSIDE_COARSE',
+           'QUALITY_PARTIAL_TERRAIN', 'CoarseSummary', 'DownscaleInputs', 'DownscaleOptions', 'DownscaleResult',
+           'FineScene', 'LstCorrectionResult', 'Method', 'SignalFraction', 'check_fine_grid', 'correct_lst_raster',
+           'downscale']
 
 
 def downscale(inputs: DownscaleInputs, output_path: str, options: DownscaleOptions = None,
@@ -67,10 +70,15 @@ def run_on_scene(scene, coarse, method, options, output_path, diagnostics_path, 
     with PixelStore(scene, workdir) as store:
         step = progress
         prepare_gap_filling(scene, method, options, gap_filler, step, timer)
-        correction = fit_terrain(scene, method, options, step.sub(0.0, 0.15), timer)
-        cells = aggregate(scene, coarse, correction, method, options, step.sub(0.15, 0.3), timer)
+        corrections = fit_terrain(scene, method, options, step.sub(0.0, 0.15), timer)
+        cells_by_mode = aggregate(scene, coarse, corrections, method, options, step.sub(0.15, 0.3), timer)
         with timer('coarse fit'):
-            model = method.fit(cells, step.sub(0.3, 0.4))
+            model = method.fit(cells_by_mode, step.sub(0.3, 0.4))
+            # The run goes on with the LST* of the terrain mode the model was calibrated on.
+            mode = model.terrain_mode if len(cells_by_mode) > 1 else next(iter(cells_by_mode))
+            cells, correction = cells_by_mode[mode], corrections[mode]
+            if len(cells_by_mode) > 1:
+                log_noise_filter(cells, correction, progress)
             targets = coarse_targets(cells, model, method, options, step)
         predictor = model.fine_predictor(scene, cells, targets, correction, method, step.sub(0.4, 0.45), timer)
         residual = residual_step(scene, targets, cells, options) if method.value_consistent else None
@@ -81,7 +89,7 @@ def run_on_scene(scene, coarse, method, options, output_path, diagnostics_path, 
                 residual.solve(prediction)
             progress.info(residual.describe())
         shifts = bounded_shifts(scene, store, residual, targets, prediction, options, step.sub(0.65, 0.8), timer)
-        written = write_outputs(scene, store, shifts, residual is not None, targets, model.fit,
+        written = write_outputs(scene, store, shifts, residual is not None, targets, model,
                                 output_metadata(method.method, options, correction), output_path,
                                 diagnostics_path, step.sub(0.8, 1.0), timer,
                                 scene.terrain.partial_window if correction.mode != 'none' else None)
@@ -93,7 +101,8 @@ def run_on_scene(scene, coarse, method, options, output_path, diagnostics_path, 
             _coarse_summary(cells, targets, prediction, written), model.fit, correction, cells.terrain_check,
             max_error, n_checked, cells.n_samples, written.n_output_pixels, written.n_clipped_pixels,
             cells.n_filled_pixels, int(targets.filled.sum()), cells.signal_fraction, scene.kept_geometry,
-            dict(timer.seconds), messages, n_infeasible_cells=n_infeasible, infeasible_max_error=infeasible_error)
+            dict(timer.seconds), messages, n_infeasible_cells=n_infeasible, infeasible_max_error=infeasible_error,
+            selection=model.selection)
 
 
 def _coarse_summary(cells, targets, prediction, written):

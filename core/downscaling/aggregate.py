@@ -57,83 +57,148 @@ class CoarseCells:
         return int(self.sample_mask.sum())
 
 
-def aggregate(scene, coarse, correction, method, options, progress, timer):
-    """Zonal means of the predictors and valid-pixel counts per coarse cell (a CoarseCells).
+def aggregate(scene, coarse, corrections, method, options, progress, timer):
+    """Zonal means of the predictors and valid-pixel counts per coarse cell, for each terrain
+    correction in one pass over the fine grid.
 
-    coarse: the CoarseInput of the scene; correction: the fitted TerrainCorrection;
-    method: the DownscalingMethod (which pixels are valid, whether noise is filtered).
+    coarse: the CoarseInput of the scene; corrections: {terrain mode: fitted TerrainCorrection}
+    (several when the self-adaptive choice compares terrain modes); method: the
+    DownscalingMethod (which pixels are valid, whether noise is filtered).
+    Returns {terrain mode: CoarseCells}, each exactly what a run with that mode alone aggregates.
     """
     n_cells = coarse.theta.size
     shape = coarse.theta.shape
-    sums = {name: np.zeros(n_cells) for name in _PREDICTORS}
-    valid_count = np.zeros(n_cells)
+    modes = tuple(corrections)
+    totals = {mode: _ModeSums(n_cells, method) for mode in modes}
     samples = []
-    check = CorrectionCheck()
-    n_filled_pixels = 0
-    noise = {'lst': NuggetEstimate(n_cells), 'ndvi': NuggetEstimate(n_cells)} if method.noise_filtered else None
 
     def block_sums(block):
-        """This block's share of every sum (combined below, in window order)."""
+        """This block's share of every sum, per mode (combined below, in window order)."""
+        parts = {}
+        for mode in modes:
+            # Sums that do not depend on LST* are shared with the first mode where the valid pixels agree.
+            parts[mode] = totals[mode].block_part(block, corrections[mode], method, n_cells,
+                                                  parts[modes[0]] if parts else None)
+        # What the method collects does not depend on the terrain mode: the first mode's LST*.
+        first = parts[modes[0]]
+        samples_part = method.block_samples(block, first.pop('lst_star'), first.pop('valid'), scene.grid.n_pixels)
+        for part in parts.values():
+            part.pop('lst_star', None)
+            part.pop('valid', None)
+        return parts, samples_part
+
+    with timer('aggregate'):
+        for parts, samples_part in scene.map(block_sums, progress):
+            for mode in modes:
+                totals[mode].add(parts[mode])
+            if samples_part is not None:
+                samples.append(samples_part)
+    capacity = cell_capacity(coarse.grid, scene.grid)
+    result = {}
+    for mode in modes:
+        result[mode] = totals[mode].cells(coarse, capacity, shape, options, method, samples)
+        if len(modes) == 1 and method.noise_filtered:
+            log_noise_filter(result[mode], corrections[mode], progress)
+    cells = result[modes[0]]
+    progress.info('{} coarse cells have a soil moisture value and at least {:.0%} valid fine pixels.'.format(
+        cells.n_samples, options.min_valid_fraction))
+    if not (cells.valid_count > 0).any() and method.needs_predictors:
+        raise InputError('No fine pixel has valid LST and NDVI{} inside the coarse grid: check that the inputs '
+                         'overlap and are not all nodata.'.format(' and DEM' if method.uses_elevation else ''))
+    return result
+
+
+def log_noise_filter(cells, correction, progress):
+    """Log what the noise filter found for the cells' predictors."""
+    signal = cells.signal_fraction
+    if signal.lst_within == 0 and signal.ndvi_within == 0:
+        return
+    for label, unit, nugget, within, fraction in (
+            ('LST*' if correction.mode != 'none' else 'LST', 'K²', signal.lst_nugget, signal.lst_within, signal.lst),
+            ('NDVI', '', signal.ndvi_nugget, signal.ndvi_within, signal.ndvi)):
+        progress.info('Noise filter: {} pixel noise (nugget) {:.3g}{} against a within-cell variance of '
+                      '{:.3g}{}: fine anomalies weighted {:.2f}.'.format(label, nugget, unit, within, unit, fraction))
+
+
+class _ModeSums:
+    """The sums of the aggregation pass for one terrain correction."""
+
+    def __init__(self, n_cells, method):
+        self.sums = {name: np.zeros(n_cells) for name in _PREDICTORS}
+        self.valid_count = np.zeros(n_cells)
+        self.check = CorrectionCheck()
+        self.n_filled_pixels = 0
+        self.noise = ({'lst': NuggetEstimate(n_cells), 'ndvi': NuggetEstimate(n_cells)}
+                      if method.noise_filtered else None)
+
+    def block_part(self, block, correction, method, n_cells, first=None):
+        """A block's share of the sums (a dict; 'lst_star' and 'valid' are for the caller). ``first``:
+        the part of another mode of the same block, whose sums that do not depend on LST* are reused
+        when its valid pixels are the same (they are, unless the DEM has holes)."""
         part = {}
         lst_star = correction.apply(block.lst, block.z, block.cos_i, block.cos_sz)
         if method.corrects_terrain:
             part['check'] = CorrectionCheck()
             part['check'].add(block.lst, lst_star, block.cos_i)
         valid = method.valid_predictors(block, lst_star)
+        shared = first is not None and np.array_equal(valid, first['valid'])
         zone = np.where(valid, block.zone, -1)
-        if noise is not None:
+        if self.noise is not None:
             # Filled pixels carry no sensor noise: the nugget is estimated on observed ones.
             observed = valid if block.filled is None else valid & ~block.filled
             part['noise'] = {}
             for name, values in (('lst', lst_star), ('ndvi', block.ndvi)):
+                if shared and name == 'ndvi':
+                    part['noise'][name] = first['noise'][name]
+                    continue
                 part['noise'][name] = NuggetEstimate(n_cells)
                 part['noise'][name].add(np.where(observed, values, np.nan).reshape(block.shape),
                                         zone.reshape(block.shape))
-        part['lst'], part['count'] = zonal_sums(zone, lst_star, n_cells)
-        if block.ndvi is not None:
-            part['ndvi'] = zonal_sums(zone, block.ndvi, n_cells, counts=False)[0]
-        if method.uses_elevation:
-            part['elev'] = zonal_sums(zone, block.z, n_cells, counts=False)[0]
-        part['filled'] = int((block.filled & valid).sum()) if block.filled is not None else 0
-        part['samples'] = method.block_samples(block, lst_star, valid, scene.grid.n_pixels)
+        if shared:
+            part['lst'] = zonal_sums(zone, lst_star, n_cells, counts=False)[0]
+            for name in ('count', 'ndvi', 'elev', 'filled'):
+                if name in first:
+                    part[name] = first[name]
+        else:
+            part['lst'], part['count'] = zonal_sums(zone, lst_star, n_cells)
+            if block.ndvi is not None:
+                part['ndvi'] = zonal_sums(zone, block.ndvi, n_cells, counts=False)[0]
+            if method.uses_elevation:
+                part['elev'] = zonal_sums(zone, block.z, n_cells, counts=False)[0]
+            part['filled'] = int((block.filled & valid).sum()) if block.filled is not None else 0
+        part['lst_star'], part['valid'] = lst_star, valid
         return part
 
-    with timer('aggregate'):
-        for part in scene.map(block_sums, progress):
-            for name in _PREDICTORS:
-                if name in part:
-                    sums[name] += part[name]
-            valid_count += part['count']
-            if 'check' in part:
-                check.merge(part['check'])
-            if noise is not None:
-                for name in noise:
-                    noise[name].merge(part['noise'][name])
-            n_filled_pixels += part['filled']
-            if part['samples'] is not None:
-                samples.append(part['samples'])
-    with np.errstate(invalid='ignore', divide='ignore'):
-        means = {name: (values / valid_count).reshape(shape) for name, values in sums.items()}
-    if not method.uses_elevation:
-        means['elev'] = np.full(shape, np.nan)
-    signal_fraction = SignalFraction()
-    if noise is not None:
-        for name, label, unit in (('lst', 'LST*' if correction.mode != 'none' else 'LST', 'K²'), ('ndvi', 'NDVI', '')):
-            nugget, within, fraction = noise[name].result()
-            setattr(signal_fraction, name, fraction)
-            progress.info('Noise filter: {} pixel noise (nugget) {:.3g}{} against a within-cell variance of '
-                          '{:.3g}{}: fine anomalies weighted {:.2f}.'.format(label, nugget, unit, within, unit,
-                                                                             fraction))
-    capacity = cell_capacity(coarse.grid, scene.grid)
-    with np.errstate(invalid='ignore', divide='ignore'):
-        valid_fraction = np.where(capacity > 0, valid_count.reshape(shape) / capacity, 0.0)
-    sample_mask = (np.isfinite(coarse.theta) & (valid_count.reshape(shape) > 0)
-                   & (valid_fraction >= options.min_valid_fraction))
-    cells = CoarseCells(coarse.grid, coarse.theta, means['lst'], means['ndvi'], means['elev'], valid_count,
-                        valid_fraction, sample_mask, signal_fraction, check.result(), n_filled_pixels, samples)
-    progress.info('{} coarse cells have a soil moisture value and at least {:.0%} valid fine pixels.'.format(
-        cells.n_samples, options.min_valid_fraction))
-    if not (valid_count > 0).any() and method.needs_predictors:
-        raise InputError('No fine pixel has valid LST and NDVI{} inside the coarse grid: check that the inputs '
-                         'overlap and are not all nodata.'.format(' and DEM' if method.uses_elevation else ''))
-    return cells
+    def add(self, part):
+        for name in _PREDICTORS:
+            if name in part:
+                self.sums[name] += part[name]
+        self.valid_count += part['count']
+        if 'check' in part:
+            self.check.merge(part['check'])
+        if self.noise is not None:
+            for name in self.noise:
+                self.noise[name].merge(part['noise'][name])
+        self.n_filled_pixels += part['filled']
+
+    def cells(self, coarse, capacity, shape, options, method, samples):
+        """The CoarseCells of these sums."""
+        valid_count = self.valid_count
+        with np.errstate(invalid='ignore', divide='ignore'):
+            means = {name: (values / valid_count).reshape(shape) for name, values in self.sums.items()}
+        if not method.uses_elevation:
+            means['elev'] = np.full(shape, np.nan)
+        signal_fraction = SignalFraction()
+        if self.noise is not None:
+            for name in ('lst', 'ndvi'):
+                nugget, within, fraction = self.noise[name].result()
+                setattr(signal_fraction, name, fraction)
+                setattr(signal_fraction, name + '_nugget', nugget)
+                setattr(signal_fraction, name + '_within', within)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            valid_fraction = np.where(capacity > 0, valid_count.reshape(shape) / capacity, 0.0)
+        sample_mask = (np.isfinite(coarse.theta) & (valid_count.reshape(shape) > 0)
+                       & (valid_fraction >= options.min_valid_fraction))
+        return CoarseCells(coarse.grid, coarse.theta, means['lst'], means['ndvi'], means['elev'], valid_count,
+                           valid_fraction, sample_mask, signal_fraction, self.check.result(), self.n_filled_pixels,
+                           samples)

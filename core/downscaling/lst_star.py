@@ -4,25 +4,30 @@ downscale without terrain correction" gives the same map as the terrain-aware me
 from dataclasses import dataclass
 
 from ..errors import InputError
-from ..lst_correction import CorrectionCheck, TerrainCheck, TerrainCorrection, fit_terrain_correction
+from ..lst_correction import CorrectionCheck, TerrainCheck, TerrainCorrection, fit_terrain_corrections
 from ..progress import Progress, StageTimer
 from ..raster_io import RasterWriter, gdal_cache_limit
 from ..terrain import SunGeometry
 from .inputs import open_scene
 from .scene import run_folder
 from .methods import TerrainAwareMethod
-from .options import DownscaleInputs, DownscaleOptions, Method
+from .options import DEFAULT_TERRAIN_MODE, DownscaleInputs, DownscaleOptions, Method
 from .outputs import terrain_metadata
 
 
 def fit_terrain(scene, method, options, progress, timer):
-    """The terrain correction of the run (none unless the method corrects terrain)."""
-    if not method.corrects_terrain or options.terrain_mode == 'none':
-        return TerrainCorrection()
+    """{terrain mode: TerrainCorrection} of the modes the method compares (one unless the
+    self-adaptive selection chooses the mode; 'none' for methods without terrain correction).
+    Several modes share the two passes of the fit."""
+    modes = method.terrain_modes
+    if modes == ('none',):
+        return {'none': TerrainCorrection()}
     with timer('terrain correction'):
-        correction = fit_terrain_correction(scene.terrain_blocks, options.terrain_mode, progress)
-    progress.info(correction.describe())
-    return correction
+        corrections = fit_terrain_corrections(scene.terrain_blocks, modes, progress)
+    for correction in corrections.values():
+        if correction.mode != 'none':
+            progress.info(correction.describe())
+    return corrections
 
 
 @dataclass
@@ -39,6 +44,7 @@ def correct_lst_raster(lst, ndvi, dem, output_path, mode='illumination+lapse', s
 
     lst, ndvi, dem: RasterSource (K, −1..1, m). Returns a LstCorrectionResult."""
     progress, messages = (progress or Progress()).recording()
+    mode = DEFAULT_TERRAIN_MODE if mode == 'auto' else mode
     options = DownscaleOptions(method=Method.TERRAIN_AWARE, terrain_mode=mode, sun=sun or SunGeometry(),
                                memory_mb=memory_mb)
     options.validate()
@@ -52,7 +58,7 @@ def correct_lst_raster(lst, ndvi, dem, output_path, mode='illumination+lapse', s
         scene, _ = open_scene(DownscaleInputs(None, lst, ndvi, dem), options, method, workdir,
                               progress.sub(0.0, 0.2), timer, with_coarse=False)
         with scene:
-            correction = fit_terrain(scene, method, options, progress.sub(0.2, 0.6), timer)
+            correction = fit_terrain(scene, method, options, progress.sub(0.2, 0.6), timer)[mode]
             check = CorrectionCheck()
             metadata = dict(terrain_metadata(correction),
                             REFERENCE_ELEVATION_M='{:.1f}'.format(correction.reference_elevation), UNITS='K')

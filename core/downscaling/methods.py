@@ -9,8 +9,8 @@ import numpy as np
 
 from .. import dispatch, linking
 from ..errors import InputError
-from . import apply
-from .options import Method
+from . import apply, selection
+from .options import AUTO_TERRAIN_MODES, DEFAULT_TERRAIN_MODE, Method
 
 
 class DownscalingMethod:
@@ -38,6 +38,20 @@ class DownscalingMethod:
     def _uses_elevation(self, has_dem):
         return False
 
+    @property
+    def terrain_modes(self):
+        """The terrain corrections of LST the run fits and aggregates ('none' when there is none)."""
+        if not self.corrects_terrain:
+            return ('none',)
+        if self.options.terrain_mode == 'auto':
+            return AUTO_TERRAIN_MODES if self.selects else (DEFAULT_TERRAIN_MODE,)
+        return (self.options.terrain_mode,)
+
+    @property
+    def selects(self):
+        """Whether the configuration is chosen by the self-adaptive selection (selection.py)."""
+        return False
+
     def valid_predictors(self, block, lst_star):
         """Pixels of a block whose predictors are all valid (inside the coarse grid)."""
         valid = block.zone >= 0
@@ -54,15 +68,26 @@ class DownscalingMethod:
         """What the method collects from a block's pixels in the aggregation pass (None: nothing)."""
         return None
 
-    def fit(self, cells, progress):
-        """The coarse model calibrated on the cells (a CoarseCells)."""
+    def fit(self, cells_by_mode, progress):
+        """The coarse model calibrated on the cells ({terrain mode: CoarseCells}, one mode unless the
+        method compares them)."""
         raise NotImplementedError
+
+
+def only_cells(cells_by_mode):
+    """(terrain mode, CoarseCells) of a run that aggregated one terrain mode."""
+    (mode, cells), = cells_by_mode.items()
+    return mode, cells
 
 
 class CoarseModel:
     """A fitted method at the coarse scale."""
     #: The linking-model fit per cell (core.linking.CoarseFit), or None.
     fit = None
+    #: The terrain mode of the cells the model was calibrated on (the run's LST*).
+    terrain_mode = 'none'
+    #: What the self-adaptive selection compared and chose (selection.Selection), or None.
+    selection = None
 
     def cell_estimates(self, cells):
         """The model's value for every cell from its own aggregated predictors (flat; NaN where it
@@ -84,7 +109,7 @@ class BilinearMethod(DownscalingMethod):
     value_consistent = False
     fills_gaps = False
 
-    def fit(self, cells, progress):
+    def fit(self, cells_by_mode, progress):
         return InterpolatedValues()
 
 
@@ -99,28 +124,34 @@ class LinkingMethod(DownscalingMethod):
     """θ = f(LST*, NDVI[, z]) fitted at the coarse scale and applied with interpolated coefficients."""
     #: Standardize the predictors to [0, 1] (min–max) instead of mean 0, sd 1.
     min_max = False
+    #: A quadratic model continues linearly beyond the predictors' calibration range (linking.Standardizer).
+    linear_tails = False
 
     @property
     def model(self):
         """The linking model form, one of options.MODELS."""
         return self.options.model
 
-    def fit(self, cells, progress):
-        model = self.model
-        needed = max(3 * len(linking.term_indices(model, False)), 10)
+    def fit(self, cells_by_mode, progress):
+        mode, cells = only_cells(cells_by_mode)
+        self.check_samples(cells)
+        elevation = cells.mean_elevation if self.uses_elevation else None
+        mask = cells.sample_mask
+        standardizer = linking.Standardizer.from_samples(
+            cells.mean_lst[mask], cells.mean_ndvi[mask], elevation[mask] if elevation is not None else None,
+            min_max=self.min_max, linear_tails=self.linear_tails and self.model == 'quadratic')
+        terms = standardizer.terms(cells.mean_lst, cells.mean_ndvi, elevation)
+        fit = self.coarse_fit(cells.theta, terms, mask, standardizer, self.model, progress)
+        return LinkingModel(fit, terms, mode)
+
+    def check_samples(self, cells):
+        """InputError when too few cells can calibrate the model."""
+        needed = max(3 * len(linking.term_indices(self.model, False)), 10)
         if cells.n_samples < needed:
             raise InputError(
                 'Only {} coarse cells have both a soil moisture value and at least {:.0%} valid fine pixels; the '
                 'fit needs at least {}. Use a larger area or a date with fewer gaps, or lower the minimum valid '
                 'fraction.'.format(cells.n_samples, self.options.min_valid_fraction, needed))
-        elevation = cells.mean_elevation if self.uses_elevation else None
-        mask = cells.sample_mask
-        standardizer = linking.Standardizer.from_samples(
-            cells.mean_lst[mask], cells.mean_ndvi[mask], elevation[mask] if elevation is not None else None,
-            min_max=self.min_max)
-        terms = standardizer.terms(cells.mean_lst, cells.mean_ndvi, elevation)
-        fit = self.coarse_fit(cells.theta, terms, mask, standardizer, model, progress)
-        return LinkingModel(fit, terms)
 
     def coarse_fit(self, theta, terms, mask, standardizer, model, progress):
         raise NotImplementedError
@@ -131,26 +162,67 @@ class AdaptiveWindowMethod(LinkingMethod):
     predictor when a DEM is given."""
     method = Method.ADAPTIVE_NO_TERRAIN
     filters_noise = True
+    linear_tails = True
 
     def _uses_elevation(self, has_dem):
         return has_dem
+
+    @property
+    def predictor_sets(self):
+        """Candidate predictor sets as 'with elevation' flags (DownscaleOptions.predictors)."""
+        if not self.uses_elevation:
+            return (False,)
+        return {'auto': (False, True), 'LST*, NDVI': (False,), 'LST*, NDVI, elevation': (True,)}[
+            self.options.predictors]
 
     def coarse_fit(self, theta, terms, mask, standardizer, model, progress):
         options = self.options
         fit = linking.fit_adaptive_window(
             theta, terms, mask, standardizer, model, range(options.min_half_window, options.max_half_window + 1),
-            (False, True) if self.uses_elevation else (False,), progress=progress)
+            self.predictor_sets, progress=progress)
         _log_adaptive_fit(fit, progress)
         return fit
 
 
 class TerrainAwareMethod(AdaptiveWindowMethod):
-    """The plugin's method: terrain-corrected LST, elevation always a candidate predictor."""
+    """The plugin's method: terrain-corrected LST, elevation always a candidate predictor; the
+    configuration chosen per scene by the self-adaptive selection (or per cell by AICc)."""
     method = Method.TERRAIN_AWARE
     corrects_terrain = True
 
     def _uses_elevation(self, has_dem):
         return True
+
+    @property
+    def selects(self):
+        return self.options.selection == 'self-adaptive'
+
+    @property
+    def half_windows(self):
+        """Windows the selection compares: h = min..max and one scene-wide model (last), unless given."""
+        options = self.options
+        if options.candidate_windows is not None:
+            return tuple(int(h) for h in options.candidate_windows)
+        return tuple(range(options.min_half_window, options.max_half_window + 1)) + (linking.GLOBAL_WINDOW,)
+
+    def fit(self, cells_by_mode, progress):
+        if not self.selects:
+            return super().fit(cells_by_mode, progress)
+        for cells in cells_by_mode.values():
+            self.check_samples(cells)
+        scores, fits = selection.score_candidates(cells_by_mode, self.half_windows, self.predictor_sets, self.model,
+                                                  self.options.selection_criterion)
+        chosen = selection.choose(scores)
+        if chosen is None:
+            # Nothing could be scored (e.g. too few cells with neighbours): the first candidate.
+            chosen = next(iter(fits))
+        cells = cells_by_mode[chosen.terrain_mode]
+        fit = fits[chosen]
+        terms = fit.standardizer.terms(cells.mean_lst, cells.mean_ndvi, cells.mean_elevation)
+        choice = selection.Selection(scores, chosen, fit)
+        _log_selection(choice, progress)
+        _log_adaptive_fit(fit, progress)
+        return LinkingModel(fit, terms, chosen.terrain_mode, choice)
 
 
 class GlobalLinearMethod(LinkingMethod):
@@ -186,9 +258,11 @@ class UniversalTriangleMethod(GlobalLinearMethod):
 class LinkingModel(CoarseModel):
     """A CoarseFit and the terms of the cells' own predictors it was fitted on."""
 
-    def __init__(self, fit, cell_terms):
+    def __init__(self, fit, cell_terms, terrain_mode, choice=None):
         self.fit = fit
         self.cell_terms = cell_terms
+        self.terrain_mode = terrain_mode
+        self.selection = choice
         self.beta_flat = fit.beta.reshape(-1, fit.beta.shape[-1])
 
     def cell_estimates(self, cells):
@@ -202,8 +276,25 @@ class LinkingModel(CoarseModel):
         return apply.CoefficientPredictor(scene, self.fit, cells, method)
 
 
+def _log_selection(choice, progress):
+    if len(choice.scores) == 1:
+        progress.info('Configuration: {} (the only candidate).'.format(choice.chosen.label))
+        return
+    ranked = sorted(choice.scores, key=lambda s: s.criterion)
+    best = choice.chosen_score
+    progress.info('Self-adaptive selection: {} (expected fine-scale error {:.4f} m³/m³: validation {:.4f}, pixel '
+                  'noise {:.4f}) among {} candidates; next: {}.'.format(
+                      best.candidate.label, np.sqrt(best.criterion), np.sqrt(best.validation), np.sqrt(best.noise),
+                      len(choice.scores), '; '.join('{} {:.4f}'.format(s.candidate.label, np.sqrt(s.criterion))
+                                                    for s in ranked[1:3])))
+
+
 def _log_adaptive_fit(fit, progress):
     own = fit.fallback == linking.FALLBACK_LOCAL
+    if (fit.fallback == linking.FALLBACK_SCENE_WIDE).any():
+        progress.info('One scene-wide model{}: R² {:.3f}.'.format(
+            ' with elevation' if fit.global_predictor_set == 1 else '', fit.global_r_squared))
+        return
     if not own.any():
         progress.info('Adaptive window: no cell had enough samples for a local model; the global model is used.')
         return
@@ -236,7 +327,8 @@ class DispatchMethod(DownscalingMethod):
         index = np.flatnonzero(valid)[::step]
         return dispatch.fractional_cover(block.ndvi[index]), np.asarray(lst_star, dtype=float)[index]
 
-    def fit(self, cells, progress):
+    def fit(self, cells_by_mode, progress):
+        _, cells = only_cells(cells_by_mode)
         cover = np.concatenate([s[0] for s in cells.samples])
         lst = np.concatenate([s[1] for s in cells.samples])
         if cover.size < 10:

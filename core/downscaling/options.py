@@ -6,7 +6,7 @@ labels); the Processing algorithms, the reports and the benchmarks read it.
 import enum
 import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -56,6 +56,23 @@ MODELS = ('linear', 'quadratic')
 #: 'bilinear' between cell centres, or 'atpk', area-to-point kriging (core/atpk.py; the default: on the
 #: 50 twin scenes of the accuracy benchmark it is more accurate on every DEM, docs/BENCHMARKS.md).
 RESIDUAL_SPREADS = ('bilinear', 'atpk')
+#: Predictor sets of the linking model: chosen among both ('auto'), or one imposed.
+PREDICTORS = ('auto', 'LST*, NDVI', 'LST*, NDVI, elevation')
+#: How the terrain-aware method chooses its configuration (core/downscaling/selection.py):
+#: 'self-adaptive': per scene, the terrain mode, predictor set and window (or one scene-wide model)
+#: with the lowest expected fine-scale error; 'per-cell AICc': per cell, the window and predictor set
+#: with the lowest AICc (the method before issue 10; the terrain mode is then illumination+lapse
+#: unless given).
+SELECTIONS = ('self-adaptive', 'per-cell AICc')
+#: Criteria of the self-adaptive selection (core/downscaling/selection.py): the default, and the
+#: cross-scale self-validation kept for comparison (measured worse: docs/BENCHMARKS.md).
+SELECTION_CRITERIA = ('neighbour validation', 'cross-scale validation')
+#: Terrain correction modes: those of core.lst_correction, or 'auto' (chosen among AUTO_TERRAIN_MODES
+#: by the self-adaptive selection).
+TERRAIN_MODE_CHOICES = ('auto',) + TERRAIN_MODES
+AUTO_TERRAIN_MODES = ('illumination+lapse', 'fixed lapse rate')
+#: The terrain mode of 'auto' when nothing chooses (per-cell AICc selection, LST* written on its own).
+DEFAULT_TERRAIN_MODE = 'illumination+lapse'
 #: Threads used when DownscaleOptions.threads is 0 (each one holds a block of its own).
 MAX_AUTO_THREADS = 4
 #: Where the per-pixel geometry is kept between passes (the map is the same in every case):
@@ -70,6 +87,15 @@ class DownscaleOptions:
     method: Method = Method.TERRAIN_AWARE
     #: Linking model form, one of MODELS.
     model: str = 'linear'
+    #: Predictor set of the linking model, one of PREDICTORS (elevation only where the method has a DEM).
+    predictors: str = 'auto'
+    #: How the terrain-aware method chooses its configuration, one of SELECTIONS.
+    selection: str = 'self-adaptive'
+    #: Criterion of the self-adaptive selection, one of selection.CRITERIA (the second is for comparison).
+    selection_criterion: str = 'neighbour validation'
+    #: Windows the self-adaptive selection compares, as half-widths h (0 = one scene-wide model);
+    #: None: min_half_window..max_half_window and the scene-wide model.
+    candidate_windows: Optional[Tuple[int, ...]] = None
     #: Smallest and largest half-width h of the moving window, in coarse cells (window (2h+1)²).
     min_half_window: int = 2
     max_half_window: int = 6
@@ -79,8 +105,8 @@ class DownscaleOptions:
     #: Physical bounds of the output (m³/m³).
     sm_min: float = 0.0
     sm_max: float = 0.6
-    #: Terrain correction of LST (core.lst_correction.MODES).
-    terrain_mode: str = 'illumination+lapse'
+    #: Terrain correction of LST, one of TERRAIN_MODE_CHOICES.
+    terrain_mode: str = 'auto'
     sun: SunGeometry = field(default_factory=SunGeometry)
     #: Memory budget of the fine passes (MB), GDAL's block cache included.
     memory_mb: float = 1024.0
@@ -123,8 +149,18 @@ class DownscaleOptions:
         if not self.sm_min < self.sm_max:
             raise InputError('The soil moisture bounds must satisfy minimum < maximum (got {} and {}).'.format(
                 self.sm_min, self.sm_max))
-        if self.terrain_mode not in TERRAIN_MODES:
-            raise InputError('Unknown terrain correction mode {!r}.'.format(self.terrain_mode))
+        if self.terrain_mode not in TERRAIN_MODE_CHOICES:
+            raise InputError('Unknown terrain correction mode {!r}; choose one of {}.'.format(
+                self.terrain_mode, ', '.join(TERRAIN_MODE_CHOICES)))
+        if self.selection not in SELECTIONS:
+            raise InputError('Unknown selection {!r}; choose one of {}.'.format(self.selection, ', '.join(SELECTIONS)))
+        if self.selection_criterion not in SELECTION_CRITERIA:
+            raise InputError('Unknown selection criterion {!r}; choose one of {}.'.format(
+                self.selection_criterion, ', '.join(SELECTION_CRITERIA)))
+        if self.candidate_windows is not None and (
+                not self.candidate_windows or any(not 0 <= int(h) <= 25 for h in self.candidate_windows)):
+            raise InputError('Candidate windows must be half-widths from 0 (one scene-wide model) to 25 coarse cells '
+                             '(got {}).'.format(self.candidate_windows))
         if self.threads < 0:
             raise InputError('The number of threads must be 0 (automatic) or more (got {}).'.format(self.threads))
         if self.keep_geometry not in KEEP_GEOMETRY:
@@ -151,9 +187,15 @@ class DownscaleInputs:
 
 @dataclass
 class SignalFraction:
-    """Weight (0–1) the noise filter gives the fine anomalies of each predictor (1 = unfiltered)."""
+    """Weight (0–1) the noise filter gives the fine anomalies of each predictor (1 = unfiltered), and
+    what it was computed from: the pixel noise (nugget) and the mean within-cell variance of LST* (K²)
+    and NDVI (0 when not estimated)."""
     lst: float = 1.0
     ndvi: float = 1.0
+    lst_nugget: float = 0.0
+    lst_within: float = 0.0
+    ndvi_nugget: float = 0.0
+    ndvi_within: float = 0.0
 
 
 @dataclass
@@ -207,3 +249,6 @@ class DownscaleResult:
     #: largest |cell mean − coarse value| (m³/m³); both are included in consistency_max_error.
     n_infeasible_cells: int = 0
     infeasible_max_error: float = 0.0
+    #: What the self-adaptive selection compared and chose (core.downscaling.selection.Selection), or
+    #: None when nothing was chosen (other methods, or the per-cell AICc selection).
+    selection: Optional[object] = None

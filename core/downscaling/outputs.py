@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import linking
+from ..lst_correction import MODES as TERRAIN_MODES
 from ..raster_io import RasterWriter
 from ..residual import zonal_sums
 from .consistency import stored_blocks
@@ -21,7 +22,11 @@ QUALITY_PARTIAL_TERRAIN = 32
 #: Bands of the diagnostics raster, in order (coefficients in SI units: K, m).
 DIAGNOSTIC_BANDS = ('half_window', 'predictor_set', 'n_samples', 'r_squared', 'coef_const', 'coef_lst_K',
                     'coef_ndvi', 'coef_elevation_m', 'coef_lst2', 'coef_ndvi2', 'coef_lst_ndvi', 'fallback',
-                    'quality')
+                    'quality', 'terrain_mode', 'expected_error')
+#: Bands appended by issue 10: the terrain mode of the LST* (index into core.lst_correction.MODES) and
+#: the self-adaptive selection's expected fine-scale error of the chosen configuration in the cell (m³/m³).
+SELECTION_BANDS = ('terrain_mode', 'expected_error')
+_QUALITY_BAND = DIAGNOSTIC_BANDS.index('quality')
 #: A value on a bound up to rounding (e.g. DISPATCH's SEE = 0) is not "clipped".
 _CLIP_FLAG_TOLERANCE = 1e-9
 
@@ -57,9 +62,10 @@ def terrain_metadata(correction):
             'ILLUMINATION_COEFFICIENT_K': '{:.4f}'.format(correction.illumination_k)}
 
 
-def write_outputs(scene, store, consistency, shifted, targets, fit, metadata, output_path, diagnostics_path,
+def write_outputs(scene, store, consistency, shifted, targets, model, metadata, output_path, diagnostics_path,
                   progress, timer, partial_terrain=None):
-    """Write θ = clip(θ0 + δ_c) (``shifted``: whether the cells have shifts) and the diagnostics.
+    """Write θ = clip(θ0 + δ_c) (``shifted``: whether the cells have shifts) and the diagnostics of the
+    coarse model (methods.CoarseModel).
 
     partial_terrain: window → bool array of the pixels whose illumination came from a partial DEM
     window (quality bit 32), or None when the run used no illumination."""
@@ -67,7 +73,7 @@ def write_outputs(scene, store, consistency, shifted, targets, fit, metadata, ou
     lower, upper = consistency.lower, consistency.upper
     final_sum = np.zeros(n_cells)
     n_clipped = n_output = 0
-    cell_fields = _cell_fields(fit, n_cells) if diagnostics_path else None
+    cell_fields = _cell_fields(model, n_cells) if diagnostics_path else None
     diagnostics = None
 
     def block_final(block, values, zone):
@@ -106,9 +112,14 @@ def write_outputs(scene, store, consistency, shifted, targets, fit, metadata, ou
     return WrittenOutput(final_sum, n_output, n_clipped)
 
 
-def _cell_fields(fit, n_cells):
-    """Per-cell diagnostic values (n_cells, bands − 1): all bands but quality."""
-    fields = np.full((n_cells, len(DIAGNOSTIC_BANDS) - 1), np.nan)
+def _cell_fields(model, n_cells):
+    """Per-cell diagnostic values (n_cells, bands); the quality band is left NaN (per pixel)."""
+    fields = np.full((n_cells, len(DIAGNOSTIC_BANDS)), np.nan)
+    fields[:, DIAGNOSTIC_BANDS.index('terrain_mode')] = TERRAIN_MODES.index(model.terrain_mode)
+    if model.selection is not None:
+        with np.errstate(invalid='ignore'):
+            fields[:, DIAGNOSTIC_BANDS.index('expected_error')] = np.sqrt(model.selection.chosen_score.cells.ravel())
+    fit = model.fit
     if fit is None:
         return fields
     fields[:, 0] = fit.half_window.ravel()
@@ -131,13 +142,12 @@ def _write_diagnostics(writer, block, cell_fields, final, clipped, targets, part
     if block.filled is not None:
         quality[block.filled & written] += QUALITY_LST_FILLED
     quality[inside & targets.filled[cell] & written] += QUALITY_COARSE_FILLED
-    fallback = np.where(inside, cell_fields[cell, 11], np.nan)
+    fallback = np.where(inside, cell_fields[cell, DIAGNOSTIC_BANDS.index('fallback')], np.nan)
     quality[np.isin(fallback, (linking.FALLBACK_GLOBAL, linking.FALLBACK_COARSE_VALUE)) & np.isfinite(final)] += \
         QUALITY_GLOBAL_FALLBACK
     quality[clipped] += QUALITY_CLIPPED
     if partial_terrain is not None:
         quality[partial_terrain & written] += QUALITY_PARTIAL_TERRAIN
     for band in range(cell_fields.shape[1]):
-        values = np.where(inside, cell_fields[cell, band], np.nan)
+        values = quality if band == _QUALITY_BAND else np.where(inside, cell_fields[cell, band], np.nan)
         writer.write(window, values.reshape(block.shape).astype(np.float32), band=band + 1)
-    writer.write(window, quality.reshape(block.shape).astype(np.float32), band=len(DIAGNOSTIC_BANDS))

@@ -6,8 +6,8 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
                        QgsProcessingParameterRasterLayer)
 
 from ...core.dates import disagreeing_dates, first_band_date
-from ...core.downscaling import (DIAGNOSTIC_BANDS, MODELS, RESIDUAL_SPREADS, DownscaleInputs, DownscaleOptions,
-                                Method, downscale)
+from ...core.downscaling import (DIAGNOSTIC_BANDS, MODELS, PREDICTORS, RESIDUAL_SPREADS, SELECTIONS,
+                                 TERRAIN_MODE_CHOICES, DownscaleInputs, DownscaleOptions, Method, downscale)
 from ...core.downscaling.methods import method_for
 from ...core.raster_io import update_metadata
 from ...report.downscaling import describe_inputs, describe_options, write_downscaling_report
@@ -55,6 +55,9 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     #: Labels of the RESIDUAL options, in the order of core.downscaling.RESIDUAL_SPREADS.
     RESIDUAL_LABELS = (QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Bilinear spread between cell centres'),
                        QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Area-to-point kriging (ATPK, default)'))
+    SELECTION = 'SELECTION'
+    TERRAIN_MODE = 'TERRAIN_MODE'
+    PREDICTORS = 'PREDICTORS'
     OUTPUT = 'OUTPUT'
     DIAGNOSTICS = 'DIAGNOSTICS'
     REPORT = 'REPORT'
@@ -187,6 +190,24 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                               'step only (0, 2, 4, 5).'),
                            advanced=True)
 
+        self.add_parameter(QgsProcessingParameterEnum(self.SELECTION, tr('How the configuration is chosen'),
+                                                      options=list(SELECTIONS), defaultValue=0, optional=True),
+                           tr('Method 0. Self-adaptive: per scene, the terrain correction, the predictor set and the '
+                              'moving window (or one scene-wide model) whose expected fine-scale error is lowest: each '
+                              'coarse cell left out and predicted by the others, corrected by its neighbours\' '
+                              'residuals as the residual step would, plus the pixel noise the coefficients carry. '
+                              'Per-cell AICc: the choice of version 0.1 (per cell, the window and predictors with the '
+                              'lowest AICc; terrain correction illumination+lapse unless set below).'), advanced=True)
+        self.add_parameter(QgsProcessingParameterEnum(self.TERRAIN_MODE, tr('Terrain correction of LST'),
+                                                      options=list(TERRAIN_MODE_CHOICES), defaultValue=0, optional=True),
+                           tr('Method 0. auto: chosen by the self-adaptive selection between the fitted lapse rate '
+                              'and the fixed −6.5 K/km (both with the fitted illumination); or one mode imposed.'),
+                           advanced=True)
+        self.add_parameter(QgsProcessingParameterEnum(self.PREDICTORS, tr('Predictors of the linking model'),
+                                                      options=list(PREDICTORS), defaultValue=0, optional=True),
+                           tr('Methods 0 and 5. auto: LST* and NDVI, with or without the cell-mean elevation, chosen '
+                              'by the selection; or one set imposed.'), advanced=True)
+
     def output_band_count(self, name, parameters, context):
         return len(DIAGNOSTIC_BANDS) if name == self.DIAGNOSTICS else 1
 
@@ -250,7 +271,10 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
             sun=sun, memory_mb=self.memory_mb(), threads=self.threads(),
             fill_gaps=self.parameterAsBoolean(parameters, self.FILL_GAPS, context),
             noise_filter=self.parameterAsBoolean(parameters, self.NOISE_FILTER, context),
-            residual=RESIDUAL_SPREADS[self.parameterAsEnum(parameters, self.RESIDUAL, context)])
+            residual=RESIDUAL_SPREADS[self.parameterAsEnum(parameters, self.RESIDUAL, context)],
+            selection=SELECTIONS[self.parameterAsEnum(parameters, self.SELECTION, context)],
+            terrain_mode=TERRAIN_MODE_CHOICES[self.parameterAsEnum(parameters, self.TERRAIN_MODE, context)],
+            predictors=PREDICTORS[self.parameterAsEnum(parameters, self.PREDICTORS, context)])
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         inputs = DownscaleInputs(
