@@ -199,7 +199,8 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                               'Per-cell AICc: the choice of version 0.1 (per cell, the window and predictors with the '
                               'lowest AICc; terrain correction illumination+lapse unless set below).'), advanced=True)
         self.add_parameter(QgsProcessingParameterEnum(self.TERRAIN_MODE, tr('Terrain correction of LST'),
-                                                      options=list(TERRAIN_MODE_CHOICES), defaultValue=0, optional=True),
+                                                      options=list(TERRAIN_MODE_CHOICES), defaultValue=0,
+                                                      optional=True),
                            tr('Method 0. auto: chosen by the self-adaptive selection between the fitted lapse rate '
                               'and the fixed −6.5 K/km (both with the fitted illumination); or one mode imposed.'),
                            advanced=True)
