@@ -69,22 +69,22 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="16" />
+      <location filename="../processing/algorithms/import_insitu.py" line="17" />
       <source>Detect from the file</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="16" />
+      <location filename="../processing/algorithms/import_insitu.py" line="17" />
       <source>NRCS SNOTEL / SCAN daily report (CSV, soil moisture in %)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="16" />
+      <location filename="../processing/algorithms/import_insitu.py" line="17" />
       <source>ISMN "header + values" (zip, folder or .stm files)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="16" />
+      <location filename="../processing/algorithms/import_insitu.py" line="17" />
       <source>Generic CSV (station, date, soil moisture [, latitude, longitude, depth, flag, …])</source>
       <translation type="unfinished" />
     </message>
@@ -99,12 +99,12 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="20" />
+      <location filename="../processing/algorithms/validate.py" line="21" />
       <source>Pixel containing the station</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="20" />
+      <location filename="../processing/algorithms/validate.py" line="21" />
       <source>Mean of the 3×3 pixels around the station</source>
       <translation type="unfinished" />
     </message>
@@ -214,7 +214,7 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="312" />
+      <location filename="../processing/algorithms/base.py" line="322" />
       <source>Out of memory: lower the memory budget in Settings ▸ Options ▸ Processing ▸ Providers ▸ Soil moisture downscaling.</source>
       <translation type="unfinished" />
     </message>
@@ -304,12 +304,12 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="396" />
+      <location filename="../processing/algorithms/base.py" line="406" />
       <source>Cannot read {}: {}; check the file and that it can be opened.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/base.py" line="401" />
+      <location filename="../processing/algorithms/base.py" line="411" />
       <source>GDAL could not read or write a file ({}).</source>
       <translation type="unfinished" />
     </message>
@@ -393,17 +393,17 @@ The log reports the fitted lapse rate (K/km) and illumination coefficient and ch
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="66" />
+      <location filename="../processing/algorithms/downscale.py" line="69" />
       <source>Downscale soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="69" />
+      <location filename="../processing/algorithms/downscale.py" line="72" />
       <source>Coarse soil moisture (e.g. 25 km ESA CCI, SMAP) to the 1 km grid of MODIS LST, keeping every coarse value.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="77" />
+      <location filename="../processing/algorithms/downscale.py" line="80" />
       <source>Downscales a coarse soil moisture raster (m³/m³, e.g. 25 km ESA CCI, C3S, SMAP or SMOS) to the grid of a land surface temperature raster (kelvin, e.g. 1 km MODIS LST), using NDVI and a DEM.
 
 The default method (Zhao et al. 2025) removes the effect of elevation and sun illumination from the LST, fits soil moisture against the corrected LST and NDVI (and, where it helps, elevation) in a moving window whose size is chosen per coarse cell, applies the local models at the fine scale, and corrects the residuals so that the mean of the fine pixels of every coarse cell equals its coarse value.
@@ -416,27 +416,27 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="96" />
+      <location filename="../processing/algorithms/downscale.py" line="99" />
       <source>Coarse soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="96" />
+      <location filename="../processing/algorithms/downscale.py" line="99" />
       <source>Coarse volumetric soil moisture in m³/m³ (not %), e.g. ESA CCI / C3S (0.25°), SMAP or SMOS. Band 1 is used.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="99" />
+      <location filename="../processing/algorithms/downscale.py" line="102" />
       <source>Daytime LST in kelvin. Its grid is the output grid (e.g. MODIS MOD11A1 at 1 km).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="101" />
+      <location filename="../processing/algorithms/downscale.py" line="104" />
       <source>NDVI (all methods but bilinear)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="101" />
+      <location filename="../processing/algorithms/downscale.py" line="104" />
       <source>NDVI in [-1, 1] (e.g. MODIS MOD13A2). Needed by every method except bilinear.</source>
       <translation type="unfinished" />
     </message>
@@ -446,7 +446,7 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="104" />
+      <location filename="../processing/algorithms/downscale.py" line="107" />
       <source>Elevation in metres, any CRS and resolution. Needed by the terrain-aware method; the adaptive window without terrain correction uses it as a candidate predictor.</source>
       <translation type="unfinished" />
     </message>
@@ -456,7 +456,7 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="110" />
+      <location filename="../processing/algorithms/downscale.py" line="113" />
       <source>Float32 GeoTIFF on the LST grid, m³/m³, nodata -9999.</source>
       <translation type="unfinished" />
     </message>
@@ -466,17 +466,17 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="112" />
+      <location filename="../processing/algorithms/downscale.py" line="115" />
       <source>Multi-band raster on the LST grid: half_window, predictor_set, n_samples, r_squared, the model coefficients (SI units), fallback and quality bit flags.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="116" />
+      <location filename="../processing/algorithms/downscale.py" line="119" />
       <source>Report</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="116" />
+      <location filename="../processing/algorithms/downscale.py" line="119" />
       <source>HTML report with maps of the input and output, the coarse-scale fit, the window sizes and the value-consistency check.</source>
       <translation type="unfinished" />
     </message>
@@ -486,182 +486,212 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="120" />
+      <location filename="../processing/algorithms/downscale.py" line="123" />
       <source>Fitted lapse rate (K/km)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="121" />
+      <location filename="../processing/algorithms/downscale.py" line="124" />
       <source>Fitted illumination coefficient (K)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="123" />
+      <location filename="../processing/algorithms/downscale.py" line="126" />
       <source>Coarse cells outside the soil moisture bounds (cannot keep their value)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="125" />
+      <location filename="../processing/algorithms/downscale.py" line="128" />
       <source>Largest cell-mean error of those cells (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="114" />
+      <location filename="../report/downscaling.py" line="154" />
       <source>Method</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="130" />
+      <location filename="../processing/algorithms/downscale.py" line="133" />
       <source>Downscaling method. The others are for comparison: bilinear is the floor every method must beat; method 5 is the default without the terrain correction of LST.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="114" />
+      <location filename="../report/downscaling.py" line="154" />
       <source>Linking model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="134" />
+      <location filename="../processing/algorithms/downscale.py" line="137" />
       <source>Form of the local soil moisture model: linear in LST* and NDVI (default), or the 6-term quadratic ("universal triangle" form).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="138" />
+      <location filename="../processing/algorithms/downscale.py" line="141" />
       <source>Smallest half-window (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="138" />
+      <location filename="../processing/algorithms/downscale.py" line="141" />
       <source>Smallest moving window tried, as a half-width h in coarse cells (window (2h+1)²).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="144" />
+      <location filename="../processing/algorithms/downscale.py" line="147" />
       <source>Largest half-window (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="144" />
+      <location filename="../processing/algorithms/downscale.py" line="147" />
       <source>Largest moving window tried, as a half-width h in coarse cells.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="149" />
+      <location filename="../processing/algorithms/downscale.py" line="152" />
       <source>Minimum valid fraction of a cell</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="149" />
+      <location filename="../processing/algorithms/downscale.py" line="152" />
       <source>A coarse cell takes part in the calibration only if at least this fraction of its fine pixels has valid LST and NDVI.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="155" />
+      <location filename="../processing/algorithms/downscale.py" line="158" />
       <source>Lowest soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="155" />
+      <location filename="../processing/algorithms/downscale.py" line="158" />
       <source>Downscaled values are kept above this bound; the clipped amount is moved onto the other pixels of the cell so its mean is unchanged.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="161" />
+      <location filename="../processing/algorithms/downscale.py" line="164" />
       <source>Highest soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="161" />
+      <location filename="../processing/algorithms/downscale.py" line="164" />
       <source>Downscaled values are kept below this bound (porosity).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="166" />
+      <location filename="../processing/algorithms/downscale.py" line="169" />
       <source>Fill gaps (seamless output)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="166" />
+      <location filename="../processing/algorithms/downscale.py" line="169" />
       <source>Fill cloud gaps in LST (terrain and NDVI model plus the interpolated residual) and holes in NDVI, and estimate coarse cells that have no value from their local model, so the map has no holes. Filled pixels are flagged in the diagnostics quality band (1 LST filled, 2 coarse value filled).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="172" />
+      <location filename="../processing/algorithms/downscale.py" line="175" />
       <source>Filter pixel noise of predictors</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="172" />
+      <location filename="../processing/algorithms/downscale.py" line="175" />
       <source>Methods 0 and 5: estimate the per-pixel (white) noise of LST and NDVI from their semivariogram and weight the fine-scale anomalies by their signal fraction before applying the coarse-scale model, so sensor noise does not become soil moisture noise. Off: the model is applied to the predictors as they are (as in the published method).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="120" />
+      <location filename="../report/downscaling.py" line="162" />
       <source>Residual spread</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="180" />
+      <location filename="../processing/algorithms/downscale.py" line="183" />
       <source>How the coarse residual (coarse value minus the mean of the fine model, m³/m³) is spread to the pixels before the per-cell remainder makes every cell mean exact: bilinearly between cell centres, or by area-to-point kriging (Kyriakidis 2004; default) with a point-support covariance fitted to the coarse residuals. Methods with a residual step only (0, 2, 4, 5).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="198" />
-      <source>Choose a method between 0 and {}.</source>
+      <location filename="../processing/algorithms/downscale.py" line="193" />
+      <source>How the configuration is chosen</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="204" />
-      <source>The method "{}" needs NDVI: choose an NDVI layer, or the bilinear method.</source>
+      <location filename="../processing/algorithms/downscale.py" line="193" />
+      <source>Method 0. Self-adaptive: per scene, the terrain correction, the predictor set and the moving window (or one scene-wide model) whose expected fine-scale error is lowest: each coarse cell left out and predicted by the others, corrected by its neighbours' residuals as the residual step would, plus the pixel noise the coefficients carry. Per-cell AICc: the choice of version 0.1 (per cell, the window and predictors with the lowest AICc; terrain correction illumination+lapse unless set below).</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="201" />
+      <source>Terrain correction of LST</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="201" />
+      <source>Method 0. auto: chosen by the self-adaptive selection between the fitted lapse rate and the fixed −6.5 K/km (both with the fitted illumination); or one mode imposed.</source>
       <translation type="unfinished" />
     </message>
     <message>
       <location filename="../processing/algorithms/downscale.py" line="207" />
-      <source>The method "{}" needs a DEM: choose a DEM layer, or method 5 (adaptive window without terrain correction).</source>
+      <source>Predictors of the linking model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="212" />
-      <source>The smallest half-window ({}) is larger than the largest ({}): swap them.</source>
+      <location filename="../processing/algorithms/downscale.py" line="207" />
+      <source>Methods 0 and 5. auto: LST* and NDVI, with or without the cell-mean elevation, chosen by the selection; or one set imposed.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="217" />
-      <source>The lowest soil moisture ({}) must be below the highest ({}) m³/m³.</source>
+      <location filename="../processing/algorithms/downscale.py" line="220" />
+      <source>Choose a method between 0 and {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
       <location filename="../processing/algorithms/downscale.py" line="226" />
-      <source>The acquisition date given ({}) is not the date of the LST raster ({}); the sun position is computed for {}.</source>
+      <source>The method "{}" needs NDVI: choose an NDVI layer, or the bilinear method.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="230" />
-      <source>coarse soil moisture</source>
+      <location filename="../processing/algorithms/downscale.py" line="229" />
+      <source>The method "{}" needs a DEM: choose a DEM layer, or method 5 (adaptive window without terrain correction).</source>
       <translation type="unfinished" />
     </message>
     <message>
       <location filename="../processing/algorithms/downscale.py" line="234" />
+      <source>The smallest half-window ({}) is larger than the largest ({}): swap them.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="239" />
+      <source>The lowest soil moisture ({}) must be below the highest ({}) m³/m³.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="248" />
+      <source>The acquisition date given ({}) is not the date of the LST raster ({}); the sun position is computed for {}.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="252" />
+      <source>coarse soil moisture</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="256" />
       <source>The {} is dated {}, the LST {}: {} days apart. Downscaling relates soil moisture to the temperature of the same days; check that these are the files you meant (a monthly or composite product explains a few weeks).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="267" />
+      <location filename="../processing/algorithms/downscale.py" line="292" />
       <source>Method: {}; memory budget {:.0f} MB.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="278" />
+      <location filename="../processing/algorithms/downscale.py" line="303" />
       <source>{} downscaled</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="285" />
+      <location filename="../processing/algorithms/downscale.py" line="310" />
       <source>Downscaling diagnostics</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="265" />
+      <location filename="../processing/algorithms/validate.py" line="266" />
       <source>Writing the report…</source>
       <translation type="unfinished" />
     </message>
@@ -891,17 +921,17 @@ The optional mask marks filled pixels (1), original ones (0) and those still unk
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="70" />
+      <location filename="../processing/algorithms/import_insitu.py" line="71" />
       <source>Import in-situ soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="77" />
+      <location filename="../processing/algorithms/import_insitu.py" line="78" />
       <source>NRCS SNOTEL/SCAN reports, ISMN archives or a CSV to station points and a table of daily soil moisture (m³/m³).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="81" />
+      <location filename="../processing/algorithms/import_insitu.py" line="82" />
       <source>Reads in-situ soil moisture into a station point layer and a measurement table that "Validate against in-situ data" reads back.
 
 Formats: NRCS SNOTEL / SCAN daily reports as CSV (report generator layout: soil moisture in % at depths in inches, optional SWE, snow depth and air / soil temperature columns); ISMN "header + values" downloads (the zip, its unzipped folder or .stm files; quality flags kept; air and soil temperature files of the same station are joined); a generic CSV with the columns station, date, soil_moisture (m³/m³) and optionally latitude, longitude (WGS84), depth_m, flag, swe_mm, snow_depth_mm, air_temp_c, soil_temp_c.
@@ -912,52 +942,52 @@ Station coordinates come from the file (ISMN, or latitude/longitude columns) or 
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="98" />
+      <location filename="../processing/algorithms/import_insitu.py" line="99" />
       <source>In-situ files</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="98" />
+      <location filename="../processing/algorithms/import_insitu.py" line="99" />
       <source>One or more files: NRCS SNOTEL/SCAN report CSVs, ISMN zips or .stm files (an unzipped ISMN folder can be given as a path), or generic CSVs. All must be of the chosen format.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="103" />
+      <location filename="../processing/algorithms/import_insitu.py" line="104" />
       <source>Format</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="103" />
+      <location filename="../processing/algorithms/import_insitu.py" line="104" />
       <source>The file format; "Detect" recognises ISMN by .zip/.stm, NRCS reports by their "Soil Moisture Percent" columns, and reads any other CSV as generic.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="107" />
+      <location filename="../processing/algorithms/import_insitu.py" line="108" />
       <source>Station locations</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="107" />
+      <location filename="../processing/algorithms/import_insitu.py" line="108" />
       <source>Point layer with the stations, for files that hold no coordinates (NRCS reports), e.g. the NRCS SNOTEL station list. Its positions win over those in the files.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="92" />
+      <location filename="../processing/algorithms/validate.py" line="93" />
       <source>Station id field</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="111" />
+      <location filename="../processing/algorithms/import_insitu.py" line="112" />
       <source>Field of the station layer holding the station id (e.g. stationTriplet "335:CO:SNTL"). Empty: the first of {} that exists.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="116" />
+      <location filename="../processing/algorithms/import_insitu.py" line="117" />
       <source>Soil moisture of the generic CSV is in %</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="116" />
+      <location filename="../processing/algorithms/import_insitu.py" line="117" />
       <source>Tick when the generic CSV gives volumetric soil moisture in % (it is divided by 100). Values above 1 given as m³/m³ are refused.</source>
       <translation type="unfinished" />
     </message>
@@ -967,52 +997,52 @@ Station coordinates come from the file (ISMN, or latitude/longitude columns) or 
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="121" />
+      <location filename="../processing/algorithms/import_insitu.py" line="122" />
       <source>Point layer (EPSG:4326) of the stations: id, name, network, elevation (m), number of records, first and last date, sensor depths (m).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="97" />
+      <location filename="../processing/algorithms/validate.py" line="98" />
       <source>In-situ soil moisture table</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="125" />
+      <location filename="../processing/algorithms/import_insitu.py" line="126" />
       <source>Table without geometry, one row per observation: {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="129" />
+      <location filename="../processing/algorithms/import_insitu.py" line="130" />
       <source>Number of stations</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="130" />
+      <location filename="../processing/algorithms/import_insitu.py" line="131" />
       <source>Number of soil moisture records</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="135" />
+      <location filename="../processing/algorithms/import_insitu.py" line="136" />
       <source>Give at least one in-situ file.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="206" />
+      <location filename="../processing/algorithms/validate.py" line="207" />
       <source>Cancelled by the user; no output was written.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="183" />
+      <location filename="../processing/algorithms/import_insitu.py" line="184" />
       <source>{} station(s), {} soil moisture records.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="194" />
+      <location filename="../processing/algorithms/import_insitu.py" line="195" />
       <source>Choose the station id field of the station layer (none of {} exists).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/import_insitu.py" line="197" />
+      <location filename="../processing/algorithms/import_insitu.py" line="198" />
       <source>Station ids from the field "{}" of the station layer.</source>
       <translation type="unfinished" />
     </message>
@@ -1246,17 +1276,17 @@ The optional extent (any CRS) clips the output to the cells it touches.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="56" />
+      <location filename="../processing/algorithms/validate.py" line="57" />
       <source>Validate against in-situ data</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="63" />
+      <location filename="../processing/algorithms/validate.py" line="64" />
       <source>Downscaled maps or series (and the coarse product) against in-situ stations: R, bias, RMSE, ubRMSE, with a report.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="67" />
+      <location filename="../processing/algorithms/validate.py" line="68" />
       <source>Compares soil moisture rasters with in-situ measurements at stations: the downscaled map, the coarse product, comparison methods…
 
 Each raster is one date (ACQUISITION_DATE metadata, or a date in the file name) or a series with one date per band (band descriptions YYYY-MM-DD, as written by the plugin). Each station is matched to the pixel that contains it, or to the mean of the valid pixels of the 3×3 block around it; only those pixels are read. The stations and the table come from "Import in-situ soil moisture".
@@ -1267,27 +1297,27 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="85" />
+      <location filename="../processing/algorithms/validate.py" line="86" />
       <source>Soil moisture rasters or series</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="85" />
+      <location filename="../processing/algorithms/validate.py" line="86" />
       <source>Rasters in m³/m³ to evaluate, e.g. the downscaled map or series, the coarse product and comparison methods. The first one styles the station layer.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="89" />
+      <location filename="../processing/algorithms/validate.py" line="90" />
       <source>Station points, e.g. the "Stations" output of "Import in-situ soil moisture". Any CRS.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="92" />
+      <location filename="../processing/algorithms/validate.py" line="93" />
       <source>Field of the station layer with the ids used in the table's "station" column (empty: "station", as written by "Import in-situ soil moisture").</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="97" />
+      <location filename="../processing/algorithms/validate.py" line="98" />
       <source>The table written by "Import in-situ soil moisture" (fields {}).</source>
       <translation type="unfinished" />
     </message>
@@ -1297,57 +1327,57 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="101" />
+      <location filename="../processing/algorithms/validate.py" line="102" />
       <source>Raster value compared with a station: the pixel containing it (for a coarse product: its cell), or the mean of the valid pixels of the 3×3 block around it.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="106" />
+      <location filename="../processing/algorithms/validate.py" line="107" />
       <source>Sensor depth (m)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="106" />
+      <location filename="../processing/algorithms/validate.py" line="107" />
       <source>Depth of the sensors to use, in metres (e.g. 0.05); the nearest sensor within 2 cm is taken. Empty: the shallowest sensor of each station.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="111" />
+      <location filename="../processing/algorithms/validate.py" line="112" />
       <source>Remove snow-covered days</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="111" />
+      <location filename="../processing/algorithms/validate.py" line="112" />
       <source>Remove records with SWE &gt; 0 or snow depth &gt; 0 (when the table has them).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="114" />
+      <location filename="../processing/algorithms/validate.py" line="115" />
       <source>Remove frozen soil</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="114" />
+      <location filename="../processing/algorithms/validate.py" line="115" />
       <source>Remove records with soil or air temperature ≤ 0 °C (when the table has them).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="117" />
+      <location filename="../processing/algorithms/validate.py" line="118" />
       <source>Remove bad quality flags</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="117" />
+      <location filename="../processing/algorithms/validate.py" line="118" />
       <source>Remove records whose quality flag (ISMN) is not one of the good flags. Records without a flag (NRCS reports) are kept.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="121" />
+      <location filename="../processing/algorithms/validate.py" line="122" />
       <source>Good quality flags</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="121" />
+      <location filename="../processing/algorithms/validate.py" line="122" />
       <source>Comma-separated flags counted as good (ISMN: G). A record flagged "D01,D02" is good only when every part is. Some archives use other codes (the SCAN test archive flags most hours "U"); when the screening removes everything, the message lists the flags found.</source>
       <translation type="unfinished" />
     </message>
@@ -1357,117 +1387,117 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="127" />
+      <location filename="../processing/algorithms/validate.py" line="128" />
       <source>Stations with fewer matched dates get no metrics (R needs at least 4 pairs for its interval).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="132" />
+      <location filename="../processing/algorithms/validate.py" line="133" />
       <source>Station metrics</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="132" />
+      <location filename="../processing/algorithms/validate.py" line="133" />
       <source>The stations with, per raster, &lt;name&gt;_n, _r, _r_low, _r_high (95 % interval), _bias, _rmse, _ubrmse; styled by the R of the first raster.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="136" />
+      <location filename="../processing/algorithms/validate.py" line="137" />
       <source>Matched pairs</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="136" />
+      <location filename="../processing/algorithms/validate.py" line="137" />
       <source>CSV files (*.csv)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="136" />
+      <location filename="../processing/algorithms/validate.py" line="137" />
       <source>CSV with one row per matched pair: {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="140" />
+      <location filename="../processing/algorithms/validate.py" line="141" />
       <source>Validation report</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="140" />
+      <location filename="../processing/algorithms/validate.py" line="141" />
       <source>HTML report: summary, screening, metrics per station, scatter plots with the 1:1 line, a map of the stations and the time series per station.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="144" />
+      <location filename="../processing/algorithms/validate.py" line="145" />
       <source>Pairs of the first raster (validated stations)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="144" />
+      <location filename="../processing/algorithms/validate.py" line="145" />
       <source>Stations validated against the first raster</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="144" />
+      <location filename="../processing/algorithms/validate.py" line="145" />
       <source>Mean R across stations (first raster)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="144" />
+      <location filename="../processing/algorithms/validate.py" line="145" />
       <source>Median R across stations (first raster)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="144" />
+      <location filename="../processing/algorithms/validate.py" line="145" />
       <source>Pooled R (first raster)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="144" />
+      <location filename="../processing/algorithms/validate.py" line="145" />
       <source>Pooled bias, m³/m³ (first raster)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="144" />
+      <location filename="../processing/algorithms/validate.py" line="145" />
       <source>Pooled RMSE, m³/m³ (first raster)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="144" />
+      <location filename="../processing/algorithms/validate.py" line="145" />
       <source>Pooled ubRMSE, m³/m³ (first raster)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="158" />
+      <location filename="../processing/algorithms/validate.py" line="159" />
       <source>Give at least one soil moisture raster.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="162" />
+      <location filename="../processing/algorithms/validate.py" line="163" />
       <source>The raster "{}" is not file-based ({} provider). Save it as a GeoTIFF first.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="170" />
+      <location filename="../processing/algorithms/validate.py" line="171" />
       <source>The station layer has no field "{}"; choose the station id field.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="186" />
+      <location filename="../processing/algorithms/validate.py" line="187" />
       <source>The station layer has no CRS: assign one (Layer Properties ▸ Source).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="194" />
+      <location filename="../processing/algorithms/validate.py" line="195" />
       <source>The in-situ table has no field {} (fields: {}). Use the table written by "Import in-situ soil moisture", which reads NRCS, ISMN and generic CSV files.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="220" />
+      <location filename="../processing/algorithms/validate.py" line="221" />
       <source>Some rows of the in-situ table have no valid date (YYYY-MM-DD).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/validate.py" line="275" />
+      <location filename="../processing/algorithms/validate.py" line="276" />
       <source>In-situ validation ({})</source>
       <translation type="unfinished" />
     </message>
@@ -1557,67 +1587,77 @@ Metrics (x = raster, y = in situ, m³/m³): n, Pearson R with its 95 % interval,
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="105" />
+      <location filename="../report/downscaling.py" line="145" />
       <source>Coarse soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="105" />
+      <location filename="../report/downscaling.py" line="145" />
       <source>LST</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="105" />
+      <location filename="../report/downscaling.py" line="145" />
       <source>DEM</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="121" />
+      <location filename="../report/downscaling.py" line="163" />
       <source>(none)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="113" />
+      <location filename="../report/downscaling.py" line="153" />
       <source>yes</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="113" />
+      <location filename="../report/downscaling.py" line="153" />
       <source>no</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="115" />
+      <location filename="../report/downscaling.py" line="155" />
+      <source>Selection</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="155" />
+      <source>Terrain correction</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../report/downscaling.py" line="157" />
       <source>Half-windows (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="116" />
+      <location filename="../report/downscaling.py" line="158" />
       <source>Minimum valid fraction</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="117" />
+      <location filename="../report/downscaling.py" line="159" />
       <source>Soil moisture bounds (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="118" />
+      <location filename="../report/downscaling.py" line="160" />
       <source>Fill gaps</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="119" />
+      <location filename="../report/downscaling.py" line="161" />
       <source>Noise filter</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="121" />
+      <location filename="../report/downscaling.py" line="163" />
       <source>Sun</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../report/downscaling.py" line="123" />
+      <location filename="../report/downscaling.py" line="165" />
       <source>Memory budget (MB)</source>
       <translation type="unfinished" />
     </message>

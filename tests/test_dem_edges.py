@@ -77,7 +77,7 @@ def test_coastal_pixels_get_a_value_and_the_partial_terrain_flag(coastal_scene, 
         method=method, sun=SunGeometry(acquisition_date=scene.settings.acquisition_date)),
         diagnostics_path=str(tmp_path / 'diag.tif'))
     out = read(tmp_path / 'out.tif')
-    quality = read(tmp_path / 'diag.tif', band=len(downscaling.DIAGNOSTIC_BANDS)).astype(int)
+    quality = read(tmp_path / 'diag.tif', band=downscaling.DIAGNOSTIC_BANDS.index('quality') + 1).astype(int)
     z, coarse, zone, wanted = scene_pixels(scene)
     # The scene has a coast: land pixels next to the sea.
     touching = np.isfinite(z) & ~np.all([np.isfinite(np.pad(z, 1, mode='edge')[r:r + z.shape[0], c:c + z.shape[1]])
@@ -98,7 +98,7 @@ def test_methods_without_illumination_set_no_partial_terrain_flag(coastal_scene,
     inputs = DownscaleInputs(*(RasterSource(scene.paths[k], name=k) for k in ('coarse_sm', 'lst', 'ndvi', 'dem')))
     downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(method=Method.ADAPTIVE_NO_TERRAIN),
               diagnostics_path=str(tmp_path / 'diag.tif'))
-    quality = read(tmp_path / 'diag.tif', band=len(downscaling.DIAGNOSTIC_BANDS)).astype(int)
+    quality = read(tmp_path / 'diag.tif', band=downscaling.DIAGNOSTIC_BANDS.index('quality') + 1).astype(int)
     assert not (quality & downscaling.QUALITY_PARTIAL_TERRAIN).any()
     assert np.isfinite(read(tmp_path / 'out.tif')).sum() > 0
 
@@ -117,7 +117,7 @@ def test_coast_with_a_dem_on_another_grid(coastal_scene, tmp_path):
     result = downscale(inputs, str(tmp_path / 'out.tif'), DownscaleOptions(
         sun=SunGeometry(acquisition_date=scene.settings.acquisition_date)), diagnostics_path=str(tmp_path / 'd.tif'))
     out = read(tmp_path / 'out.tif')
-    quality = read(tmp_path / 'd.tif', band=len(downscaling.DIAGNOSTIC_BANDS)).astype(int)
+    quality = read(tmp_path / 'd.tif', band=downscaling.DIAGNOSTIC_BANDS.index('quality') + 1).astype(int)
     # The warped DEM has a value wherever the 1 km one has (500 m pixels averaged back).
     z, coarse, zone, wanted = scene_pixels(scene)
     assert np.isfinite(out[wanted]).all()
