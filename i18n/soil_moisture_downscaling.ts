@@ -9,12 +9,12 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/correct_lst.py" line="13" />
+      <location filename="../processing/algorithms/downscale.py" line="64" />
       <source>Illumination only</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/correct_lst.py" line="13" />
+      <location filename="../processing/algorithms/downscale.py" line="64" />
       <source>Illumination and fixed lapse rate (-6.5 K/km)</source>
       <translation type="unfinished" />
     </message>
@@ -229,6 +229,41 @@
       <translation type="unfinished" />
     </message>
     <message>
+      <location filename="../processing/algorithms/downscale.py" line="60" />
+      <source>Self-adaptive (default)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="60" />
+      <source>Per-cell AICc (version 0.1)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="72" />
+      <source>Chosen by the selection (default)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="64" />
+      <source>Illumination and fitted lapse rate</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="64" />
+      <source>None</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="72" />
+      <source>LST* and NDVI</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/downscale.py" line="72" />
+      <source>LST*, NDVI and cell-mean elevation</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
       <location filename="../processing/provider.py" line="40" />
       <source>Soil moisture downscaling</source>
       <translation type="unfinished" />
@@ -393,17 +428,17 @@ The log reports the fitted lapse rate (K/km) and illumination coefficient and ch
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="69" />
+      <location filename="../processing/algorithms/downscale.py" line="83" />
       <source>Downscale soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="72" />
+      <location filename="../processing/algorithms/downscale.py" line="86" />
       <source>Coarse soil moisture (e.g. 25 km ESA CCI, SMAP) to the 1 km grid of MODIS LST, keeping every coarse value.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="80" />
+      <location filename="../processing/algorithms/downscale.py" line="94" />
       <source>Downscales a coarse soil moisture raster (m³/m³, e.g. 25 km ESA CCI, C3S, SMAP or SMOS) to the grid of a land surface temperature raster (kelvin, e.g. 1 km MODIS LST), using NDVI and a DEM.
 
 The default method (Zhao et al. 2025) removes the effect of elevation and sun illumination from the LST, fits soil moisture against the corrected LST and NDVI (and, where it helps, elevation) in a moving window whose size is chosen per coarse cell, applies the local models at the fine scale, and corrects the residuals so that the mean of the fine pixels of every coarse cell equals its coarse value.
@@ -416,27 +451,27 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="99" />
+      <location filename="../processing/algorithms/downscale.py" line="113" />
       <source>Coarse soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="99" />
+      <location filename="../processing/algorithms/downscale.py" line="113" />
       <source>Coarse volumetric soil moisture in m³/m³ (not %), e.g. ESA CCI / C3S (0.25°), SMAP or SMOS. Band 1 is used.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="102" />
+      <location filename="../processing/algorithms/downscale.py" line="116" />
       <source>Daytime LST in kelvin. Its grid is the output grid (e.g. MODIS MOD11A1 at 1 km).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="104" />
+      <location filename="../processing/algorithms/downscale.py" line="118" />
       <source>NDVI (all methods but bilinear)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="104" />
+      <location filename="../processing/algorithms/downscale.py" line="118" />
       <source>NDVI in [-1, 1] (e.g. MODIS MOD13A2). Needed by every method except bilinear.</source>
       <translation type="unfinished" />
     </message>
@@ -446,7 +481,7 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="107" />
+      <location filename="../processing/algorithms/downscale.py" line="121" />
       <source>Elevation in metres, any CRS and resolution. Needed by the terrain-aware method; the adaptive window without terrain correction uses it as a candidate predictor.</source>
       <translation type="unfinished" />
     </message>
@@ -456,7 +491,7 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="113" />
+      <location filename="../processing/algorithms/downscale.py" line="127" />
       <source>Float32 GeoTIFF on the LST grid, m³/m³, nodata -9999.</source>
       <translation type="unfinished" />
     </message>
@@ -466,17 +501,17 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="115" />
+      <location filename="../processing/algorithms/downscale.py" line="129" />
       <source>Multi-band raster on the LST grid: half_window, predictor_set, n_samples, r_squared, the model coefficients (SI units), fallback and quality bit flags.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="119" />
+      <location filename="../processing/algorithms/downscale.py" line="133" />
       <source>Report</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="119" />
+      <location filename="../processing/algorithms/downscale.py" line="133" />
       <source>HTML report with maps of the input and output, the coarse-scale fit, the window sizes and the value-consistency check.</source>
       <translation type="unfinished" />
     </message>
@@ -486,22 +521,22 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="123" />
+      <location filename="../processing/algorithms/downscale.py" line="137" />
       <source>Fitted lapse rate (K/km)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="124" />
+      <location filename="../processing/algorithms/downscale.py" line="138" />
       <source>Fitted illumination coefficient (K)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="126" />
+      <location filename="../processing/algorithms/downscale.py" line="140" />
       <source>Coarse cells outside the soil moisture bounds (cannot keep their value)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="128" />
+      <location filename="../processing/algorithms/downscale.py" line="142" />
       <source>Largest cell-mean error of those cells (m³/m³)</source>
       <translation type="unfinished" />
     </message>
@@ -511,7 +546,7 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="133" />
+      <location filename="../processing/algorithms/downscale.py" line="147" />
       <source>Downscaling method. The others are for comparison: bilinear is the floor every method must beat; method 5 is the default without the terrain correction of LST.</source>
       <translation type="unfinished" />
     </message>
@@ -521,77 +556,77 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="137" />
+      <location filename="../processing/algorithms/downscale.py" line="151" />
       <source>Form of the local soil moisture model: linear in LST* and NDVI (default), or the 6-term quadratic ("universal triangle" form).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="141" />
+      <location filename="../processing/algorithms/downscale.py" line="155" />
       <source>Smallest half-window (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="141" />
+      <location filename="../processing/algorithms/downscale.py" line="155" />
       <source>Smallest moving window tried, as a half-width h in coarse cells (window (2h+1)²).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="147" />
+      <location filename="../processing/algorithms/downscale.py" line="161" />
       <source>Largest half-window (cells)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="147" />
+      <location filename="../processing/algorithms/downscale.py" line="161" />
       <source>Largest moving window tried, as a half-width h in coarse cells.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="152" />
+      <location filename="../processing/algorithms/downscale.py" line="166" />
       <source>Minimum valid fraction of a cell</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="152" />
+      <location filename="../processing/algorithms/downscale.py" line="166" />
       <source>A coarse cell takes part in the calibration only if at least this fraction of its fine pixels has valid LST and NDVI.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="158" />
+      <location filename="../processing/algorithms/downscale.py" line="172" />
       <source>Lowest soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="158" />
+      <location filename="../processing/algorithms/downscale.py" line="172" />
       <source>Downscaled values are kept above this bound; the clipped amount is moved onto the other pixels of the cell so its mean is unchanged.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="164" />
+      <location filename="../processing/algorithms/downscale.py" line="178" />
       <source>Highest soil moisture (m³/m³)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="164" />
+      <location filename="../processing/algorithms/downscale.py" line="178" />
       <source>Downscaled values are kept below this bound (porosity).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="169" />
+      <location filename="../processing/algorithms/downscale.py" line="183" />
       <source>Fill gaps (seamless output)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="169" />
+      <location filename="../processing/algorithms/downscale.py" line="183" />
       <source>Fill cloud gaps in LST (terrain and NDVI model plus the interpolated residual) and holes in NDVI, and estimate coarse cells that have no value from their local model, so the map has no holes. Filled pixels are flagged in the diagnostics quality band (1 LST filled, 2 coarse value filled).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="175" />
+      <location filename="../processing/algorithms/downscale.py" line="189" />
       <source>Filter pixel noise of predictors</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="175" />
+      <location filename="../processing/algorithms/downscale.py" line="189" />
       <source>Methods 0 and 5: estimate the per-pixel (white) noise of LST and NDVI from their semivariogram and weight the fine-scale anomalies by their signal fraction before applying the coarse-scale model, so sensor noise does not become soil moisture noise. Off: the model is applied to the predictors as they are (as in the published method).</source>
       <translation type="unfinished" />
     </message>
@@ -601,92 +636,92 @@ The memory used per block is set in Settings ▸ Options ▸ Processing ▸ Prov
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="183" />
+      <location filename="../processing/algorithms/downscale.py" line="197" />
       <source>How the coarse residual (coarse value minus the mean of the fine model, m³/m³) is spread to the pixels before the per-cell remainder makes every cell mean exact: bilinearly between cell centres, or by area-to-point kriging (Kyriakidis 2004; default) with a point-support covariance fitted to the coarse residuals. Methods with a residual step only (0, 2, 4, 5).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="193" />
+      <location filename="../processing/algorithms/downscale.py" line="207" />
       <source>How the configuration is chosen</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="193" />
+      <location filename="../processing/algorithms/downscale.py" line="207" />
       <source>Method 0. Self-adaptive: per scene, the terrain correction, the predictor set and the moving window (or one scene-wide model) whose expected fine-scale error is lowest: each coarse cell left out and predicted by the others, corrected by its neighbours' residuals as the residual step would, plus the pixel noise the coefficients carry. Per-cell AICc: the choice of version 0.1 (per cell, the window and predictors with the lowest AICc; terrain correction illumination+lapse unless set below).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="201" />
+      <location filename="../processing/algorithms/downscale.py" line="216" />
       <source>Terrain correction of LST</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="201" />
+      <location filename="../processing/algorithms/downscale.py" line="216" />
       <source>Method 0. auto: chosen by the self-adaptive selection between the fitted lapse rate and the fixed −6.5 K/km (both with the fitted illumination); or one mode imposed.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="207" />
+      <location filename="../processing/algorithms/downscale.py" line="222" />
       <source>Predictors of the linking model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="207" />
+      <location filename="../processing/algorithms/downscale.py" line="222" />
       <source>Methods 0 and 5. auto: LST* and NDVI, with or without the cell-mean elevation, chosen by the selection; or one set imposed.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="220" />
+      <location filename="../processing/algorithms/downscale.py" line="236" />
       <source>Choose a method between 0 and {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="226" />
+      <location filename="../processing/algorithms/downscale.py" line="242" />
       <source>The method "{}" needs NDVI: choose an NDVI layer, or the bilinear method.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="229" />
+      <location filename="../processing/algorithms/downscale.py" line="245" />
       <source>The method "{}" needs a DEM: choose a DEM layer, or method 5 (adaptive window without terrain correction).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="234" />
+      <location filename="../processing/algorithms/downscale.py" line="250" />
       <source>The smallest half-window ({}) is larger than the largest ({}): swap them.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="239" />
+      <location filename="../processing/algorithms/downscale.py" line="255" />
       <source>The lowest soil moisture ({}) must be below the highest ({}) m³/m³.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="248" />
+      <location filename="../processing/algorithms/downscale.py" line="264" />
       <source>The acquisition date given ({}) is not the date of the LST raster ({}); the sun position is computed for {}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="252" />
+      <location filename="../processing/algorithms/downscale.py" line="268" />
       <source>coarse soil moisture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="256" />
+      <location filename="../processing/algorithms/downscale.py" line="272" />
       <source>The {} is dated {}, the LST {}: {} days apart. Downscaling relates soil moisture to the temperature of the same days; check that these are the files you meant (a monthly or composite product explains a few weeks).</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="292" />
+      <location filename="../processing/algorithms/downscale.py" line="308" />
       <source>Method: {}; memory budget {:.0f} MB.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="303" />
+      <location filename="../processing/algorithms/downscale.py" line="319" />
       <source>{} downscaled</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/downscale.py" line="310" />
+      <location filename="../processing/algorithms/downscale.py" line="326" />
       <source>Downscaling diagnostics</source>
       <translation type="unfinished" />
     </message>

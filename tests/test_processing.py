@@ -68,6 +68,23 @@ def test_residual_parameter_reaches_the_core(qgis_app, terrain_scene, tmp_path):
     assert gdal.Open(str(tmp_path / 'sm.tif')).GetMetadataItem('RESIDUAL_SPREAD') == RESIDUAL_SPREADS[other]
 
 
+def test_selection_parameters_reach_the_core(qgis_app, terrain_scene, tmp_path):
+    """The option labels line up with the core's choices, and the options chosen are the options run."""
+    import processing
+    from osgeo import gdal
+    from soil_moisture_downscaling.core import downscaling
+    from soil_moisture_downscaling.processing.algorithms.downscale import DownscaleAlgorithm
+    assert len(DownscaleAlgorithm.SELECTION_LABELS) == len(downscaling.SELECTIONS)
+    assert len(DownscaleAlgorithm.TERRAIN_MODE_LABELS) == len(downscaling.TERRAIN_MODE_CHOICES)
+    assert len(DownscaleAlgorithm.PREDICTOR_LABELS) == len(downscaling.PREDICTORS)
+    fixed_lapse = downscaling.TERRAIN_MODE_CHOICES.index('fixed lapse rate')
+    processing.run(ALG, downscale_parameters(terrain_scene, tmp_path / 'sm.tif', SELECTION=1,
+                                             TERRAIN_MODE=fixed_lapse, PREDICTORS=1))
+    dataset = gdal.Open(str(tmp_path / 'sm.tif'))
+    assert dataset.GetMetadataItem('SELECTION') == downscaling.SELECTIONS[1] == 'per-cell AICc'
+    assert dataset.GetMetadataItem('TERRAIN_CORRECTION') == 'fixed lapse rate'
+
+
 def test_correct_lst_runs(qgis_app, terrain_scene, tmp_path):
     import processing
     result = processing.run('soilmoisture:correctlst', {

@@ -46,6 +46,7 @@ def output_metadata(method, options, correction):
         'HALF_WINDOWS': '{}..{}'.format(options.min_half_window, options.max_half_window),
         'MIN_VALID_FRACTION': options.min_valid_fraction,
         'SM_RANGE': '{}..{}'.format(options.sm_min, options.sm_max), 'RESIDUAL_SPREAD': options.residual,
+        'SELECTION': options.selection,
         'UNITS': 'm3/m3', 'SOFTWARE': 'QGIS plugin Soil Moisture Downscaling',
     }
     if correction.mode != 'none':

@@ -56,8 +56,22 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
     RESIDUAL_LABELS = (QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Bilinear spread between cell centres'),
                        QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Area-to-point kriging (ATPK, default)'))
     SELECTION = 'SELECTION'
+    #: Labels of the SELECTION options, in the order of core.downscaling.SELECTIONS.
+    SELECTION_LABELS = (QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Self-adaptive (default)'),
+                        QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Per-cell AICc (version 0.1)'))
     TERRAIN_MODE = 'TERRAIN_MODE'
+    #: Labels of the TERRAIN_MODE options, in the order of core.downscaling.TERRAIN_MODE_CHOICES.
+    TERRAIN_MODE_LABELS = (
+        QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Chosen by the selection (default)'),
+        QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Illumination and fitted lapse rate'),
+        QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Illumination only'),
+        QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Illumination and fixed lapse rate (-6.5 K/km)'),
+        QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'None'))
     PREDICTORS = 'PREDICTORS'
+    #: Labels of the PREDICTORS options, in the order of core.downscaling.PREDICTORS.
+    PREDICTOR_LABELS = (QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'Chosen by the selection (default)'),
+                        QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'LST* and NDVI'),
+                        QT_TRANSLATE_NOOP('SoilMoistureDownscaling', 'LST*, NDVI and cell-mean elevation'))
     OUTPUT = 'OUTPUT'
     DIAGNOSTICS = 'DIAGNOSTICS'
     REPORT = 'REPORT'
@@ -190,22 +204,24 @@ class DownscaleAlgorithm(SoilMoistureAlgorithm):
                               'step only (0, 2, 4, 5).'),
                            advanced=True)
 
-        self.add_parameter(QgsProcessingParameterEnum(self.SELECTION, tr('How the configuration is chosen'),
-                                                      options=list(SELECTIONS), defaultValue=0, optional=True),
+        self.add_parameter(QgsProcessingParameterEnum(
+            self.SELECTION, tr('How the configuration is chosen'),
+            options=[tr(label) for label in self.SELECTION_LABELS], defaultValue=0, optional=True),
                            tr('Method 0. Self-adaptive: per scene, the terrain correction, the predictor set and the '
                               'moving window (or one scene-wide model) whose expected fine-scale error is lowest: each '
                               'coarse cell left out and predicted by the others, corrected by its neighbours\' '
                               'residuals as the residual step would, plus the pixel noise the coefficients carry. '
                               'Per-cell AICc: the choice of version 0.1 (per cell, the window and predictors with the '
                               'lowest AICc; terrain correction illumination+lapse unless set below).'), advanced=True)
-        self.add_parameter(QgsProcessingParameterEnum(self.TERRAIN_MODE, tr('Terrain correction of LST'),
-                                                      options=list(TERRAIN_MODE_CHOICES), defaultValue=0,
-                                                      optional=True),
+        self.add_parameter(QgsProcessingParameterEnum(
+            self.TERRAIN_MODE, tr('Terrain correction of LST'),
+            options=[tr(label) for label in self.TERRAIN_MODE_LABELS], defaultValue=0, optional=True),
                            tr('Method 0. auto: chosen by the self-adaptive selection between the fitted lapse rate '
                               'and the fixed −6.5 K/km (both with the fitted illumination); or one mode imposed.'),
                            advanced=True)
-        self.add_parameter(QgsProcessingParameterEnum(self.PREDICTORS, tr('Predictors of the linking model'),
-                                                      options=list(PREDICTORS), defaultValue=0, optional=True),
+        self.add_parameter(QgsProcessingParameterEnum(
+            self.PREDICTORS, tr('Predictors of the linking model'),
+            options=[tr(label) for label in self.PREDICTOR_LABELS], defaultValue=0, optional=True),
                            tr('Methods 0 and 5. auto: LST* and NDVI, with or without the cell-mean elevation, chosen '
                               'by the selection; or one set imposed.'), advanced=True)
 
