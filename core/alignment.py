@@ -4,22 +4,28 @@ METHOD.md §1: every fine input is warped onto the fine (LST) grid; the coarse
 product keeps its native grid and CRS, and each fine pixel centre is mapped
 into the coarse CRS to find the coarse cell ("zone") it falls in.
 """
+from __future__ import annotations
+
 import math
 import os
 import threading
+from typing import TYPE_CHECKING, Optional, Tuple
 
 import numpy as np
 from osgeo import gdal, osr
 
 from .errors import InputError
-from .raster_io import SCRATCH_OPTIONS, RasterSource, Window, spatial_reference
+from .raster_io import SCRATCH_OPTIONS, GridSpec, RasterSource, Window, spatial_reference
 from .residual import bilinear_geometry, bilinear_on_lattice
+
+if TYPE_CHECKING:
+    from .progress import Progress
 
 #: Mean Earth radius (m, IUGG), for ground distances on geographic grids.
 EARTH_RADIUS_M = 6371008.8
 
 
-def ground_pixel_size_m(grid):
+def ground_pixel_size_m(grid: GridSpec) -> float:
     """Approximate ground size (m) of one pixel at the grid centre: sqrt(dx·dy)."""
     if not grid.is_geographic:
         factor = grid.srs().GetLinearUnits() or 1.0
@@ -30,7 +36,7 @@ def ground_pixel_size_m(grid):
     return metres_per_degree * math.sqrt(grid.pixel_width * grid.pixel_height * max(math.cos(latitude), 1e-6))
 
 
-def choose_resampling(source_grid, target_grid):
+def choose_resampling(source_grid: GridSpec, target_grid: GridSpec) -> str:
     """'average' when the source is finer than the target, 'bilinear' otherwise (METHOD.md §1)."""
     return 'average' if ground_pixel_size_m(source_grid) < ground_pixel_size_m(target_grid) else 'bilinear'
 
@@ -45,7 +51,7 @@ class GridMapper:
     far below a pixel for any map projection at these scales).
     """
 
-    def __init__(self, grid, target_wkt, step=8):
+    def __init__(self, grid: GridSpec, target_wkt: str, step: int = 8):
         self.grid = grid
         self.step = int(step)
         target = spatial_reference(target_wkt)
@@ -54,7 +60,7 @@ class GridMapper:
         # A coordinate transformation is not thread-safe: calls take turns.
         self._lock = threading.Lock()
 
-    def exact(self, x, y):
+    def exact(self, x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Transform arrays of coordinates exactly (NaN where the projection fails)."""
         shape = np.shape(x)
         points = np.column_stack([np.ravel(x), np.ravel(y)]).astype(np.float64)
@@ -63,7 +69,7 @@ class GridMapper:
         result[~np.isfinite(result)] = np.nan
         return result[:, 0].reshape(shape), result[:, 1].reshape(shape)
 
-    def coords(self, window):
+    def coords(self, window: Window) -> Tuple[np.ndarray, np.ndarray]:
         """Target-CRS coordinates of the pixel centres of a window, each (ysize, xsize)."""
         if self.identity:
             return self.grid.pixel_centres(window)
@@ -98,7 +104,7 @@ class CoarseIndexer:
     zone of a fine pixel is floor(row)·width + floor(col), or -1 outside.
     """
 
-    def __init__(self, fine_grid, coarse_grid):
+    def __init__(self, fine_grid: GridSpec, coarse_grid: GridSpec):
         if not coarse_grid.is_north_up:
             raise InputError('The coarse soil moisture raster must be a north-up grid.')
         self.fine_grid = fine_grid
@@ -106,12 +112,12 @@ class CoarseIndexer:
         self.mapper = GridMapper(fine_grid, coarse_grid.crs_wkt)
         self.coarse_is_geographic = coarse_grid.is_geographic
 
-    def index(self, window):
+    def index(self, window: Window) -> Tuple[np.ndarray, np.ndarray]:
         x, y = self.mapper.coords(window)
         gt = self.coarse_grid.geotransform
         return (x - gt[0]) / gt[1], (y - gt[3]) / gt[5]
 
-    def zone(self, fcol, frow):
+    def zone(self, fcol: np.ndarray, frow: np.ndarray) -> np.ndarray:
         """Flat cell index of fractional indices, -1 outside the coarse grid: the same cells the
         pipeline uses (:func:`residual.bilinear_geometry`, the one definition)."""
         shape = np.shape(fcol)
@@ -119,7 +125,7 @@ class CoarseIndexer:
         return zone.reshape(shape)
 
 
-def grid_outline(grid, points_per_edge=64):
+def grid_outline(grid: GridSpec, points_per_edge: int = 64) -> Tuple[np.ndarray, np.ndarray]:
     """Pixel-corner coordinates along the border and a coarse interior lattice of a grid."""
     t = np.linspace(0.0, 1.0, points_per_edge)
     cols = np.concatenate([t, t, np.zeros_like(t), np.ones_like(t)]) * grid.width
@@ -131,7 +137,7 @@ def grid_outline(grid, points_per_edge=64):
     return gt[0] + cols * gt[1] + rows * gt[2], gt[3] + cols * gt[4] + rows * gt[5]
 
 
-def coarse_window_over(fine_grid, coarse_grid, margin=1):
+def coarse_window_over(fine_grid: GridSpec, coarse_grid: GridSpec, margin: int = 1) -> Optional[Window]:
     """The window of the coarse grid that covers the fine grid (plus margin cells), or None."""
     x, y = grid_outline(fine_grid)
     if not fine_grid.same_crs(coarse_grid):
@@ -152,7 +158,7 @@ def coarse_window_over(fine_grid, coarse_grid, margin=1):
     return Window(c0, r0, c1 - c0, r1 - r0)
 
 
-def cell_capacity(coarse_grid, fine_grid):
+def cell_capacity(coarse_grid: GridSpec, fine_grid: GridSpec) -> np.ndarray:
     """Number of fine pixels each coarse cell would hold if the fine grid covered it (float, (ny, nx)).
 
     It is the cell's area in the fine CRS over the fine pixel area, so that a
@@ -183,7 +189,8 @@ def _as_float_vrt(source, path):
     return path
 
 
-def align_to_grid(source, grid, resampling, workdir, progress, label):
+def align_to_grid(source: RasterSource, grid: GridSpec, resampling: str, workdir: str, progress: Progress,
+                  label: str) -> RasterSource:
     """Return a RasterSource of ``source`` on ``grid``: the source itself when already
     on it, otherwise a float32 GeoTIFF warped into ``workdir`` (nodata NaN).
 

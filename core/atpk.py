@@ -29,9 +29,15 @@ ubRMSE / bilinear interpolation 0.759) than exact data (0.755) and than the bili
 (0.764). On the ten Rocky Mountain NP scenes a 5 × 5 lattice was as good as 9 × 9, a 3 × 3
 neighbourhood 0.7 % worse than 5 × 5 and 7 × 7 0.1 % better. docs/BENCHMARKS.md has the final table.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Tuple, Union
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .raster_io import GridSpec
 
 #: Half-width of the kriging neighbourhood in cells ((2m+1)² cells around the point's own).
 NEIGHBOURHOOD = 2
@@ -55,7 +61,7 @@ _OFFSETS = np.array([(dr, dc) for dr in range(-NEIGHBOURHOOD, NEIGHBOURHOOD + 1)
 _NODE_STEPS = np.array([0, 1, LATTICE, LATTICE + 1], dtype=np.intp)
 
 
-def cell_aspect(grid):
+def cell_aspect(grid: GridSpec) -> np.ndarray:
     """Ground width over ground height of the cells of each row of ``grid`` (array (rows,))."""
     gt = grid.geotransform
     ratio = abs(gt[1]) / abs(gt[5])
@@ -79,7 +85,7 @@ class PointCovariance:
     def __call__(self, h):
         return self.sill * np.exp(-np.asarray(h, dtype=float) / self.range_cells)
 
-    def describe(self):
+    def describe(self) -> str:
         if not self.fitted:
             return 'too few residual pairs to fit a covariance: exponential with a range of 1 cell assumed'
         return ('exponential point covariance with a range of {:.2f} cells and a sill of {:.3g} (m³/m³)², '
@@ -93,7 +99,8 @@ def _difference_weights(n):
     return steps / n, (n - np.abs(steps)) / float(n * n)
 
 
-def block_covariance(covariance, drow, dcol, aspect, n=SUBCELLS):
+def block_covariance(covariance: PointCovariance, drow: Union[float, np.ndarray], dcol: Union[float, np.ndarray],
+                     aspect: float, n: int = SUBCELLS) -> Union[float, np.ndarray]:
     """C̄(v, v') of cells offset by (drow, dcol) (arrays, broadcast), discretized by n × n points."""
     d, share = _difference_weights(n)
     drow = np.asarray(drow, dtype=float)[..., None, None]
@@ -102,7 +109,8 @@ def block_covariance(covariance, drow, dcol, aspect, n=SUBCELLS):
     return (covariance(h) * (share[:, None] * share[None, :])).sum(axis=(-1, -2))
 
 
-def point_block_covariance(covariance, px, py, drow, dcol, aspect, n=SUBCELLS):
+def point_block_covariance(covariance: PointCovariance, px: np.ndarray, py: np.ndarray, drow: np.ndarray,
+                           dcol: np.ndarray, aspect: float, n: int = SUBCELLS) -> np.ndarray:
     """C̄(x, v) of points (px, py) inside their cell (fractions 0..1 along columns and rows, arrays
     (L,)) with the cells offset by (drow, dcol) (arrays (K,)): array (L, K)."""
     u = (np.arange(n) + 0.5) / n
@@ -111,7 +119,8 @@ def point_block_covariance(covariance, px, py, drow, dcol, aspect, n=SUBCELLS):
     return covariance(np.hypot(dx * aspect, dy)).mean(axis=(-1, -2))
 
 
-def areal_semivariogram(residual, max_lag=MAX_LAG, min_pairs=MIN_PAIRS):
+def areal_semivariogram(residual: np.ndarray, max_lag: int = MAX_LAG, min_pairs: int = MIN_PAIRS
+                        ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Empirical semivariogram of a coarse field (2-D, NaN where missing) at every cell offset
     (drow, dcol) up to ``max_lag`` (half of the offsets: γ is symmetric). Returns (drow, dcol,
     γ, number of pairs) of the offsets with at least ``min_pairs`` pairs."""
@@ -134,7 +143,7 @@ def areal_semivariogram(residual, max_lag=MAX_LAG, min_pairs=MIN_PAIRS):
     return (np.array(rows, dtype=float), np.array(cols, dtype=float), np.array(gammas), np.array(counts, dtype=float))
 
 
-def fit_point_covariance(residual, aspect, ranges=RANGES):
+def fit_point_covariance(residual: np.ndarray, aspect: float, ranges: Iterable[float] = RANGES) -> PointCovariance:
     """The PointCovariance whose regularization fits the areal semivariogram of ``residual``
     (2-D coarse field, NaN where missing; ``aspect``: the cells' ground width over height).
 
@@ -171,14 +180,14 @@ def _nonnegative_fit(shape, gamma, weights):
     return min(candidates, key=lambda c: float(np.sum(weights * (gamma - c[0] - c[1] * shape) ** 2)))
 
 
-def lattice_positions():
+def lattice_positions() -> Tuple[np.ndarray, np.ndarray]:
     """(px, py) of the lattice points inside a cell (flat, row-major: index = row·LATTICE + column)."""
     t = np.linspace(0.0, 1.0, LATTICE)
     py, px = np.meshgrid(t, t, indexing='ij')
     return px.ravel(), py.ravel()
 
 
-def kriging_weights(covariance, aspect, valid):
+def kriging_weights(covariance: PointCovariance, aspect: float, valid: np.ndarray) -> np.ndarray:
     """Ordinary ATPK weights (P, LATTICE², K) of the lattice points of a cell on the K cells of its
     neighbourhood (_OFFSETS), for P patterns of valid neighbours (bool (P, K)); 0 on invalid cells.
 
@@ -230,7 +239,8 @@ class AtpkField:
     the cells that carry a residual (the pattern of neighbours; known before the residual);
     aspect: per row (cell_aspect); covariance: a PointCovariance."""
 
-    def __init__(self, residual, valid, grid_shape, aspect, covariance):
+    def __init__(self, residual: np.ndarray, valid: np.ndarray, grid_shape: Tuple[int, int], aspect: np.ndarray,
+                 covariance: PointCovariance):
         ny, nx = grid_shape
         self.grid_shape = grid_shape
         valid = np.asarray(valid, dtype=bool).reshape(ny, nx)
@@ -260,11 +270,11 @@ class AtpkField:
             part = slice(start, start + CHUNK_CELLS)
             self.values[cells[part]] = np.einsum('clk,ck->cl', weights[pattern[part]], neighbour_values[part])
 
-    def zonal_sums(self, lattice_sums):
+    def zonal_sums(self, lattice_sums: LatticeSums) -> np.ndarray:
         """Σ over each cell's pixels of their interpolated values, from the LatticeSums of the pixels."""
         return np.einsum('cl,cl->c', lattice_sums.sums.reshape(self.values.shape), self.values)
 
-    def at_pixels(self, lattice):
+    def at_pixels(self, lattice: LatticeWeights) -> np.ndarray:
         """Values at pixels from their LatticeWeights (0 outside every cell)."""
         return lattice.interpolate(self.values.ravel())
 
@@ -278,7 +288,7 @@ class LatticeWeights:
     position inside the cell without any integer division. Beyond the outermost cell centres that
     geometry is clamped, so positions there are clamped to the middle of the cell."""
 
-    def __init__(self, zone, corner, wx, wy, n_cells):
+    def __init__(self, zone: np.ndarray, corner: np.ndarray, wx: np.ndarray, wy: np.ndarray, n_cells: int):
         zone = np.asarray(zone)
         self.n_nodes = n_cells * LATTICE * LATTICE
         steps = LATTICE - 1
@@ -298,7 +308,7 @@ class LatticeWeights:
         for k, (u, v) in enumerate(((ax, ay), (fx, ay), (ax, fy), (fx, fy))):
             np.multiply(u, v, out=self.weights[:, k])
 
-    def interpolate(self, lattice_values):
+    def interpolate(self, lattice_values: np.ndarray) -> np.ndarray:
         """Σ weight·value over each pixel's four lattice nodes (``lattice_values``: flat, cells·LATTICE²)."""
         result = np.zeros(self.base.size)
         for k, step in enumerate(_NODE_STEPS):
@@ -312,11 +322,11 @@ class LatticeSums:
     ATPK counterpart of residual.SpreadSums): then the zonal sum of the interpolated field needs no
     pass over the pixels. Accumulated block by block, in window order."""
 
-    def __init__(self, n_cells):
+    def __init__(self, n_cells: int):
         self.sums = np.zeros(n_cells * LATTICE * LATTICE)
 
     @staticmethod
-    def block_part(zone, lattice):
+    def block_part(zone: np.ndarray, lattice: LatticeWeights) -> Tuple[int, np.ndarray]:
         """(offset, sums) of one block's pixels with a value (``zone`` ≥ 0; ``lattice``: their
         LatticeWeights), over the lattice nodes of the range of cells they fall in."""
         zone = np.asarray(zone)
@@ -333,5 +343,5 @@ class LatticeSums:
             part += np.bincount(bins, weights=lattice.weights[:, k], minlength=size + 1)[:size]
         return first, part
 
-    def add_part(self, offset, part):
+    def add_part(self, offset: int, part: np.ndarray) -> None:
         self.sums[offset:offset + part.size] += part

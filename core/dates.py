@@ -5,7 +5,11 @@ A stack (one band per date) carries, per band, the metadata item ``ACQUISITION_D
 band description ``YYYY-MM-DD``, and the dataset item ``ACQUISITION_DATES`` (comma-separated).
 Reading also accepts a bare ISO date as band description.
 """
+from __future__ import annotations
+
+import os
 from datetime import date
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from osgeo import gdal
 
@@ -15,7 +19,7 @@ DATE_ITEM = 'ACQUISITION_DATE'
 DATES_ITEM = 'ACQUISITION_DATES'
 
 
-def parse_date(text):
+def parse_date(text: Optional[str]) -> Optional[date]:
     """date from 'YYYY-MM-DD' (or an ISO datetime), None if it is not one."""
     if not text:
         return None
@@ -25,7 +29,7 @@ def parse_date(text):
         return None
 
 
-def band_dates(path):
+def band_dates(path: Union[str, os.PathLike]) -> List[Optional[date]]:
     """One date (or None) per band of a raster, from the metadata convention above."""
     try:
         dataset = gdal.Open(str(path))
@@ -45,7 +49,7 @@ def band_dates(path):
     return dates
 
 
-def stack_metadata(dates):
+def stack_metadata(dates: Sequence[date]) -> Tuple[Dict[str, str], List[Dict[str, str]], List[str]]:
     """(dataset metadata, per-band metadata, band descriptions) for a stack of these dates."""
     texts = [d.isoformat() for d in dates]
     dataset = {DATES_ITEM: ','.join(texts)}
@@ -54,7 +58,7 @@ def stack_metadata(dates):
     return dataset, [{DATE_ITEM: t} for t in texts], texts
 
 
-def first_band_date(path):
+def first_band_date(path: Union[str, os.PathLike]) -> Optional[date]:
     """The date of band 1 of a raster (the band the single-date algorithms read), or None."""
     try:
         dates = band_dates(path)
@@ -63,7 +67,8 @@ def first_band_date(path):
     return dates[0] if dates else None
 
 
-def disagreeing_dates(reference, others):
+def disagreeing_dates(reference: Optional[date], others: Iterable[Tuple[str, Optional[date], float]]
+                      ) -> List[Tuple[str, date, int]]:
     """Inputs dated too far from a reference date, as (label, date, days apart).
 
     ``reference`` is a date (None: nothing to compare); ``others`` lists (label, date or

@@ -25,7 +25,10 @@ mean SEE is near 0 would multiply the fine SEE anomalies by up to θ_c/0.01), an
 nonlinear model's ⟨SEE⟩_c is kept within [MEAN_SEE_LIMIT, 1 − MEAN_SEE_LIMIT], where its
 derivative is finite.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import Union
 
 import numpy as np
 
@@ -39,7 +42,7 @@ MEAN_SEE_LIMIT = 0.05
 SEE_MODELS = ('linear', 'nonlinear')
 
 
-def fractional_cover(ndvi):
+def fractional_cover(ndvi: np.ndarray) -> np.ndarray:
     """Fractional vegetation cover (0..1) from NDVI."""
     return np.clip((np.asarray(ndvi, dtype=float) - NDVI_BARE_SOIL) / (NDVI_FULL_COVER - NDVI_BARE_SOIL), 0.0, 1.0)
 
@@ -52,11 +55,11 @@ class Trapezoid:
     vegetation_max: float
     vegetation_min: float
 
-    def dry_edge(self, cover):
+    def dry_edge(self, cover: np.ndarray) -> np.ndarray:
         """LST of the dry edge at fractional cover ``cover`` (K)."""
         return self.soil_max + cover * (self.vegetation_max - self.soil_max)
 
-    def wet_edge(self, cover):
+    def wet_edge(self, cover: np.ndarray) -> np.ndarray:
         """LST of the wet edge at fractional cover ``cover`` (K)."""
         return self.soil_min + cover * (self.vegetation_min - self.soil_min)
 
@@ -66,7 +69,7 @@ class Trapezoid:
             self.soil_max, self.soil_min, self.vegetation_max, self.vegetation_min))
 
 
-def fit_trapezoid(cover, lst, bins=10, min_per_bin=20):
+def fit_trapezoid(cover: np.ndarray, lst: np.ndarray, bins: int = 10, min_per_bin: int = 20) -> Trapezoid:
     """Dry and wet edges as lines through the 99th/1st LST percentiles of fv bins (K): the edges
     through the extremes of the LST–fv space, made robust to single noisy pixels."""
     cover = np.asarray(cover, dtype=float)
@@ -96,7 +99,7 @@ def fit_trapezoid(cover, lst, bins=10, min_per_bin=20):
     return Trapezoid(float(soil_max), float(soil_min), float(veg_max), float(veg_min))
 
 
-def hourglass_zones(cover, lst, trapezoid):
+def hourglass_zones(cover: np.ndarray, lst: np.ndarray, trapezoid: Trapezoid) -> np.ndarray:
     """Zone of each pixel in the trapezoid (0 = A, 1 = B, 2 = C, 3 = D), from its two diagonals."""
     hot_to_cool = trapezoid.soil_max + cover * (trapezoid.vegetation_min - trapezoid.soil_max)
     cool_to_hot = trapezoid.soil_min + cover * (trapezoid.vegetation_max - trapezoid.soil_min)
@@ -107,7 +110,7 @@ def hourglass_zones(cover, lst, trapezoid):
     return zone
 
 
-def soil_evaporative_efficiency(lst, ndvi, trapezoid):
+def soil_evaporative_efficiency(lst: np.ndarray, ndvi: np.ndarray, trapezoid: Trapezoid) -> np.ndarray:
     """SEE (0..1) of each pixel from its LST (K; the terrain-corrected LST* where there is one) and NDVI."""
     lst = np.asarray(lst, dtype=float)
     cover = fractional_cover(ndvi)
@@ -130,7 +133,8 @@ def soil_evaporative_efficiency(lst, ndvi, trapezoid):
     return np.clip(see, 0.0, 1.0)
 
 
-def moisture_slope(theta, mean_see, model='linear', theta_max=0.6):
+def moisture_slope(theta: Union[float, np.ndarray], mean_see: Union[float, np.ndarray], model: str = 'linear',
+                   theta_max: float = 0.6) -> Union[float, np.ndarray]:
     """∂θ/∂SEE (m³/m³ per unit SEE) of cells with coarse soil moisture ``theta`` (m³/m³) and mean
     SEE ``mean_see``, from the SEE model ('linear' or 'nonlinear'), with θp ≤ ``theta_max``."""
     theta = np.asarray(theta, dtype=float)

@@ -9,12 +9,17 @@ the scheduler itself. Cancelling (the progress's cancel) cancels the futures.
 Workers must be able to import this package (``pip install soil_moisture_downscaling[dask]``
 on every node) and reach the input and output paths under the same names.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union
 import time
 import uuid
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .progress import Progress
 
 #: Seconds between two looks at the user's cancel while tasks run.
 POLL_SECONDS = 0.25
@@ -30,19 +35,19 @@ class ClusterSpec:
     workers: int = 0
     retries: int = 2
 
-    def validate(self):
+    def validate(self) -> None:
         if not self.address and self.workers < 1:
             raise InputError('Give a Dask scheduler address or a number of local worker processes (1 or more).')
         if self.retries < 0:
             raise InputError('The number of retries must be 0 or more (got {}).'.format(self.retries))
 
-    def describe(self):
+    def describe(self) -> str:
         if self.address:
             return 'the Dask scheduler at {}'.format(self.address)
         return 'a local Dask cluster of {} worker process(es)'.format(self.workers)
 
 
-def check(spec):
+def check(spec: ClusterSpec) -> None:
     """Refuse a bad spec or a missing Dask before any work is done."""
     spec.validate()
     try:
@@ -74,15 +79,15 @@ class Session:
     """A connection to the cluster of a spec, kept for several maps (a local cluster starts once).
     Usable where a ClusterSpec is: ``map_on_cluster`` takes either."""
 
-    def __init__(self, spec):
+    def __init__(self, spec: ClusterSpec):
         spec.validate()
         self.spec = spec
         self.client, self.cluster = _connect(spec)
 
-    def describe(self):
+    def describe(self) -> str:
         return self.spec.describe()
 
-    def close(self):
+    def close(self) -> None:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
@@ -95,7 +100,8 @@ class Session:
         return False
 
 
-def map_on_cluster(function, items, cluster, progress, on_result):
+def map_on_cluster(function: Callable[[Any], Any], items: Sequence[Any], cluster: Union[ClusterSpec, Session],
+                   progress: Progress, on_result: Callable[[int, Any], object]) -> None:
     """``function(item)`` for every item as one Dask task each, on ``cluster`` (a ClusterSpec, or
     a Session to reuse); ``on_result(index, result)`` is called here as each finishes (in
     completion order) and may raise to stop the run.

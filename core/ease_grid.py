@@ -18,7 +18,10 @@ The 25 km grid has fewer rows than a whole 36 km multiple: its top edge is
 centres of the CATDS grid file, whose first row lies at 83.517136° N).
 No QGIS import.
 """
+from __future__ import annotations
+
 from collections import namedtuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 from osgeo import osr
@@ -36,23 +39,23 @@ GRIDS = {
 }
 
 
-def ease2_wkt():
+def ease2_wkt() -> str:
     """WKT of EPSG:6933 (WGS 84 / NSIDC EASE-Grid 2.0 Global)."""
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(6933)
     return srs.ExportToWkt()
 
 
-def upper_left_y(definition):
+def upper_left_y(definition: Ease2Grid) -> float:
     return definition.height / 2.0 * definition.cell_m
 
 
-def upper_left_x(definition):
+def upper_left_x(definition: Ease2Grid) -> float:
     """-17367530.445 m for every grid: half the columns west of the central meridian."""
     return -definition.width / 2.0 * definition.cell_m
 
 
-def grid_spec(name):
+def grid_spec(name: str) -> GridSpec:
     """GridSpec of a global EASE-Grid 2.0 grid ('M36', 'M09', 'M25')."""
     definition = GRIDS[name]
     return GridSpec(definition.width, definition.height,
@@ -61,7 +64,7 @@ def grid_spec(name):
                     ease2_wkt())
 
 
-def grid_for_shape(shape):
+def grid_for_shape(shape: Sequence[int]) -> Optional[str]:
     """The name of the global grid with ``shape`` (rows, columns), or None."""
     for name, definition in GRIDS.items():
         if tuple(shape) == (definition.height, definition.width):
@@ -69,7 +72,7 @@ def grid_for_shape(shape):
     return None
 
 
-def cell_centres_lonlat(grid, rows, cols):
+def cell_centres_lonlat(grid: GridSpec, rows: np.ndarray, cols: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Longitude and latitude (degrees) of the centres of cells (rows, cols) of an EASE-Grid 2.0 GridSpec."""
     rows = np.asarray(rows, dtype=np.float64)
     cols = np.asarray(cols, dtype=np.float64)
@@ -84,7 +87,8 @@ def cell_centres_lonlat(grid, rows, cols):
     return points[:, 0].reshape(np.shape(x)), points[:, 1].reshape(np.shape(y))
 
 
-def check_centres(grid, rows, cols, lon, lat, label, tolerance_deg=0.01):
+def check_centres(grid: GridSpec, rows: np.ndarray, cols: np.ndarray, lon: np.ndarray, lat: np.ndarray, label: str,
+                  tolerance_deg: float = 0.01) -> None:
     """The file's own cell-centre coordinates must be those of the grid (to ``tolerance_deg``); InputError otherwise.
 
     Guards against a file of another grid with the same number of cells.

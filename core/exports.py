@@ -25,12 +25,14 @@ Quality comes from the paired layer: the AppEEARS file of the same product,
 date and request with the quality layer name, or the quality band of the same
 Earth Engine file. No QGIS import.
 """
+from __future__ import annotations
+
 import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 from osgeo import gdal
@@ -57,7 +59,7 @@ LST_CELSIUS_MEDIAN = (-90.0, 90.0)
 KELVIN_PER_CELSIUS = 273.15
 
 
-def normalise_layer(name):
+def normalise_layer(name: str) -> str:
     """'_1_km_16_days_NDVI' / '1 km 16 days NDVI' → '1_km_16_days_ndvi'."""
     return re.sub(r'[^0-9a-z]+', '_', str(name).lower()).strip('_')
 
@@ -72,7 +74,7 @@ class LayerKind:
     overpass: Optional[str] = None
 
 
-def classify_layer(name):
+def classify_layer(name: str) -> Optional[LayerKind]:
     """The LayerKind of a normalised layer / band name, or None for a layer the import does not use."""
     n = normalise_layer(name)
     if n in ('lst_day_1km', 'lst_1km'):
@@ -98,7 +100,7 @@ def classify_layer(name):
     return None
 
 
-def date_from_text(text):
+def date_from_text(text: str) -> Optional[date]:
     """The date in a file name: AppEEARS doyYYYYDDD, AYYYYDDD, YYYY_MM_DD, YYYY-MM-DD or YYYYMMDD; or None."""
     base = os.path.basename(str(text))
     match = _DOY.search(base)
@@ -129,12 +131,12 @@ class ExportLayer:
     origin: str                 # 'AppEEARS' or 'Earth Engine'
 
     @property
-    def label(self):
+    def label(self) -> str:
         name = os.path.basename(self.path)
         return name if self.origin == 'AppEEARS' else '{} band {} ({})'.format(name, self.band, self.name)
 
 
-def scan_export(path):
+def scan_export(path: str) -> List[ExportLayer]:
     """The usable layers of one GeoTIFF export (possibly none)."""
     path = str(path)
     label = os.path.basename(path)
@@ -190,7 +192,7 @@ def _not_export(path, family_text):
                       'soil_moisture_am and retrieval_qual_flag_am.'.format(os.path.basename(str(path)), family_text))
 
 
-def scan_exports(paths, family_text):
+def scan_exports(paths: Iterable[str], family_text: str) -> Tuple[List[ExportLayer], List[str]]:
     """(usable layers, notes) of the given GeoTIFFs. An AppEEARS file of a layer the import does not use (e.g.
     Emis_31, composite_day_of_the_year) is skipped with a note; any other file without a usable band is refused."""
     layers, notes = [], []
@@ -210,7 +212,8 @@ def _nodata_fills(layer):
     return (float(nodata),) if nodata is not None and np.isfinite(nodata) else ()
 
 
-def decide_scaling(values, family, role, documented, fills=()):
+def decide_scaling(values: np.ndarray, family: str, role: str, documented: Scaling, fills: Sequence[float] = ()
+                   ) -> Tuple[Scaling, str]:
     """The Scaling of an exported layer from a sample of its valid values, and the reason (a note).
 
     ``documented`` is the scaling of the stored numbers. Values already in
@@ -254,7 +257,7 @@ def decide_scaling(values, family, role, documented, fills=()):
     return stored, 'values used as stored.'
 
 
-def raw_sample(path, band, max_size=1024, label=None):
+def raw_sample(path: str, band: int, max_size: int = 1024, label: Optional[str] = None) -> np.ndarray:
     """Stored numbers of a band as the import reads them (no band scale / offset applied), without nodata:
     a decimated read, or every row block when that finds nothing valid (sparse clear pixels)."""
     dataset = gdal.Open(str(path))
@@ -278,7 +281,7 @@ def raw_sample(path, band, max_size=1024, label=None):
     return values
 
 
-def layer_scaling(layer, family, role, documented):
+def layer_scaling(layer: ExportLayer, family: str, role: str, documented: Scaling) -> Tuple[Scaling, str]:
     """(Scaling, note) of one exported layer, decided from a sample of its stored values."""
     fills = _nodata_fills(layer)
     return decide_scaling(raw_sample(layer.path, layer.band, label=layer.label), family, role, documented, fills)
@@ -305,7 +308,8 @@ _DOCUMENTED = {('LST', 'value', 'MODIS'): LST_DN, ('LST', 'value', 'VIIRS'): LST
                ('VI', 'value', 'MODIS'): VI_DN, ('VI', 'value', 'VIIRS'): VIIRS_VI_DN}
 
 
-def open_export_granules(paths, variable='auto', quality=0):
+def open_export_granules(paths: Iterable[str], variable: Optional[str] = 'auto', quality: int = 0
+                         ) -> List[LandGranule]:
     """Granules of AppEEARS / Earth Engine GeoTIFF exports of MODIS / VIIRS LST or vegetation index.
 
     Each value layer becomes a granule with the quality and view time layers
@@ -405,7 +409,7 @@ class SmapExport:
     overpass: str
 
 
-def open_smap_exports(paths, overpass='am'):
+def open_smap_exports(paths: Iterable[str], overpass: str = 'am') -> List[SmapExport]:
     """The SMAP soil moisture layers (of the chosen overpass 'am' / 'pm') of AppEEARS / Earth Engine exports."""
     layers, _ = scan_exports(paths, 'SMAP soil moisture')
     groups = OrderedDict()

@@ -13,7 +13,11 @@ Gaussian convolution at growing scales, and gap pixels take the bilinear interpo
 of that small grid. Only the small grid is held whole, so this works for rasters larger
 than memory.
 """
+from __future__ import annotations
+
 import math
+from datetime import date
+from typing import TYPE_CHECKING, Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from scipy import ndimage
@@ -21,17 +25,25 @@ from scipy import ndimage
 from .alignment import ground_pixel_size_m
 from .errors import InputError
 from .lst_correction import _NormalEquations
+from .raster_io import GridSpec, Window
 from .residual import bilinear_on_lattice
+
+if TYPE_CHECKING:
+    from .progress import Progress
 
 #: Target size of a residual-grid cell (m).
 RESIDUAL_CELL_M = 5000.0
 _DAYS_PER_YEAR = 365.25
+#: The ``read_blocks`` a filler prepares from: a fresh iterator of (window, LST K, NDVI, z m, cos i) per block,
+#: flattened (None for an absent input).
+BlockReader = Callable[[], Iterable[Tuple[Window, np.ndarray, Optional[np.ndarray], Optional[np.ndarray],
+                                          Optional[np.ndarray]]]]
 
 
 class ResidualGrid:
     """Mean of a quantity over k × k blocks of the fine grid, interpolated back to pixels."""
 
-    def __init__(self, fine_grid, cell_size_m=RESIDUAL_CELL_M):
+    def __init__(self, fine_grid: GridSpec, cell_size_m: float = RESIDUAL_CELL_M):
         pixel = ground_pixel_size_m(fine_grid)
         self.k = max(1, int(round(cell_size_m / pixel)))
         self.shape = (-(-fine_grid.height // self.k), -(-fine_grid.width // self.k))
@@ -44,7 +56,7 @@ class ResidualGrid:
         cols = (window.xoff + np.arange(window.xsize)) // self.k
         return (rows[:, None] * self.shape[1] + cols[None, :]).ravel()
 
-    def add(self, window, values):
+    def add(self, window: Window, values: np.ndarray) -> None:
         """Accumulate the finite values of a window (flattened, row-major)."""
         values = np.asarray(values, dtype=np.float64).ravel()
         keep = np.isfinite(values)
@@ -52,7 +64,7 @@ class ResidualGrid:
         self.sums += np.bincount(cells, weights=values[keep], minlength=self.sums.size)
         self.counts += np.bincount(cells, minlength=self.sums.size)
 
-    def finish(self):
+    def finish(self) -> ResidualGrid:
         """Cell means, with empty cells filled by normalized convolution at growing scales."""
         if not self.counts.any():
             raise InputError('Gap filling found no clear pixel to learn from.')
@@ -61,14 +73,14 @@ class ResidualGrid:
         self.values = fill_by_normalized_convolution(means)
         return self
 
-    def interpolate(self, window):
+    def interpolate(self, window: Window) -> np.ndarray:
         """Bilinear interpolation of the cell means at the pixel centres of a window (flattened)."""
         rows = (window.yoff + np.arange(window.ysize) + 0.5) / self.k - 0.5
         cols = (window.xoff + np.arange(window.xsize) + 0.5) / self.k - 0.5
         return bilinear_on_lattice(self.values, rows, cols).ravel()
 
 
-def fill_by_normalized_convolution(values):
+def fill_by_normalized_convolution(values: np.ndarray) -> np.ndarray:
     """Fill NaN cells of a small 2-D array from their neighbours (Gaussian, growing sigma)."""
     values = np.asarray(values, dtype=np.float64)
     known = np.isfinite(values)
@@ -95,14 +107,14 @@ def fill_by_normalized_convolution(values):
 class SpatialLstFiller:
     """Fills LST (and NDVI) gaps of one date: terrain/NDVI model + interpolated residual."""
 
-    def __init__(self, fine_grid):
+    def __init__(self, fine_grid: GridSpec):
         self.fine_grid = fine_grid
         self.beta = None
         self.terms = ()
         self.residual = ResidualGrid(fine_grid)
         self.ndvi_grid = ResidualGrid(fine_grid)
 
-    def describe(self):
+    def describe(self) -> str:
         return ('a model of LST on {} plus its residual interpolated from {}×{} px cells; NDVI by '
                 'interpolation'.format(', '.join(self.terms) or 'a constant', self.residual.k, self.residual.k))
 
@@ -114,7 +126,7 @@ class SpatialLstFiller:
                 columns.append(values)
         return np.column_stack(columns)
 
-    def prepare(self, read_blocks):
+    def prepare(self, read_blocks: BlockReader) -> SpatialLstFiller:
         """Fit on clear pixels, then accumulate the residual and NDVI grids.
 
         ``read_blocks()`` yields (window, lst, ndvi, z, cos_i) flattened arrays (None for absent inputs).
@@ -155,7 +167,7 @@ class SpatialLstFiller:
                 valid = valid & np.isfinite(values)
         return valid
 
-    def model(self, ndvi, z, cos_i):
+    def model(self, ndvi: Optional[np.ndarray], z: Optional[np.ndarray], cos_i: Optional[np.ndarray]) -> np.ndarray:
         """The fitted LST model (K) at every pixel (NaN where a term is missing)."""
         size = next(len(v) for v in (ndvi, z, cos_i) if v is not None)
         x = self._design(self.terms, size, ndvi, z, cos_i)
@@ -172,7 +184,8 @@ class SpatialLstFiller:
         filled[missing] = self.ndvi_grid.interpolate(window)[missing]
         return filled, missing
 
-    def fill(self, window, lst, ndvi, z, cos_i):
+    def fill(self, window: Window, lst: np.ndarray, ndvi: Optional[np.ndarray], z: Optional[np.ndarray],
+             cos_i: Optional[np.ndarray]) -> Tuple[np.ndarray, Optional[np.ndarray], np.ndarray]:
         """(LST, NDVI, filled mask) with gaps filled where the terrain terms exist."""
         ndvi, ndvi_missing = self._fill_ndvi(window, ndvi)
         missing = ~np.isfinite(lst)
@@ -186,12 +199,13 @@ class SpatialLstFiller:
         return filled_lst, ndvi, mask
 
 
-def day_angle(dates):
+def day_angle(dates: Sequence[date]) -> np.ndarray:
     """2π·(day of year)/365.25 for a list of dates."""
     return np.array([2.0 * math.pi * (d.timetuple().tm_yday - 1) / _DAYS_PER_YEAR for d in dates])
 
 
-def fit_annual_cycle(series, dates, min_clear=5, overwrite=False):
+def fit_annual_cycle(series: np.ndarray, dates: Sequence[date], min_clear: int = 5, overwrite: bool = False
+                     ) -> np.ndarray:
     """Per-pixel annual cycle coefficients (c0, c1, c2) of a (dates, pixels) array
     (``overwrite``: the series may be used as scratch, which saves a copy of it).
 
@@ -226,7 +240,7 @@ def fit_annual_cycle(series, dates, min_clear=5, overwrite=False):
     return coefficients
 
 
-def annual_cycle(coefficients, day):
+def annual_cycle(coefficients: np.ndarray, day: date) -> np.ndarray:
     """The cycle (K) of every pixel on one date from (pixels, 3) coefficients."""
     angle = day_angle([day])[0]
     return coefficients[:, 0] + coefficients[:, 1] * math.sin(angle) + coefficients[:, 2] * math.cos(angle)
@@ -240,7 +254,7 @@ class TemporalLstFiller:
     (see :func:`write_annual_cycle`). NDVI holes are filled by interpolation.
     """
 
-    def __init__(self, fine_grid, cycle_source, day):
+    def __init__(self, fine_grid: GridSpec, cycle_source: str, day: date):
         from .raster_io import RasterReader, RasterSource
         self.fine_grid = fine_grid
         self.day = day
@@ -249,15 +263,15 @@ class TemporalLstFiller:
         self.ndvi_grid = ResidualGrid(fine_grid)
         self.has_ndvi = False
 
-    def describe(self):
+    def describe(self) -> str:
         return 'the annual LST cycle of each pixel plus the day\'s anomaly interpolated from {}×{} px cells'.format(
             self.anomaly.k, self.anomaly.k)
 
-    def cycle(self, window):
+    def cycle(self, window: Window) -> np.ndarray:
         coefficients = np.column_stack([reader.read(window).ravel() for reader in self.readers])
         return annual_cycle(coefficients, self.day)
 
-    def prepare(self, read_blocks):
+    def prepare(self, read_blocks: BlockReader) -> TemporalLstFiller:
         for window, lst, ndvi, _z, _cos_i in read_blocks():
             self.anomaly.add(window, lst - self.cycle(window))
             if ndvi is not None:
@@ -268,7 +282,8 @@ class TemporalLstFiller:
             self.ndvi_grid.finish()
         return self
 
-    def fill(self, window, lst, ndvi, z, cos_i):
+    def fill(self, window: Window, lst: np.ndarray, ndvi: Optional[np.ndarray], z: Optional[np.ndarray],
+             cos_i: Optional[np.ndarray]) -> Tuple[np.ndarray, Optional[np.ndarray], np.ndarray]:
         mask = np.zeros(len(lst), dtype=bool)
         if ndvi is not None and self.has_ndvi:
             ndvi_missing = ~np.isfinite(ndvi)
@@ -281,19 +296,21 @@ class TemporalLstFiller:
             mask |= missing & np.isfinite(lst)
         return lst, ndvi, mask
 
-    def close(self):
+    def close(self) -> None:
         for reader in self.readers:
             reader.close()
 
 
-def annual_cycle_windows(grid, n_dates, memory_mb):
+def annual_cycle_windows(grid: GridSpec, n_dates: int, memory_mb: float) -> List[Window]:
     """The row windows the cycle is fitted on (per pixel and date: the series, its clear mask,
     values and weights in float64, and the band being read)."""
     from .raster_io import row_windows
     return row_windows(grid, 40 * n_dates + 200, memory_mb)
 
 
-def write_annual_cycle(lst_stack, dates, grid, path, memory_mb, progress, bands=None, rows=None):
+def write_annual_cycle(lst_stack: str, dates: Sequence[date], grid: GridSpec, path: str, memory_mb: float,
+                       progress: Progress, bands: Optional[Sequence[int]] = None, rows: Optional[Tuple[int, int]] = None
+                       ) -> str:
     """Fit the annual cycle of every pixel of an LST stack (one band per date) and write
     its coefficients (c0 K, c1 K, c2 K) as a 3-band float32 raster; block by block.
 
@@ -328,3 +345,7 @@ def write_annual_cycle(lst_stack, dates, grid, path, memory_mb, progress, bands=
         for reader in readers:
             reader.close()
     return path
+
+
+#: A gap filler of either kind (what a FineScene fills its blocks with).
+LstFiller = Union[SpatialLstFiller, TemporalLstFiller]

@@ -17,6 +17,8 @@ Every reader returns :class:`InsituData`: a dict of :class:`Station` and an
 :class:`InsituTable` with one record per observation time and sensor, in SI-like units:
 soil moisture m³/m³, depths m, SWE and snow depth mm, temperatures °C, NaN when absent.
 """
+from __future__ import annotations
+
 import csv
 import io
 import math
@@ -25,6 +27,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
+from typing import (Any, Collection, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple,
+                    Union)
 
 import numpy as np
 
@@ -56,7 +60,7 @@ class Station:
     elevation_m: float = float('nan')
 
     @property
-    def has_position(self):
+    def has_position(self) -> bool:
         return math.isfinite(self.lon) and math.isfinite(self.lat)
 
 
@@ -83,10 +87,10 @@ class InsituTable:
     def __len__(self):
         return int(self.station.size)
 
-    def subset(self, mask):
+    def subset(self, mask: Union[np.ndarray, slice]) -> InsituTable:
         return InsituTable(**{name: getattr(self, name)[mask] for name in TABLE_FIELDS})
 
-    def rows(self):
+    def rows(self) -> Iterator[Tuple[Any, ...]]:
         """Records as tuples in TABLE_FIELDS order (dates as datetime.date, NaN as None)."""
         def clean(value):
             return None if isinstance(value, float) and math.isnan(value) else value
@@ -98,7 +102,7 @@ class InsituTable:
                    clean(float(self.air_temp_c[i])), clean(float(self.soil_temp_c[i])))
 
 
-def table_from_columns(**columns):
+def table_from_columns(**columns: Optional[Collection[Any]]) -> InsituTable:
     """An :class:`InsituTable` from lists; missing optional columns are filled with NaN or ''."""
     n = len(columns['station'])
     text = ('station', 'time', 'flag')
@@ -120,7 +124,7 @@ def table_from_columns(**columns):
     return InsituTable(**out)
 
 
-def concatenate(tables):
+def concatenate(tables: Iterable[Optional[InsituTable]]) -> InsituTable:
     tables = [t for t in tables if t is not None]
     if not tables:
         return table_from_columns(station=[], date=[])
@@ -144,7 +148,7 @@ _MISSING = {'', 'na', 'nan', 'null', 'none', '-', '--', 'n/a', '#n/a', '-9999', 
 _DECIMAL_COMMA = re.compile(r'^[+-]?\d*,\d+$')
 
 
-def parse_number(text, decimal_comma=False):
+def parse_number(text: Union[str, float, None], decimal_comma: bool = False) -> float:
     """float from a cell; NaN for empty, NA, -9999 and the like (and for text that is no number).
     With ``decimal_comma``, '0,25' is 0.25."""
     if text is None:
@@ -162,7 +166,7 @@ def parse_number(text, decimal_comma=False):
         return float('nan')
 
 
-def is_missing(text):
+def is_missing(text: Optional[str]) -> bool:
     """Whether a cell says "no value" (empty, NA, -9999, ...) rather than holding unreadable text."""
     return text is None or str(text).strip().lower() in _MISSING
 
@@ -173,7 +177,7 @@ _US = re.compile(r'^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::\d{2}
 _COMPACT = re.compile(r'^(\d{4})(\d{2})(\d{2})(?:[ T]?(\d{2}):?(\d{2}))?$')
 
 
-def parse_timestamp(text, day_first=False):
+def parse_timestamp(text: str, day_first: bool = False) -> Optional[Tuple[date, str]]:
     """(datetime.date, 'HH:MM' or '') from 'YYYY-MM-DD[ HH:MM[:SS]]', 'YYYY/MM/DD HH:MM', 'M/D/YYYY' (or
     'D/M/YYYY' with ``day_first``) or 'YYYYMMDD'; None when the text is not a date."""
     text = str(text).strip()
@@ -192,7 +196,7 @@ def parse_timestamp(text, day_first=False):
     return None
 
 
-def slash_date_order(texts, kept, name):
+def slash_date_order(texts: Iterable[str], kept: Iterable[bool], name: str) -> bool:
     """Whether the d/d/yyyy dates of a file are day first (True) or month first (False), from a day above
     12 in one of the places; InputError when the file mixes both orders, or when a kept row (``kept``:
     one bool per text) holds such a date and no date tells the order."""
@@ -213,7 +217,7 @@ def slash_date_order(texts, kept, name):
     return False
 
 
-def normalized_name(header):
+def normalized_name(header: str) -> str:
     """'Soil Moisture Percent -2in (pct)' and 'Soil.Moisture.Percent..2in..pct..' both give
     'soil moisture percent 2in pct' (lower case, words separated by one space, decimals kept)."""
     text = str(header).strip().lower().replace('\ufeff', '')
@@ -226,7 +230,7 @@ def _length_to_m(value, unit):
     return value * {'in': INCH_M, 'cm': 0.01, 'mm': 0.001, 'm': 1.0}[unit]
 
 
-def check_fraction(values, where, percent_hint=True):
+def check_fraction(values: np.ndarray, where: str, percent_hint: bool = True) -> None:
     """Refuse soil moisture that is not in m³/m³ (values above 1 are taken for percent)."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:
@@ -258,7 +262,7 @@ def _temperature_c(values, unit):
     return (values - 32.0) * 5.0 / 9.0 if unit == 'degf' else values
 
 
-def is_nrcs_header(columns):
+def is_nrcs_header(columns: Iterable[str]) -> bool:
     return any(_NRCS_SOIL_MOISTURE.search(normalized_name(c)) for c in columns)
 
 
@@ -290,7 +294,7 @@ def _csv_rows(text):
     return comments, [h.strip() for h in rows[0]], rows[1:]
 
 
-def read_nrcs_csv(path):
+def read_nrcs_csv(path: str) -> InsituData:
     """Read an NRCS SNOTEL/SCAN daily report CSV (one or several stations); see the module docstring."""
     comments, header, rows = _csv_rows(_read_text(path))
     name = os.path.basename(path)
@@ -462,7 +466,7 @@ def _parse_stm(text):
     return header, dates, times, np.array(values, dtype=np.float64), flags
 
 
-def read_ismn(path):
+def read_ismn(path: str) -> InsituData:
     """Read ISMN "header + values" soil moisture (and matching temperature) files from a zip, folder or .stm."""
     members = _ismn_members(path)
     name = os.path.basename(path.rstrip('/'))
@@ -545,7 +549,7 @@ GENERIC_COLUMNS = {
 REQUIRED_GENERIC = ('station', 'date', 'soil_moisture')
 
 
-def match_generic_columns(header):
+def match_generic_columns(header: Sequence[str]) -> Dict[str, int]:
     """{quantity: column index} for the recognised columns of a generic CSV; first match wins."""
     normalized = [normalized_name(h) for h in header]
     found = {}
@@ -568,7 +572,7 @@ def _hour_minute(text):
     return '{:02d}:{}'.format(int(match.group(1)), match.group(2) or '00')
 
 
-def read_generic_csv(path, percent=False):
+def read_generic_csv(path: str, percent: bool = False) -> InsituData:
     """Read a generic CSV (station, date, soil moisture [, latitude, longitude, depth, flag, ...])."""
     comments, header, rows = _csv_rows(_read_text(path))
     name = os.path.basename(path)
@@ -663,7 +667,7 @@ def read_generic_csv(path, percent=False):
 
 # -- dispatch, joining, merging ----------------------------------------------------------------------------------
 
-def detect_format(path):
+def detect_format(path: str) -> str:
     """'ismn', 'nrcs' or 'generic' from the file itself."""
     if os.path.isdir(path) or path.lower().endswith(('.zip', '.stm')):
         return 'ismn'
@@ -671,7 +675,7 @@ def detect_format(path):
     return 'nrcs' if is_nrcs_header(header) else 'generic'
 
 
-def read_insitu(path, fmt='auto', percent=False):
+def read_insitu(path: str, fmt: str = 'auto', percent: bool = False) -> InsituData:
     """Read one file (or ISMN folder) in the given format ('auto' detects it)."""
     if not os.path.exists(path):
         raise InputError('The in-situ file {} does not exist.'.format(path))
@@ -686,7 +690,7 @@ def read_insitu(path, fmt='auto', percent=False):
     return read_generic_csv(path, percent)
 
 
-def merge(datasets):
+def merge(datasets: Sequence[InsituData]) -> InsituData:
     """One InsituData from several (stations by id: the first with a position wins); repeated records
     are dropped and conflicting ones reported (:func:`drop_duplicates`)."""
     stations, messages = {}, []
@@ -699,7 +703,7 @@ def merge(datasets):
     return InsituData(stations, table, messages + notes, '+'.join(sorted({d.source_format for d in datasets})))
 
 
-def drop_duplicates(table):
+def drop_duplicates(table: InsituTable) -> Tuple[InsituTable, List[str]]:
     """The table without repeated records (same station, date, time, depth and value; e.g. a file given
     twice), and warnings counting them and the conflicting records (same station, date, time and depth
     with another value), which are kept: two sensors at one depth are legitimate, and the validation
@@ -737,7 +741,7 @@ def drop_duplicates(table):
     return table.subset(~drop), notes
 
 
-def station_id_candidates(station_id):
+def station_id_candidates(station_id: str) -> List[str]:
     """Keys under which a station can be found in another list: the id, and for an NRCS triplet
     '335:CO:SNTL' also '335:CO' and '335'."""
     station_id = str(station_id).strip()
@@ -748,7 +752,7 @@ def station_id_candidates(station_id):
     return keys
 
 
-def join_station_positions(data, points):
+def join_station_positions(data: InsituData, points: Mapping[str, Station]) -> Tuple[InsituData, List[str]]:
     """Give the stations of ``data`` the positions of ``points`` ({id: Station}), matched by id.
 
     Ids match exactly, or an NRCS site 'site:state' / 'site' matches a triplet 'site:state:network'
@@ -788,7 +792,7 @@ def join_station_positions(data, points):
     return InsituData(stations, table, data.messages + messages, data.source_format), messages
 
 
-def require_positions(data, have_layer):
+def require_positions(data: InsituData, have_layer: bool) -> None:
     """Refuse stations without coordinates, with a message that says how to give them."""
     missing = sorted(k for k, s in data.stations.items() if not s.has_position)
     if not missing:
@@ -802,7 +806,7 @@ def require_positions(data, have_layer):
                      'columns.'.format(len(missing), ', '.join(missing[:10])))
 
 
-def station_summaries(data):
+def station_summaries(data: InsituData) -> List[Tuple[Station, int, Optional[date], Optional[date], str]]:
     """Per station: (Station, n_records, first date, last date, 'depth, depth' in m), in id order."""
     table = data.table
     out = []

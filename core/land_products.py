@@ -24,12 +24,14 @@ guide, Didan et al. 2018/2023):
   VIIRS 0 excellent, 1 good, 2 acceptable, 3 marginal, 4 pass, 5 questionable,
   6 poor, 7 cloud shadow, 8 snow/ice, 9 cloud, 10 estimated, 11 long-term average, 255 fill.
 """
+from __future__ import annotations
+
 import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Optional
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -80,7 +82,7 @@ class Scaling:
     fills: tuple = ()
     valid: Optional[tuple] = None
 
-    def apply(self, stored, keep=None):
+    def apply(self, stored: np.ndarray, keep: Optional[np.ndarray] = None) -> np.ndarray:
         """Physical values (float64, NaN = nodata) of stored numbers; ``keep`` masks further."""
         stored = np.asarray(stored).astype(np.float64)
         ok = np.isfinite(stored)
@@ -92,7 +94,7 @@ class Scaling:
             ok &= keep
         return np.where(ok, stored * self.scale + self.offset, np.nan)
 
-    def describe(self):
+    def describe(self) -> str:
         parts = ['× {:g}'.format(self.scale)] if self.scale != 1.0 else []
         if self.offset:
             parts.append('{:+g}'.format(self.offset))
@@ -126,18 +128,18 @@ class LandProduct:
     reliability_good: tuple = (RELIABILITY_GOOD,)
     reliability_marginal: tuple = (RELIABILITY_MARGINAL,)
 
-    def field_for(self, variable):
+    def field_for(self, variable: Optional[str]) -> Optional[str]:
         return dict(self.variables).get(variable)
 
-    def documented_scaling(self, field_name):
+    def documented_scaling(self, field_name: str) -> Optional[Scaling]:
         return dict(self.scalings).get(field_name)
 
     @property
-    def default_variable(self):
+    def default_variable(self) -> str:
         return self.variables[0][0]
 
     @property
-    def container(self):
+    def container(self) -> str:
         """The file format of the product as distributed: HDF4-EOS (MODIS) or HDF-EOS5 (VIIRS)."""
         return 'HDF4' if self.sensor == 'MODIS' else 'HDF5'
 
@@ -205,7 +207,7 @@ EXAMPLE_NAMES = 'MOD11A1.A2021227.h11v05.061.2021228105320.hdf or VNP21A1D.A2021
 
 
 # -- pure scaling and quality functions --------------------------------------------------------
-def lst_quality_mask(qc, accept_other_quality=False):
+def lst_quality_mask(qc: np.ndarray, accept_other_quality: bool = False) -> np.ndarray:
     """True where the mandatory QA (bits 0-1 of QC_Day / QC) is good (0), or also "other quality" (1) if accepted."""
     mandatory = np.asarray(qc).astype(np.int64) & 0b11
     if accept_other_quality:
@@ -213,7 +215,8 @@ def lst_quality_mask(qc, accept_other_quality=False):
     return mandatory == LST_QA_GOOD
 
 
-def lst_kelvin(dn, qc, accept_other_quality=False, scaling=LST_DN):
+def lst_kelvin(dn: np.ndarray, qc: Optional[np.ndarray], accept_other_quality: bool = False, scaling: Scaling = LST_DN
+               ) -> np.ndarray:
     """LST in kelvin (float64, NaN = nodata) from stored LST numbers and their QC.
 
     With the documented scaling: LST = DN × 0.02 K where DN is not the fill
@@ -224,7 +227,7 @@ def lst_kelvin(dn, qc, accept_other_quality=False, scaling=LST_DN):
     return scaling.apply(dn, keep)
 
 
-def view_time_hours(dn, keep=None, scaling=VIEW_TIME_DN):
+def view_time_hours(dn: np.ndarray, keep: Optional[np.ndarray] = None, scaling: Scaling = VIEW_TIME_DN) -> np.ndarray:
     """Local solar time of the observation in hours (DN × 0.1; fill 255 and DN > 240 → NaN).
 
     ``keep`` (bool array) masks further, e.g. where the LST itself was rejected.
@@ -232,7 +235,8 @@ def view_time_hours(dn, keep=None, scaling=VIEW_TIME_DN):
     return scaling.apply(dn, keep)
 
 
-def reliability_mask(reliability, accept_marginal=False, good=(RELIABILITY_GOOD,), marginal=(RELIABILITY_MARGINAL,)):
+def reliability_mask(reliability: np.ndarray, accept_marginal: bool = False, good: Sequence[int] = (RELIABILITY_GOOD,),
+                     marginal: Sequence[int] = (RELIABILITY_MARGINAL,)) -> np.ndarray:
     """True where the pixel reliability is one of the ``good`` ranks, or also a ``marginal`` one if accepted.
 
     GDAL may read MODIS's int8 band as unsigned (fill -1 → 255); that is never kept.
@@ -242,15 +246,16 @@ def reliability_mask(reliability, accept_marginal=False, good=(RELIABILITY_GOOD,
     return np.isin(rank, kept)
 
 
-def vegetation_index(dn, reliability, accept_marginal=False, scaling=VI_DN, good=(RELIABILITY_GOOD,),
-                     marginal=(RELIABILITY_MARGINAL,)):
+def vegetation_index(dn: np.ndarray, reliability: Optional[np.ndarray], accept_marginal: bool = False,
+                     scaling: Scaling = VI_DN, good: Sequence[int] = (RELIABILITY_GOOD,),
+                     marginal: Sequence[int] = (RELIABILITY_MARGINAL,)) -> np.ndarray:
     """NDVI or EVI (float64, NaN = nodata) = DN / 10000 where DN is not fill (-3000), lies in
     -2000–10000 and the pixel reliability passes :func:`reliability_mask` (``reliability`` None: not screened)."""
     keep = None if reliability is None else reliability_mask(reliability, accept_marginal, good, marginal)
     return scaling.apply(dn, keep)
 
 
-def date_from_year_doy(year, day_of_year):
+def date_from_year_doy(year: Union[int, str], day_of_year: Union[int, str]) -> date:
     """date from a year and a day of the year (1 = 1 January), as in the AYYYYDDD of MODIS names."""
     if not 1 <= int(day_of_year) <= 366:
         raise ValueError('day of year out of range: {}'.format(day_of_year))
@@ -260,7 +265,7 @@ def date_from_year_doy(year, day_of_year):
     return day
 
 
-def parse_product_name(path):
+def parse_product_name(path: str) -> Optional[Tuple[str, date, str, str]]:
     """(short name, date, tile, collection) from a MODIS / VIIRS file name, or None if it is not one."""
     match = PRODUCT_NAME.match(os.path.basename(str(path)))
     if not match:
@@ -302,14 +307,14 @@ class LandGranule:
     notes: tuple = ()
 
     @property
-    def label(self):
+    def label(self) -> str:
         return os.path.basename(self.path)
 
 
 ModisGranule = LandGranule
 
 
-def resolve_variable(product, variable, path):
+def resolve_variable(product: LandProduct, variable: Optional[str], path: str) -> str:
     """The variable to read from a product ('auto' → the product's default), or InputError."""
     if variable in (None, '', 'auto'):
         return product.default_variable

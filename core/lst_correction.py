@@ -6,11 +6,17 @@ LST* = LST − a1·(z − z_ref) − a2·(cos i − cos θz).
 The normal equations are accumulated block by block, so the fit never needs
 the whole fine raster in memory.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 import numpy as np
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .progress import Progress
 
 MODES = ('illumination+lapse', 'illumination', 'fixed lapse rate', 'none')
 #: Environmental lapse rate used by the 'fixed lapse rate' mode (K per metre).
@@ -101,10 +107,11 @@ class TerrainCorrection:
     fitted_terms: tuple = field(default_factory=tuple)
 
     @property
-    def lapse_rate_k_per_km(self):
+    def lapse_rate_k_per_km(self) -> float:
         return 1000.0 * self.lapse_k_per_m
 
-    def apply(self, lst, z, cos_i, cos_sun_zenith):
+    def apply(self, lst: np.ndarray, z: Optional[np.ndarray], cos_i: Optional[np.ndarray],
+              cos_sun_zenith: Optional[np.ndarray]) -> np.ndarray:
         """LST* (K, float32: the precision of a written LST*, so that a two-step model
         that writes LST* and downscales it gives exactly the same map)."""
         if self.mode == 'none':
@@ -114,7 +121,7 @@ class TerrainCorrection:
                      - self.illumination_k * (cos_i - cos_sun_zenith))
         return corrected.astype(np.float32)
 
-    def describe(self):
+    def describe(self) -> str:
         if self.mode == 'none':
             return 'No terrain correction.'
         return ('Terrain correction ({}): lapse rate {:.2f} K/km{}, illumination coefficient {:.2f} K per unit '
@@ -130,7 +137,8 @@ def _valid_pixels(lst, ndvi, z, cos_i):
     return lst[valid], ndvi[valid], z[valid], cos_i[valid]
 
 
-def fit_terrain_correction(read_blocks, mode='illumination+lapse', progress=None):
+def fit_terrain_correction(read_blocks: Callable[[Optional[Progress], Callable[..., Any]], Iterable[Any]],
+                           mode: str = 'illumination+lapse', progress: Optional[Progress] = None) -> TerrainCorrection:
     """Fit the terrain model of LST over all blocks.
 
     ``read_blocks(progress, function)`` returns a fresh iterator of ``function(lst, ndvi,
@@ -227,7 +235,7 @@ class CorrectionCheck:
     def __init__(self):
         self.sums = np.zeros(8)
 
-    def add(self, lst, lst_star, cos_i):
+    def add(self, lst: np.ndarray, lst_star: np.ndarray, cos_i: np.ndarray) -> None:
         valid = np.isfinite(lst) & np.isfinite(lst_star) & np.isfinite(cos_i)
         a = np.asarray(lst, dtype=float)[valid]
         b = np.asarray(lst_star, dtype=float)[valid]
@@ -236,11 +244,11 @@ class CorrectionCheck:
         a, b = a - 280.0, b - 280.0
         self.sums += [len(a), a.sum(), (a * a).sum(), b.sum(), (b * b).sum(), c.sum(), (c * c).sum(), (b * c).sum()]
 
-    def merge(self, other):
+    def merge(self, other: CorrectionCheck) -> None:
         """Add the sums of another check (e.g. of another block)."""
         self.sums += other.sums
 
-    def result(self):
+    def result(self) -> TerrainCheck:
         n, sa, saa, sb, sbb, sc, scc, sbc = self.sums
         if n < 3:
             return TerrainCheck()

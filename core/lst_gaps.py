@@ -4,9 +4,13 @@ One date: the terrain/NDVI model of LST plus its interpolated residual. A stack 
 dates long enough for an annual cycle: each pixel's cycle plus the day's anomaly;
 shorter stacks are filled date by date spatially. A mask (1 = filled) can be written too.
 """
+from __future__ import annotations
+
 import os
 import shutil
 from dataclasses import dataclass
+from datetime import date
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -21,22 +25,24 @@ from .outputs_commit import OutputCommit
 from .progress import Progress
 from .raster_io import GTIFF_OPTIONS, RasterSource, RasterWriter
 from .series import long_enough_for_cycle
-from .terrain import prepare_terrain
+from .terrain import SunGeometry, prepare_terrain
 from .units import check_lst_kelvin, check_ndvi, sample_values
 
 
 @dataclass
 class LstFillResult:
     output: str
-    mask: str
+    mask: Optional[str]
     n_filled: int
     n_missing_after: int
     method: str
     messages: list
 
 
-def fill_lst_gaps(lst_path, output_path, ndvi=None, dem=None, sun=None, dates=None, memory_mb=512.0, mask_path=None,
-                  lst_crs_wkt=None, progress=None):
+def fill_lst_gaps(lst_path: str, output_path: str, ndvi: Optional[RasterSource] = None,
+                  dem: Optional[RasterSource] = None, sun: Optional[SunGeometry] = None,
+                  dates: Optional[Sequence[date]] = None, memory_mb: float = 512.0, mask_path: Optional[str] = None,
+                  lst_crs_wkt: Optional[str] = None, progress: Optional[Progress] = None) -> LstFillResult:
     """Fill the gaps of an LST raster or stack (K) and write it as float32 (nodata where still unknown)."""
     progress = progress or Progress()
     messages = []

@@ -5,17 +5,23 @@ The plugin reads HDF-EOS5 (VIIRS), SMAP HDF5 and CATDS netCDF with GDAL only
 shipped), so that arrays are read in the file's own order and georeferencing
 is decided by the plugin, never guessed from coordinate arrays. No QGIS import.
 """
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 from osgeo import gdal
 
 from .errors import InputError
 
+if TYPE_CHECKING:
+    from .raster_io import Window
+
 gdal.UseExceptions()
 
 
-def open_root(path, what):
+def open_root(path: str, what: str) -> gdal.Group:
     """The root group of an HDF5 / netCDF file; InputError naming ``what`` was expected otherwise."""
     path = str(path)
     if not os.path.isfile(path):
@@ -41,7 +47,7 @@ def _value(attribute):
     return value
 
 
-def attributes(node):
+def attributes(node: Union[gdal.Group, gdal.MDArray, None]) -> Dict[str, Any]:
     """Attributes of a group or array as a dict name → value (str, number or tuple of numbers)."""
     if node is None:
         return {}
@@ -65,7 +71,7 @@ def attributes(node):
     return result
 
 
-def group(root, fullname):
+def group(root: gdal.Group, fullname: str) -> Optional[gdal.Group]:
     """The group at ``fullname`` ('/a/b'), or None."""
     try:
         return root.OpenGroupFromFullname(fullname)
@@ -73,7 +79,7 @@ def group(root, fullname):
         return None
 
 
-def array(root, fullname):
+def array(root: gdal.Group, fullname: str) -> Optional[gdal.MDArray]:
     """The array at ``fullname`` ('/group/name'), or None."""
     try:
         return root.OpenMDArrayFromFullname(fullname)
@@ -81,19 +87,19 @@ def array(root, fullname):
         return None
 
 
-def array_names(node):
+def array_names(node: Optional[gdal.Group]) -> List[str]:
     return list(node.GetMDArrayNames() or []) if node is not None else []
 
 
-def group_names(node):
+def group_names(node: Optional[gdal.Group]) -> List[str]:
     return list(node.GetGroupNames() or []) if node is not None else []
 
 
-def shape(mdarray):
+def shape(mdarray: gdal.MDArray) -> Tuple[int, ...]:
     return tuple(int(d.GetSize()) for d in mdarray.GetDimensions())
 
 
-def read_string(mdarray):
+def read_string(mdarray: gdal.MDArray) -> str:
     """A string array (e.g. HDF-EOS5 StructMetadata.0) as one str."""
     value = mdarray.Read()
     if isinstance(value, (list, tuple)):
@@ -103,7 +109,7 @@ def read_string(mdarray):
     return str(value)
 
 
-def read_window(mdarray, window, flip_rows=False):
+def read_window(mdarray: gdal.MDArray, window: Window, flip_rows: bool = False) -> np.ndarray:
     """Stored values of a window (xoff, yoff, xsize, ysize) of a 2-D array, rows north first.
 
     ``flip_rows``: the file stores rows south first (netCDF with ascending
@@ -116,7 +122,7 @@ def read_window(mdarray, window, flip_rows=False):
     return values[::-1] if flip_rows else values
 
 
-def numbers(value):
+def numbers(value: Any) -> Tuple[float, ...]:
     """An attribute value as a tuple of floats ((), when it is not numeric)."""
     if value is None:
         return ()

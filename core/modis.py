@@ -21,13 +21,15 @@ MOD13 C6.1 user guide, Didan 2015/2019):
   fill -3000, valid DN -2000–10000.
 * ``... pixel reliability``: int8, -1 fill, 0 good, 1 marginal, 2 snow/ice, 3 cloudy.
 """
+from __future__ import annotations
+
 import math
 import os
 import shutil
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Optional
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from osgeo import gdal, osr
@@ -66,7 +68,7 @@ _SAME_VALUE_RTOL = 1e-6
 _SAME_VALUE_ATOL = 1e-6
 
 
-def subdataset_field(subdataset_name):
+def subdataset_field(subdataset_name: str) -> str:
     """The field of an HDF4-EOS subdataset name.
 
     'HDF4_EOS:EOS_GRID:"f.hdf":grid:"1 km 16 days NDVI"' → '1 km 16 days NDVI'.
@@ -87,7 +89,7 @@ def _metadata_items(dataset):
     return {key.upper(): value for key, value in metadata.items()}
 
 
-def file_driver(path):
+def file_driver(path: str) -> str:
     """The GDAL driver that opens a file ('HDF4', 'HDF4Image', 'HDF5', 'GTiff', ...), or InputError."""
     path = str(path)
     if not os.path.isfile(path):
@@ -101,7 +103,8 @@ def file_driver(path):
     return dataset.GetDriver().ShortName
 
 
-def open_granules(paths, variable='auto', quality=QUALITY_GOOD):
+def open_granules(paths: Iterable[str], variable: Optional[str] = 'auto', quality: int = QUALITY_GOOD
+                  ) -> List[LandGranule]:
     """Identify MODIS HDF4-EOS tiles, VIIRS HDF-EOS5 tiles and AppEEARS / Earth Engine GeoTIFF exports.
 
     Returns one granule per tile or exported image; GeoTIFF exports are taken
@@ -124,7 +127,7 @@ def open_granules(paths, variable='auto', quality=QUALITY_GOOD):
     return granules
 
 
-def open_granule(path, variable='auto'):
+def open_granule(path: str, variable: Optional[str] = 'auto') -> LandGranule:
     """Identify a MODIS HDF4-EOS file and find its subdatasets (no pixel is read).
 
     The product comes from the HDF metadata (SHORTNAME) and the file name,
@@ -190,7 +193,7 @@ def open_granule(path, variable='auto'):
     return ModisGranule(path, product, variable, acquired, tile or '?', subdatasets, grid)
 
 
-def subdataset_grid(source, path=None):
+def subdataset_grid(source: str, path: Optional[str] = None) -> GridSpec:
     """GridSpec of a GDAL data source (an HDF4-EOS subdataset: sinusoidal, metres)."""
     try:
         dataset = gdal.Open(source)
@@ -204,7 +207,7 @@ def subdataset_grid(source, path=None):
     return GridSpec(dataset.RasterXSize, dataset.RasterYSize, tuple(gt), wkt)
 
 
-def check_single_product(granules):
+def check_single_product(granules: Sequence[LandGranule]) -> LandProduct:
     """All granules must be one product and one variable (LST and NDVI, Terra and Aqua are separate imports)."""
     by_product = OrderedDict()
     for granule in granules:
@@ -220,7 +223,7 @@ def check_single_product(granules):
 
 
 # -- grids --------------------------------------------------------------------------------------
-def native_union_grid(grids):
+def native_union_grid(grids: Sequence[GridSpec]) -> Tuple[GridSpec, List[Tuple[int, int]]]:
     """The sinusoidal grid covering all tiles, and each tile's (col, row) offset in it.
 
     MODIS tiles of one product share one global lattice, so the offsets are
@@ -253,7 +256,8 @@ def native_union_grid(grids):
     return union, offsets
 
 
-def transform_bounds(bounds, source_wkt, target_wkt, points_per_edge=21):
+def transform_bounds(bounds: Sequence[float], source_wkt: str, target_wkt: str, points_per_edge: int = 21
+                     ) -> Optional[Tuple[float, float, float, float]]:
     """(xmin, ymin, xmax, ymax) in the target CRS of a box given in the source CRS.
 
     The box edges are densified so that curved edges (e.g. a lat/lon box in
@@ -277,7 +281,7 @@ def transform_bounds(bounds, source_wkt, target_wkt, points_per_edge=21):
             float(points[keep, 1].max()))
 
 
-def explicit_grid(bounds, resolution, crs_wkt):
+def explicit_grid(bounds: Sequence[float], resolution: float, crs_wkt: str) -> GridSpec:
     """A north-up grid with square pixels of ``resolution`` whose upper-left corner is (xmin, ymax)
     and which covers ``bounds`` (the last column/row may extend past xmax/ymin)."""
     xmin, ymin, xmax, ymax = bounds
@@ -286,7 +290,8 @@ def explicit_grid(bounds, resolution, crs_wkt):
     return GridSpec(width, height, (xmin, resolution, 0.0, ymax, 0.0, -resolution), crs_wkt)
 
 
-def suggested_grid(source_grid, crs_wkt, resolution=None, bounds=None):
+def suggested_grid(source_grid: GridSpec, crs_wkt: str, resolution: Optional[float] = None,
+                   bounds: Optional[Sequence[float]] = None) -> GridSpec:
     """The grid GDAL's warper would choose for the source in ``crs_wkt`` (optionally with a pixel size
     and/or bounds); computed on a pixel-less VRT, so no data is read."""
     vrt = gdal.GetDriverByName('VRT').Create('', source_grid.width, source_grid.height, 1, gdal.GDT_Byte)
@@ -319,10 +324,10 @@ class TargetGrid:
     reference: Optional[GridSpec] = None
 
     @property
-    def is_native(self):
+    def is_native(self) -> bool:
         return self.crs_wkt is None and self.extent is None and self.resolution is None and self.reference is None
 
-    def validate(self):
+    def validate(self) -> None:
         if self.reference is not None and (self.crs_wkt or self.extent or self.resolution):
             raise InputError('Give either a reference grid layer or a target CRS / extent / pixel size, not both: '
                              'the reference grid fixes all three.')
@@ -359,7 +364,7 @@ def _wgs84_wkt():
     return srs.ExportToWkt()
 
 
-def plan_output(native, target):
+def plan_output(native: GridSpec, target: TargetGrid) -> OutputPlan:
     """Decide the output grid for the native union grid and a :class:`TargetGrid`."""
     target.validate()
     full = native.full_window()
@@ -416,7 +421,7 @@ class ModisImport:
     messages: list = field(default_factory=list)
 
 
-def group_by_date(granules):
+def group_by_date(granules: Iterable[LandGranule]) -> Dict[date, List[LandGranule]]:
     """OrderedDict date → granules, sorted by date."""
     groups = {}
     for granule in granules:
@@ -424,8 +429,10 @@ def group_by_date(granules):
     return OrderedDict(sorted(groups.items()))
 
 
-def import_modis(paths, output, variable='auto', quality=QUALITY_GOOD, target=None, view_time_output=None,
-                 memory_mb=512.0, progress=None):
+def import_modis(paths: Iterable[Union[str, os.PathLike]], output: Union[str, os.PathLike],
+                 variable: Optional[str] = 'auto', quality: int = QUALITY_GOOD, target: Optional[TargetGrid] = None,
+                 view_time_output: Union[str, os.PathLike, None] = None, memory_mb: float = 512.0,
+                 progress: Optional[Progress] = None) -> ModisImport:
     """Import MODIS / VIIRS tiles or GeoTIFF exports into one Float32 GeoTIFF stack (one band per date).
 
     ``variable`` is 'auto', 'LST', 'NDVI' or 'EVI'; ``quality`` QUALITY_GOOD,
@@ -442,8 +449,9 @@ def import_modis(paths, output, variable='auto', quality=QUALITY_GOOD, target=No
     return import_granules(granules, output, quality, target, view_time_output, memory_mb, progress)
 
 
-def import_granules(granules, output, quality=QUALITY_GOOD, target=None, view_time_output=None, memory_mb=512.0,
-                    progress=None):
+def import_granules(granules: Sequence[LandGranule], output: Union[str, os.PathLike], quality: int = QUALITY_GOOD,
+                    target: Optional[TargetGrid] = None, view_time_output: Union[str, os.PathLike, None] = None,
+                    memory_mb: float = 512.0, progress: Optional[Progress] = None) -> ModisImport:
     """Mosaic, stack and (optionally) warp already identified granules; see :func:`import_modis`."""
     progress = progress or Progress()
     target = target or TargetGrid()

@@ -9,20 +9,24 @@ smooth signal), and compared with the variance of the predictor within coarse ce
 The fine anomaly around the smooth coarse background is then weighted by the signal
 fraction λ = 1 − nugget / within-cell variance (a Wiener-type shrinkage).
 """
+from __future__ import annotations
+
+from typing import Tuple
+
 import numpy as np
 
 
 class NuggetEstimate:
     """Accumulates, block by block, what λ needs for one predictor (2-D blocks, NaN = skip)."""
 
-    def __init__(self, n_cells):
+    def __init__(self, n_cells: int):
         self.lag_sums = np.zeros(2)      # Σ squared differences at lags 1 and 2
         self.lag_counts = np.zeros(2)
         self.cell_sum = np.zeros(n_cells)
         self.cell_sq = np.zeros(n_cells)
         self.cell_n = np.zeros(n_cells)
 
-    def add(self, values, zone):
+    def add(self, values: np.ndarray, zone: np.ndarray) -> None:
         """values, zone: (rows, cols) arrays of one block (zone −1 or NaN values are skipped)."""
         values = np.asarray(values, dtype=np.float64)
         # Along rows only: blocks are full-width strips, so no lag is ever cut by a block edge
@@ -40,12 +44,12 @@ class NuggetEstimate:
         self.cell_sq += np.bincount(bins, weights=v * v, minlength=n_cells + 1)[:n_cells]
         self.cell_n += np.bincount(bins, minlength=n_cells + 1)[:n_cells]
 
-    def merge(self, other):
+    def merge(self, other: NuggetEstimate) -> None:
         """Add the sums of another estimate (e.g. of another block)."""
         for name in ('lag_sums', 'lag_counts', 'cell_sum', 'cell_sq', 'cell_n'):
             getattr(self, name).__iadd__(getattr(other, name))
 
-    def result(self):
+    def result(self) -> Tuple[float, float, float]:
         """(nugget, mean within-cell variance, signal fraction λ in [0, 1])."""
         if self.lag_counts.min() == 0 or self.cell_n.sum() < 2:
             return 0.0, 0.0, 1.0

@@ -7,10 +7,13 @@ into place at :meth:`OutputCommit.commit`; any failure, a cancel or SIGTERM remo
 every output can be written before anything is computed. Every I/O error becomes one
 sentence naming the file and what to do (:func:`io_error_message`).
 """
+from __future__ import annotations
+
 import errno
 import os
 import shutil
 import tempfile
+from typing import IO, Any, Callable, Collection, Dict, Iterable, Mapping, Optional, Tuple
 
 from . import scratch
 from .errors import InputError, OutputError
@@ -40,13 +43,13 @@ _GDAL_TEXTS = (('no space left', errno.ENOSPC), ('disk space', errno.ENOSPC), ('
                ('not a directory', errno.ENOTDIR), ('is a directory', errno.EISDIR))
 
 
-def short_reason(error):
+def short_reason(error: BaseException) -> str:
     """The gist of an error's text: its first line, without the file name GDAL puts in front."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return text.rsplit(': ', 1)[-1].rstrip('.') if ': ' in text else text.rstrip('.')
 
 
-def io_error_message(error, path=None):
+def io_error_message(error: BaseException, path: Optional[str] = None) -> str:
     """One sentence for an error writing ``path`` (an OSError or GDAL's RuntimeError)."""
     path = path or getattr(error, 'filename', None) or 'the output'
     number = getattr(error, 'errno', None)
@@ -60,12 +63,12 @@ def io_error_message(error, path=None):
     return 'Cannot write {}: {}; {}.'.format(path, reason, fix)
 
 
-def resolved(path):
+def resolved(path: str) -> str:
     """A path as the file system sees it: absolute, symbolic links followed, case-normalized."""
     return os.path.normcase(os.path.realpath(os.path.abspath(str(path))))
 
 
-def same_file(a, b):
+def same_file(a: str, b: str) -> bool:
     if resolved(a) == resolved(b):
         return True
     try:
@@ -84,7 +87,7 @@ def _nearest_existing(path):
     return path
 
 
-def check_writable(path, folder=False):
+def check_writable(path: str, folder: bool = False) -> None:
     """Raise OutputError unless the file (or folder) ``path`` can be created or replaced."""
     path = os.path.abspath(str(path))
     if os.path.isdir(path) and not folder:
@@ -104,14 +107,14 @@ def check_writable(path, folder=False):
         raise OutputError(io_error_message(error, path))
 
 
-def format_bytes(count):
+def format_bytes(count: float) -> str:
     for unit, size in (('TB', 1e12), ('GB', 1e9), ('MB', 1e6)):
         if count >= size:
             return '{:.1f} {}'.format(count / size, unit)
     return '{:.0f} kB'.format(count / 1e3)
 
 
-def check_free_space(path, nbytes):
+def check_free_space(path: str, nbytes: float) -> None:
     """Raise OutputError when the disk that will hold ``path`` has less than ``nbytes`` free."""
     try:
         free = shutil.disk_usage(_nearest_existing(os.path.dirname(os.path.abspath(str(path))))).free
@@ -122,12 +125,12 @@ def check_free_space(path, nbytes):
                           'a smaller extent or another disk.'.format(path, format_bytes(nbytes), format_bytes(free)))
 
 
-def style_sidecar(path):
+def style_sidecar(path: str) -> str:
     """The .qml style file written next to a raster output."""
     return os.path.splitext(str(path))[0] + '.qml'
 
 
-def check_outputs(outputs, inputs):
+def check_outputs(outputs: Iterable[Tuple[str, str, str]], inputs: Iterable[Tuple[str, str]]) -> None:
     """Refuse outputs that are inputs, outputs that are each other, and outputs that cannot be written.
 
     ``outputs``: (label, path, kind) with kind 'raster' (a .qml style is written next to it),
@@ -159,7 +162,8 @@ def check_outputs(outputs, inputs):
         check_writable(path, folder=(kind == 'folder'))
 
 
-def check_run_outputs(outputs, inputs, band_counts=None, styles=True):
+def check_run_outputs(outputs: Iterable[Tuple[str, str, str]], inputs: Iterable[Tuple[str, str]],
+                      band_counts: Optional[Mapping[str, int]] = None, styles: bool = True) -> None:
     """What every run checks before computing (Processing's algorithms and the command line):
     :func:`check_outputs`, and that the extension of each 'raster' output names a format the
     writer writes with that can hold its bands (``band_counts``: {path: bands}, default 1).
@@ -173,7 +177,8 @@ def check_run_outputs(outputs, inputs, band_counts=None, styles=True):
             raster_output_driver(path, (band_counts or {}).get(path, 1))
 
 
-def stage_outputs(commit, outputs, resumable=()):
+def stage_outputs(commit: OutputCommit, outputs: Iterable[Tuple[str, str, str]],
+                  resumable: Collection[str] = ()) -> Dict[str, str]:
     """{final path: path the run writes to} of ``outputs`` ((label, path, kind) as check_outputs):
     each staged in ``commit`` (a folder as its staging folder), except those whose path is in
     ``resumable`` (outputs a resumable core commits itself as it goes), which keep their path."""
@@ -200,7 +205,7 @@ class OutputCommit:
     ``callback()`` once everything is in place (e.g. removing what a resumable run kept).
     """
 
-    def __init__(self, protect=(), purpose='partial'):
+    def __init__(self, protect: Iterable[Tuple[str, str]] = (), purpose: str = 'partial'):
         self._protect = list(protect)   # (label, path) of inputs no commit may replace
         self._purpose = purpose
         self._after = []        # callables run after a successful commit
@@ -229,7 +234,7 @@ class OutputCommit:
             os.mkdir(path)
             self._created.append(path)
 
-    def staging_folder(self, folder):
+    def staging_folder(self, folder: str) -> str:
         """The hidden folder where files bound for ``folder`` are written (made on first use)."""
         folder = os.path.abspath(str(folder))
         if folder not in self._stagings:
@@ -241,14 +246,14 @@ class OutputCommit:
             self._staged[folder] = set()
         return self._stagings[folder]
 
-    def stage(self, path):
+    def stage(self, path: str) -> str:
         """Where to write the output ``path`` until the commit."""
         folder, name = os.path.split(os.path.abspath(str(path)))
         staging = self.staging_folder(folder)
         self._staged[folder].add(name)
         return os.path.join(staging, name)
 
-    def public(self, text):
+    def public(self, text: Any) -> Any:
         """``text`` with staged paths replaced by the final ones (for messages and results)."""
         if not isinstance(text, str):
             return text
@@ -256,7 +261,7 @@ class OutputCommit:
             text = text.replace(staging + os.sep, folder + os.sep).replace(staging, folder)
         return text
 
-    def commit(self):
+    def commit(self) -> None:
         """Move every staged file into place; on failure put back what was there and raise OutputError."""
         if self.done:
             return
@@ -290,7 +295,7 @@ class OutputCommit:
         for callback in self._after:
             callback()
 
-    def after_commit(self, callback):
+    def after_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback()`` after a successful commit (never after an abort)."""
         self._after.append(callback)
 
@@ -309,7 +314,7 @@ class OutputCommit:
                 os.replace(backup, target)
         self._undo = []
 
-    def abort(self):
+    def abort(self) -> None:
         """Remove every staged file (putting back files a half-done commit replaced)."""
         if self.done:
             return
@@ -337,7 +342,7 @@ def _remove(path):
         os.remove(path)
 
 
-def write_file(path, write, mode='w', **open_options):
+def write_file(path: str, write: Callable[[IO], object], mode: str = 'w', **open_options: Any) -> str:
     """Write one file completely or not at all: ``write(handle)`` fills a staged copy that is moved
     into place at the end; I/O errors raise OutputError naming ``path``. Returns ``path``."""
     with OutputCommit() as outputs:

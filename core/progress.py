@@ -4,7 +4,10 @@ The core reports through a :class:`Progress` object so that it stays free of
 QGIS: the Processing algorithms wrap a ``QgsProcessingFeedback`` in one, tests
 and benchmarks use the silent default.
 """
+from __future__ import annotations
+
 import time
+from typing import Callable, List, Optional, Tuple
 
 from .errors import Cancelled
 
@@ -19,42 +22,44 @@ class Progress:
     :class:`Cancelled` once the user has asked to stop; every block loop calls it.
     """
 
-    def __init__(self, set_percent=None, is_canceled=None, log=None, start=0.0, end=1.0):
+    def __init__(self, set_percent: Optional[Callable[[float], object]] = None,
+                 is_canceled: Optional[Callable[[], bool]] = None, log: Optional[Callable[[str], object]] = None,
+                 start: float = 0.0, end: float = 1.0):
         self._set_percent = set_percent
         self._is_canceled = is_canceled
         self._log = log
         self.start = start
         self.end = end
 
-    def report(self, fraction):
+    def report(self, fraction: float) -> None:
         self.check()
         if self._set_percent is not None:
             fraction = min(max(float(fraction), 0.0), 1.0)
             self._set_percent(100.0 * (self.start + fraction * (self.end - self.start)))
 
-    def check(self):
+    def check(self) -> None:
         if self._is_canceled is not None and self._is_canceled():
             raise Cancelled('Cancelled by the user; no output was written.')
 
-    def canceled(self):
+    def canceled(self) -> bool:
         return self._is_canceled is not None and bool(self._is_canceled())
 
-    def info(self, message):
+    def info(self, message: str) -> None:
         if self._log is not None:
             self._log(message)
 
-    def warn(self, message):
+    def warn(self, message: str) -> None:
         """Log a warning: something the user should know about the result (it goes through
         the same log, so every copy of this Progress passes it on)."""
         self.info(WARNING_PREFIX + message)
 
-    def sub(self, start, end):
+    def sub(self, start: float, end: float) -> Progress:
         """A child covering [start, end] of this step (fractions of this step)."""
         span = self.end - self.start
         return Progress(self._set_percent, self._is_canceled, self._log,
                         self.start + start * span, self.start + end * span)
 
-    def recording(self):
+    def recording(self) -> Tuple[Progress, List[str]]:
         """(progress, messages): a Progress reporting like this one whose messages are also
         appended to the list ``messages`` (for reports and results)."""
         messages = []
@@ -65,11 +70,11 @@ class Progress:
                 self._log(message)
         return Progress(self._set_percent, self._is_canceled, log, self.start, self.end), messages
 
-    def quiet(self):
+    def quiet(self) -> Progress:
         """A Progress that reports percent and cancel like this one, without messages."""
         return Progress(self._set_percent, self._is_canceled, None, self.start, self.end)
 
-    def gdal_callback(self):
+    def gdal_callback(self) -> Callable[[float, Optional[str], object], int]:
         """A GDAL progress callback that reports into this step and returns 0 to abort."""
         def callback(complete, message, data):
             if self.canceled():

@@ -5,13 +5,15 @@ written into a hidden staging folder next to the destination, moved into place
 only once complete, so an output exists completely or not at all. The format is
 the one the file extension names (GeoTIFF, Erdas Imagine, netCDF, ASCII grid).
 """
+from __future__ import annotations
+
 import contextlib
 import math
 import os
 import threading
 from collections import namedtuple
 from dataclasses import dataclass
-from typing import Optional
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from osgeo import gdal, osr
@@ -35,7 +37,7 @@ SCRATCH_OPTIONS = ('TILED=YES', 'BLOCKXSIZE=256', 'BLOCKYSIZE=256', 'INTERLEAVE=
 Window = namedtuple('Window', 'xoff yoff xsize ysize')
 
 
-def spatial_reference(wkt):
+def spatial_reference(wkt: str) -> osr.SpatialReference:
     """osr.SpatialReference from WKT with x = easting/longitude axis order."""
     srs = osr.SpatialReference()
     srs.ImportFromWkt(wkt)
@@ -43,7 +45,7 @@ def spatial_reference(wkt):
     return srs
 
 
-def crs_label(wkt):
+def crs_label(wkt: str) -> str:
     """A short name for a CRS in log lines, e.g. 'EPSG:32613'."""
     srs = spatial_reference(wkt)
     if srs.GetAuthorityCode(None) is None:
@@ -67,51 +69,51 @@ class GridSpec:
     crs_wkt: str
 
     @property
-    def pixel_width(self):
+    def pixel_width(self) -> float:
         return abs(self.geotransform[1])
 
     @property
-    def pixel_height(self):
+    def pixel_height(self) -> float:
         return abs(self.geotransform[5])
 
     @property
-    def n_pixels(self):
+    def n_pixels(self) -> int:
         return self.width * self.height
 
     @property
-    def is_north_up(self):
+    def is_north_up(self) -> bool:
         gt = self.geotransform
         return gt[2] == 0 and gt[4] == 0 and gt[1] > 0 and gt[5] < 0
 
     @property
-    def is_geographic(self):
+    def is_geographic(self) -> bool:
         return bool(spatial_reference(self.crs_wkt).IsGeographic())
 
     @property
-    def bounds(self):
+    def bounds(self) -> Tuple[float, float, float, float]:
         """(xmin, ymin, xmax, ymax) of a north-up grid."""
         gt = self.geotransform
         x0, x1 = gt[0], gt[0] + self.width * gt[1]
         y0, y1 = gt[3], gt[3] + self.height * gt[5]
         return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
-    def srs(self):
+    def srs(self) -> osr.SpatialReference:
         return spatial_reference(self.crs_wkt)
 
-    def same_crs(self, other):
+    def same_crs(self, other: GridSpec) -> bool:
         return bool(self.srs().IsSame(other.srs()))
 
-    def same_grid(self, other, tolerance=1e-6):
+    def same_grid(self, other: GridSpec, tolerance: float = 1e-6) -> bool:
         """True when both grids have the same CRS, size and pixel positions."""
         if (self.width, self.height) != (other.width, other.height) or not self.same_crs(other):
             return False
         scale = max(self.pixel_width, self.pixel_height)
         return all(abs(a - b) <= tolerance * scale for a, b in zip(self.geotransform, other.geotransform))
 
-    def full_window(self):
+    def full_window(self) -> Window:
         return Window(0, 0, self.width, self.height)
 
-    def window_for_bounds(self, bounds):
+    def window_for_bounds(self, bounds: Sequence[float]) -> Optional[Window]:
         """The window of pixels that intersect ``bounds`` (xmin, ymin, xmax, ymax in the grid's CRS),
         or None when they do not overlap; a point or a line still selects its pixel."""
         gt = self.geotransform
@@ -127,14 +129,14 @@ class GridSpec:
             return None
         return Window(c0, r0, c1 - c0, r1 - r0)
 
-    def subgrid(self, window):
+    def subgrid(self, window: Window) -> GridSpec:
         """The grid of a window of this grid."""
         gt = self.geotransform
         x = gt[0] + window.xoff * gt[1] + window.yoff * gt[2]
         y = gt[3] + window.xoff * gt[4] + window.yoff * gt[5]
         return GridSpec(window.xsize, window.ysize, (x, gt[1], gt[2], y, gt[4], gt[5]), self.crs_wkt)
 
-    def pixel_centres(self, window):
+    def pixel_centres(self, window: Window) -> Tuple[np.ndarray, np.ndarray]:
         """Map coordinates (x, y) of the pixel centres of a window, each (ysize, xsize)."""
         gt = self.geotransform
         cols = window.xoff + np.arange(window.xsize) + 0.5
@@ -142,7 +144,7 @@ class GridSpec:
         c, r = np.meshgrid(cols, rows)
         return gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5]
 
-    def describe(self):
+    def describe(self) -> str:
         unit = '°' if self.is_geographic else ' m'
         return '{} × {} px of {:.6g}{} in {}'.format(self.width, self.height, self.pixel_width, unit,
                                                      crs_label(self.crs_wkt))
@@ -160,7 +162,7 @@ class RasterSource:
     crs_wkt: Optional[str] = None
     name: str = 'raster'
 
-    def open(self):
+    def open(self) -> gdal.Dataset:
         try:
             dataset = gdal.Open(str(self.path), gdal.GA_ReadOnly)
         except RuntimeError as error:
@@ -173,7 +175,7 @@ class RasterSource:
                 self.name, dataset.RasterCount, self.band))
         return dataset
 
-    def grid(self):
+    def grid(self) -> GridSpec:
         dataset = self.open()
         wkt = self.crs_wkt or dataset.GetProjection()
         if not wkt:
@@ -190,7 +192,7 @@ class RasterSource:
                              '(Raster ▸ Projections ▸ Warp).'.format(self.name))
         return GridSpec(dataset.RasterXSize, dataset.RasterYSize, tuple(gt), wkt)
 
-    def nodata(self):
+    def nodata(self) -> Optional[float]:
         dataset = self.open()  # keep the dataset alive while its band is used (GDAL frees it otherwise)
         return dataset.GetRasterBand(self.band).GetNoDataValue()
 
@@ -201,7 +203,7 @@ class RasterReader:
     Safe to share between threads: a GDAL dataset is not, so reads take turns.
     """
 
-    def __init__(self, source, dataset=None):
+    def __init__(self, source: RasterSource, dataset: Optional[gdal.Dataset] = None):
         """``dataset``: the source's file already open, to share between the readers of its
         bands (one handle per band of a 365-band stack costs GDAL about 2 MB each, per band
         object of every handle); readers sharing a dataset must be used from one thread."""
@@ -213,7 +215,7 @@ class RasterReader:
         self.scale = self.band.GetScale()
         self.offset = self.band.GetOffset()
 
-    def read(self, window=None):
+    def read(self, window: Optional[Window] = None) -> np.ndarray:
         if window is None:
             window = Window(0, 0, self.dataset.RasterXSize, self.dataset.RasterYSize)
         with self._lock:
@@ -229,7 +231,7 @@ class RasterReader:
             values = values * (self.scale or 1.0) + (self.offset or 0.0)
         return values
 
-    def read_decimated(self, max_size):
+    def read_decimated(self, max_size: int) -> np.ndarray:
         """The whole band resampled (nearest) so that its longer side is at most max_size."""
         width, height = self.dataset.RasterXSize, self.dataset.RasterYSize
         factor = max(1.0, max(width, height) / float(max_size))
@@ -244,12 +246,12 @@ class RasterReader:
             values = values * (self.scale or 1.0) + (self.offset or 0.0)
         return values
 
-    def close(self):
+    def close(self) -> None:
         self.band = None
         self.dataset = None
 
 
-def unreadable_message(source, error):
+def unreadable_message(source: RasterSource, error: BaseException) -> str:
     """One sentence for a raster whose pixels cannot be read (e.g. a truncated download)."""
     return ('The {} raster {} cannot be read ({}): the file is damaged or incomplete; download or export it '
             'again.'.format(source.name, source.path, short_reason(error)))
@@ -261,7 +263,7 @@ _SIGNATURES = ((b'\x0e\x03\x13\x01', 'HDF4'), (b'\x89HDF\r\n\x1a\n', 'HDF5 / net
                (b'II+\x00', 'BigTIFF'), (b'MM\x00+', 'BigTIFF'))
 
 
-def damaged_file_error(path, error):
+def damaged_file_error(path: str, error: BaseException) -> Optional[InputError]:
     """An InputError for a file GDAL cannot open although it starts like an HDF, netCDF or TIFF
     file (typically a download cut short); None when it does not start like one."""
     try:
@@ -276,7 +278,7 @@ def damaged_file_error(path, error):
                       'cut short; download or export it again.'.format(path, kind, short_reason(error)))
 
 
-def read_array(source, window=None):
+def read_array(source: RasterSource, window: Optional[Window] = None) -> np.ndarray:
     """Convenience: one window (default: all) of a source as float64 with NaN nodata."""
     reader = RasterReader(source)
     try:
@@ -288,7 +290,7 @@ def read_array(source, window=None):
 class gdal_cache_limit:
     """Context manager: GDAL's block cache counts against the memory budget (an eighth of it)."""
 
-    def __init__(self, memory_mb):
+    def __init__(self, memory_mb: float):
         self.limit = int(max(16, float(memory_mb) / 8) * 1024 * 1024)
 
     def __enter__(self):
@@ -301,7 +303,7 @@ class gdal_cache_limit:
         return False
 
 
-def row_windows(grid, bytes_per_pixel, memory_mb, row_multiple=1):
+def row_windows(grid: GridSpec, bytes_per_pixel: float, memory_mb: float, row_multiple: int = 1) -> List[Window]:
     """Full-width row strips whose working set fits in memory_mb.
 
     bytes_per_pixel is the caller's estimate of the memory it needs per pixel
@@ -333,7 +335,7 @@ _REFUSED = {
 }
 
 
-def raster_output_extensions():
+def raster_output_extensions() -> List[str]:
     """Extensions of the raster formats the writer writes (GeoTIFF first)."""
     return [ext for ext, driver, _, _ in RASTER_FORMATS if gdal.GetDriverByName(driver) is not None]
 
@@ -344,7 +346,7 @@ def _supported_formats():
     return ', '.join(names[:-1]) + ' or ' + names[-1] if len(names) > 1 else names[0]
 
 
-def raster_output_driver(path, band_count=1):
+def raster_output_driver(path: str, band_count: int = 1) -> str:
     """The GDAL driver for the extension of ``path``; OutputError (before anything is written)
     when that format cannot hold the output."""
     extension = os.path.splitext(str(path))[1].lower().lstrip('.')
@@ -370,8 +372,12 @@ class RasterWriter:
     I/O errors raise :class:`OutputError` naming ``path``.
     """
 
-    def __init__(self, path, grid, band_count=1, data_type=gdal.GDT_Float32, nodata=OUTPUT_NODATA,
-                 descriptions=None, metadata=None, options=GTIFF_OPTIONS, band_metadata=None, outputs=None):
+    def __init__(self, path: Union[str, os.PathLike], grid: GridSpec, band_count: int = 1,
+                 data_type: int = gdal.GDT_Float32,
+                 nodata: Optional[float] = OUTPUT_NODATA, descriptions: Optional[Sequence[str]] = None,
+                 metadata: Optional[Mapping[str, object]] = None, options: Sequence[str] = GTIFF_OPTIONS,
+                 band_metadata: Optional[Sequence[Optional[Mapping[str, object]]]] = None,
+                 outputs: Optional[OutputCommit] = None):
         self.path = str(path)
         self.grid = grid
         self.nodata = nodata
@@ -415,7 +421,7 @@ class RasterWriter:
             self.abort()
             raise OutputError(io_error_message(error, self.path))
 
-    def write(self, window, values, band=1):
+    def write(self, window: Window, values: np.ndarray, band: int = 1) -> None:
         """Write a (ysize, xsize) array; NaN becomes the nodata value."""
         values = np.asarray(values)
         if self.nodata is not None and values.dtype.kind == 'f':
@@ -425,7 +431,7 @@ class RasterWriter:
         except RuntimeError as error:
             raise OutputError(io_error_message(error, self.path))
 
-    def read(self, window, band=1):
+    def read(self, window: Window, band: int = 1) -> np.ndarray:
         """Read back a written window (float64, NaN for nodata), for multi-pass updates."""
         try:
             values = self.dataset.GetRasterBand(band).ReadAsArray(
@@ -436,7 +442,7 @@ class RasterWriter:
             values[values == self.nodata] = np.nan
         return values
 
-    def commit(self):
+    def commit(self) -> str:
         """Complete the file (and move it into place unless a run's commit does that); returns ``path``."""
         with self._aborting():
             self.dataset.FlushCache()
@@ -452,7 +458,7 @@ class RasterWriter:
         self.committed = True
         return self.path
 
-    def abort(self):
+    def abort(self) -> None:
         self.dataset = None
         if self._own_outputs:
             self._outputs.abort()
@@ -478,8 +484,9 @@ def _remove_files(*paths):
                 os.remove(candidate)
 
 
-def write_array(path, grid, arrays, nodata=OUTPUT_NODATA, data_type=gdal.GDT_Float32, descriptions=None,
-                metadata=None):
+def write_array(path: str, grid: GridSpec, arrays: Union[np.ndarray, Sequence[np.ndarray]],
+                nodata: Optional[float] = OUTPUT_NODATA, data_type: int = gdal.GDT_Float32,
+                descriptions: Optional[Sequence[str]] = None, metadata: Optional[Mapping[str, object]] = None) -> str:
     """Write whole arrays (one per band) at once; for small rasters and test scenes."""
     if isinstance(arrays, np.ndarray) and arrays.ndim == 2:
         arrays = [arrays]
@@ -489,7 +496,7 @@ def write_array(path, grid, arrays, nodata=OUTPUT_NODATA, data_type=gdal.GDT_Flo
         return writer.commit()
 
 
-def update_metadata(path, items, band_descriptions=None):
+def update_metadata(path: str, items: Mapping[str, object], band_descriptions: Optional[Sequence[str]] = None) -> None:
     """Add dataset metadata ``items`` (and, given, band descriptions) to a finished raster, in place.
 
     Used to record where an output came from (e.g. the file of its diagnostics);
@@ -510,7 +517,7 @@ def update_metadata(path, items, band_descriptions=None):
 _NETCDF_ITEM_PREFIX = 'NC_GLOBAL#GDAL_'
 
 
-def dataset_metadata(path):
+def dataset_metadata(path: str) -> Dict[str, str]:
     """The dataset metadata items of a raster file as written ({} when it cannot be read): in a netCDF
     output, whose items GDAL stores as ``NC_GLOBAL#GDAL_<item>``, under their own names as well."""
     try:

@@ -1,10 +1,15 @@
 """Coarse-to-fine interpolation, zonal means, residual correction and bounded
 value consistency (METHOD.md §5–§6)."""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
 import numpy as np
 from scipy import sparse
 
 
-def bilinear_geometry(fcol, frow, grid_shape):
+def bilinear_geometry(fcol: np.ndarray, frow: np.ndarray, grid_shape: Tuple[int, int]
+                      ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The coarse cell and the compact bilinear geometry of fine pixels in a coarse grid.
 
     fcol, frow: fractional coarse indices of the pixels (cell (i, j) spans [i, i+1) ×
@@ -57,7 +62,8 @@ class BilinearWeights:
     coarse grid.
     """
 
-    def __init__(self, node0, wx, wy, corner, grid_shape):
+    def __init__(self, node0: np.ndarray, wx: np.ndarray, wy: np.ndarray, corner: np.ndarray,
+                 grid_shape: Tuple[int, int]):
         ny, nx = grid_shape
         self.grid_shape = (ny, nx)
         self.n_cells = ny * nx
@@ -77,11 +83,11 @@ class BilinearWeights:
         self._matrix = None
 
     @classmethod
-    def from_indices(cls, fcol, frow, grid_shape):
+    def from_indices(cls, fcol: np.ndarray, frow: np.ndarray, grid_shape: Tuple[int, int]) -> BilinearWeights:
         return cls(*bilinear_geometry(np.ravel(fcol), np.ravel(frow), grid_shape)[1:], grid_shape)
 
     @property
-    def matrix(self):
+    def matrix(self) -> sparse.csr_matrix:
         """The (pixels × cells) CSR matrix of the raw weights."""
         if self._matrix is None:
             n = self.nodes.shape[0]
@@ -90,7 +96,7 @@ class BilinearWeights:
                                              shape=(n, self.n_cells))
         return self._matrix
 
-    def interpolate(self, cell_values, valid_nodes=None):
+    def interpolate(self, cell_values: np.ndarray, valid_nodes: Optional[np.ndarray] = None) -> np.ndarray:
         """Σ w·value / Σ w over the four nodes that have a value; NaN where none has.
 
         cell_values: (ncells,) or (ncells, k) flat coarse values; valid_nodes: bool (ncells,)
@@ -112,7 +118,7 @@ class BilinearWeights:
         numerator[partial] *= scale if values.ndim == 1 else scale[:, None]
         return numerator
 
-    def normalized(self, valid_nodes=None):
+    def normalized(self, valid_nodes: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
         """(nodes, weights) of every pixel, weights renormalized over the nodes where
         ``valid_nodes`` (bool, flat or 2-D) is true; all 0 where none is."""
         nodes, weights = self.nodes, self.weights
@@ -132,7 +138,7 @@ class BilinearWeights:
         return nodes, weights
 
 
-def bilinear_on_lattice(values, rows, cols):
+def bilinear_on_lattice(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Bilinear interpolation of a small 2-D array at the lattice rows × cols of fractional
     indices (sample k sits at index k); positions beyond the first or last sample take its
     value. Returns an array (len(rows), len(cols))."""
@@ -147,7 +153,8 @@ def bilinear_on_lattice(values, rows, cols):
     return along_cols[r0] * (1.0 - wr)[:, None] + along_cols[r1] * wr[:, None]
 
 
-def zonal_sums(zone, values, n_cells, counts=True):
+def zonal_sums(zone: np.ndarray, values: np.ndarray, n_cells: int, counts: bool = True
+               ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Per-cell sum and (unless ``counts`` is false) count of the finite values of pixels with
     zone ≥ 0 (np.bincount)."""
     zone = np.asarray(zone).ravel()
@@ -169,7 +176,7 @@ class SpreadSums:
     np.bincount, block by block.
     """
 
-    def __init__(self, grid_shape):
+    def __init__(self, grid_shape: Tuple[int, int]):
         self.ny, self.nx = grid_shape
         self.sums = np.zeros(self.ny * self.nx * 9)
 
@@ -177,7 +184,7 @@ class SpreadSums:
     NODE_STEPS = np.array([0, 1, 3, 4], dtype=np.int64)
 
     @staticmethod
-    def block_part(zone, corner, weights):
+    def block_part(zone: np.ndarray, corner: np.ndarray, weights: np.ndarray) -> Tuple[int, np.ndarray]:
         """(offset, sums): one block's share of M, over the range of cells its pixels fall in
         (a block covers a few rows of cells: no full-size array per block)."""
         zone = np.asarray(zone)
@@ -194,11 +201,11 @@ class SpreadSums:
             part += np.bincount(bins, weights=weights[:, k], minlength=size + 1)[:size]
         return first, part
 
-    def add_part(self, offset, part):
+    def add_part(self, offset: int, part: np.ndarray) -> None:
         """Add a :meth:`block_part`."""
         self.sums[offset:offset + part.size] += part
 
-    def zonal_sum_of_interpolated(self, field):
+    def zonal_sum_of_interpolated(self, field: np.ndarray) -> np.ndarray:
         """Σ over each cell's pixels of the bilinear interpolation of ``field`` (flat, NaN → 0)."""
         values = np.where(np.isfinite(field), field, 0.0).reshape(self.ny, self.nx)
         padded = np.pad(values, 1)
@@ -222,7 +229,8 @@ class BoundedConsistency:
     #: Coarse values this close outside a bound (e.g. float32 rounding of 0.6) count as on it.
     BOUND_TOLERANCE = 1e-6
 
-    def __init__(self, target, n_pixels, lower, upper, cell_min, cell_max):
+    def __init__(self, target: np.ndarray, n_pixels: np.ndarray, lower: float, upper: float, cell_min: np.ndarray,
+                 cell_max: np.ndarray):
         self.lower, self.upper = float(lower), float(upper)
         target = np.asarray(target, dtype=np.float64)
         self.n = np.asarray(n_pixels, dtype=np.float64)
@@ -235,24 +243,25 @@ class BoundedConsistency:
                              & (target <= self.upper + self.BOUND_TOLERANCE))
         self.target = np.clip(target, self.lower, self.upper)
 
-    def clip(self, theta0, zone):
+    def clip(self, theta0: np.ndarray, zone: np.ndarray) -> np.ndarray:
         """clip(θ0 + δ_zone) for pixels (zone ≥ 0)."""
         shift = np.where(zone >= 0, self.delta[np.maximum(zone, 0)], 0.0)
         return np.clip(theta0 + shift, self.lower, self.upper)
 
     @staticmethod
-    def statistics(theta0, clipped, zone, n_cells, lower, upper):
+    def statistics(theta0: np.ndarray, clipped: np.ndarray, zone: np.ndarray, n_cells: int, lower: float,
+                   upper: float) -> Tuple[np.ndarray, np.ndarray]:
         """(Σ clipped θ, number of pixels strictly inside the bounds) per cell."""
         sums, _ = zonal_sums(zone, clipped, n_cells, counts=False)
         inside = np.isfinite(clipped) & (clipped > lower) & (clipped < upper)
         free = np.bincount(zone[inside & (zone >= 0)], minlength=n_cells)
         return sums, free
 
-    def error(self, sums):
+    def error(self, sums: np.ndarray) -> np.ndarray:
         with np.errstate(invalid='ignore', divide='ignore'):
             return np.where(self.feasible, sums / np.maximum(self.n, 1) - self.target, 0.0)
 
-    def update(self, sums, free):
+    def update(self, sums: np.ndarray, free: np.ndarray) -> float:
         """One safeguarded Newton step; returns the largest |cell mean − θ_c| before the step."""
         error = self.error(sums)
         too_high = error > 0

@@ -6,6 +6,8 @@ see :func:`install_sigterm_cleanup`); folders of a run that was killed outright
 (SIGKILL, power loss) are removed by the next run that looks in the same folder
 (:func:`remove_stale`), once their owner's process is gone.
 """
+from __future__ import annotations
+
 import os
 import re
 import shutil
@@ -14,6 +16,7 @@ import socket
 import tempfile
 import threading
 import uuid
+from typing import Callable, List, Optional
 
 #: Names of the folders made here (hidden: they may sit next to the user's files).
 _NAME = re.compile(r'^\.smd-(?P<purpose>[a-z]+)-(?P<host>.+)-(?P<pid>\d+)-(?P<tag>[0-9a-f]{8})$')
@@ -28,12 +31,12 @@ def _host():
     return re.sub(r'[^A-Za-z0-9.]', '', socket.gethostname()) or 'host'
 
 
-def owned_name(purpose):
+def owned_name(purpose: str) -> str:
     """A new hidden name marked with this process: '.smd-<purpose>-<host>-<pid>-<random>'."""
     return '.smd-{}-{}-{}-{}'.format(purpose, _host(), os.getpid(), uuid.uuid4().hex[:8])
 
 
-def pid_alive(pid):
+def pid_alive(pid: int) -> bool:
     """Whether a process with this id exists on this machine."""
     if pid <= 0:
         return False
@@ -58,7 +61,7 @@ def pid_alive(pid):
     return True
 
 
-def remove_stale(folder):
+def remove_stale(folder: str) -> List[str]:
     """Remove the scratch and staging folders in ``folder`` whose owner process (on this
     machine) has ended; returns their paths. Folders of live runs are left alone."""
     removed = []
@@ -81,7 +84,7 @@ def remove_stale(folder):
     return removed
 
 
-def remove_all(folder, purpose):
+def remove_all(folder: str, purpose: str) -> None:
     """Remove every folder of ``purpose`` in ``folder``, whatever its owner, even on another
     machine: for a caller that knows none of them is in use (e.g. the staging folders of a
     series' date tasks once every task has ended: those of a worker that died stay otherwise)."""
@@ -95,7 +98,7 @@ def remove_all(folder, purpose):
             shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
 
 
-def on_terminate(callback):
+def on_terminate(callback: Callable[[], object]) -> object:
     """Run ``callback()`` if the process receives SIGTERM (once the handler is installed);
     returns a token for :func:`forget`."""
     token = object()
@@ -104,12 +107,12 @@ def on_terminate(callback):
     return token
 
 
-def forget(token):
+def forget(token: object) -> None:
     with _lock:
         _cleanups.pop(token, None)
 
 
-def work_folder(purpose, parent=None):
+def work_folder(purpose: str, parent: Optional[str] = None) -> str:
     """A new empty work folder (in ``parent``, default the system's temporary folder), removed
     on SIGTERM; the caller removes it when done (``shutil.rmtree``). Stale folders of dead
     runs in the same place are removed first."""
@@ -131,7 +134,7 @@ class _RemoveFolder:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def register_folder(path):
+def register_folder(path: str) -> object:
     """Remove the folder ``path`` on SIGTERM (as long as it exists)."""
     return on_terminate(_RemoveFolder(path))
 
@@ -145,7 +148,7 @@ def _prune():
                 del _cleanups[token]
 
 
-def run_cleanups():
+def run_cleanups() -> None:
     """Run every registered cleanup (newest first); errors are ignored."""
     with _lock:
         callbacks = list(_cleanups.values())[::-1]
@@ -164,7 +167,7 @@ def _on_sigterm(signum, frame):
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def install_sigterm_cleanup():
+def install_sigterm_cleanup() -> bool:
     """Install the SIGTERM handler that removes this process's scratch, where that is safe:
     only from the main thread, and only when SIGTERM still has its default action (a
     handler of the host application, e.g. QGIS's own, is never replaced). Returns whether

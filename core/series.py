@@ -16,6 +16,8 @@ output), with a fingerprint of its inputs and options in its metadata: a date wh
 already complete is not computed again, so a stopped run resumes. That is why a failed or
 cancelled run keeps its finished dates (and the annual cycle), and nothing else.
 """
+from __future__ import annotations
+
 import contextlib
 import hashlib
 import json
@@ -24,7 +26,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
-from typing import List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -38,6 +40,9 @@ from .progress import Progress, StageTimer
 from .raster_io import (GTIFF_OPTIONS, RasterReader, RasterSource, RasterWriter, dataset_metadata, gdal_cache_limit,
                         raster_output_driver, row_windows, update_metadata)
 from .terrain import SunGeometry
+
+if TYPE_CHECKING:
+    from .distributed import ClusterSpec
 
 #: Series with at least this many LST dates over at least this many days fill gaps with the
 #: annual cycle; shorter ones fill each date spatially (a cycle needs a good part of a year).
@@ -54,7 +59,7 @@ RESULT_ITEM = 'SERIES_DATE_RESULT'
 DATE_STAGING = 'date'
 
 
-def long_enough_for_cycle(dates):
+def long_enough_for_cycle(dates: Sequence[date]) -> bool:
     return len(dates) >= MIN_DATES_FOR_CYCLE and (max(dates) - min(dates)).days >= MIN_DAYS_FOR_CYCLE
 
 
@@ -89,7 +94,7 @@ class SeriesResult:
     n_infeasible_cells: int = 0
 
 
-def parse_date_list(text):
+def parse_date_list(text: str) -> List[date]:
     """Dates from 'YYYY-MM-DD, YYYY-MM-DD …' (commas, semicolons or spaces)."""
     items = [t for t in text.replace(';', ',').replace(' ', ',').split(',') if t.strip()]
     dates = [parse_date(t) for t in items]
@@ -123,7 +128,7 @@ def _refuse_repeated(dates, what):
                 what, day.isoformat(), dates.index(day) + 1, index + 1))
 
 
-def match_dates(coarse_dates, lst_dates):
+def match_dates(coarse_dates: Sequence[date], lst_dates: Sequence[date]) -> List[date]:
     """The dates present in both stacks, in order; refuses stacks that share none or disagree."""
     common = sorted(set(coarse_dates) & set(lst_dates))
     if not common:
@@ -142,7 +147,7 @@ class NdviInTime:
     """NDVI for any date: a single raster, or a stack interpolated linearly in time
     (nearest at the ends), written per date block by block when needed."""
 
-    def __init__(self, path, crs_wkt, workdir, memory_mb):
+    def __init__(self, path: str, crs_wkt: Optional[str], workdir: str, memory_mb: float):
         self.path = path
         self.crs_wkt = crs_wkt
         self.workdir = workdir
@@ -153,7 +158,7 @@ class NdviInTime:
             raise InputError('The NDVI stack does not say the date of each band; give a single NDVI raster or a '
                              'dated stack.')
 
-    def source(self, day):
+    def source(self, day: date) -> RasterSource:
         if not self.dates:
             return RasterSource(self.path, 1, self.crs_wkt, 'NDVI')
         order = np.argsort(self.dates)
@@ -201,7 +206,7 @@ class DateTask:
     #: Metadata items written into the date's file besides the fingerprint (e.g. where it came from).
     metadata: dict = field(default_factory=dict)
 
-    def inputs(self):
+    def inputs(self) -> List[Tuple[str, str]]:
         """(label, path) of the files the task reads: its commit never replaces one of them."""
         found = [(self.coarse.name, self.coarse.path), (self.lst.name, self.lst.path)]
         if self.ndvi_path:
@@ -211,7 +216,7 @@ class DateTask:
         return found
 
 
-def file_fingerprint(path):
+def file_fingerprint(path: Optional[str]) -> Optional[Tuple[str, Optional[int], Optional[int]]]:
     """(absolute path, size in bytes, modification time in ns) of an input file."""
     if path is None:
         return None
@@ -222,7 +227,7 @@ def file_fingerprint(path):
     return (os.path.realpath(path), status.st_size, status.st_mtime_ns)
 
 
-def fingerprint(*parts):
+def fingerprint(*parts: Any) -> str:
     """A short hash of JSON-able parts (dates and dataclasses become text)."""
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]
@@ -235,7 +240,7 @@ def _options_key(options):
     return key
 
 
-def date_result(path, expected_fingerprint):
+def date_result(path: str, expected_fingerprint: str) -> Optional[Dict[str, Any]]:
     """The stored results of a date's file when it is complete and was made from the same inputs
     and options (same fingerprint), else None."""
     if not os.path.exists(path):
@@ -257,7 +262,7 @@ def _empty_date_file(path, grid, day):
         writer.commit()
 
 
-def run_date(task, progress=None):
+def run_date(task: DateTask, progress: Optional[Progress] = None) -> Dict[str, Any]:
     """Downscale one date of a series into ``task.output``; returns a small dict of results.
 
     Runs here or on a Dask worker. The file is written in a staging folder next to its place,
@@ -304,25 +309,25 @@ def run_date(task, progress=None):
     return dict(summary, computed=True, seconds=time.perf_counter() - started)
 
 
-def parts_folder(output):
+def parts_folder(output: str) -> str:
     """Where the dates of a multi-band output are kept until it is assembled (and across a stop)."""
     folder, name = os.path.split(os.path.abspath(output))
     return os.path.join(folder, '.{}.parts'.format(name))
 
 
-def date_file(folder, day):
+def date_file(folder: str, day: date) -> str:
     """The file of one date of a series."""
     return os.path.join(folder, 'soil_moisture_{}.tif'.format(day.isoformat()))
 
 
-def series_input_files(inputs):
+def series_input_files(inputs: SeriesInputs) -> List[Tuple[str, str]]:
     """(label, path) of the input files of a series."""
     found = [('coarse soil moisture', inputs.coarse_sm), ('LST', inputs.lst), ('NDVI', inputs.ndvi),
              ('DEM', inputs.dem.path if inputs.dem is not None else None)]
     return [(label, path) for label, path in found if path]
 
 
-def check_series_outputs(inputs, output, per_date_files, dates):
+def check_series_outputs(inputs: SeriesInputs, output: str, per_date_files: bool, dates: Sequence[date]) -> None:
     """Refuse, before anything is computed, an output that is an input or cannot be written, a
     multi-band format that cannot hold the dates, and date files that would replace an input."""
     sources = series_input_files(inputs)
@@ -337,8 +342,11 @@ def check_series_outputs(inputs, output, per_date_files, dates):
                 by_path[resolved(path)], label))
 
 
-def downscale_series(inputs, output, options=None, dates=None, per_date_files=False, progress=None, cluster=None,
-                     outputs=None, metadata=None):
+def downscale_series(inputs: SeriesInputs, output: str, options: Optional[DownscaleOptions] = None,
+                     dates: Optional[Sequence[date]] = None, per_date_files: bool = False,
+                     progress: Optional[Progress] = None, cluster: Optional[ClusterSpec] = None,
+                     outputs: Optional[OutputCommit] = None, metadata: Optional[Mapping[str, object]] = None
+                     ) -> SeriesResult:
     """Downscale every date of the stacks; ``output`` is a GeoTIFF path, or a folder when
     ``per_date_files``. ``dates`` (optional) gives one date per band of both stacks.
 
@@ -454,7 +462,7 @@ class CycleStrip:
     memory_mb: float
 
 
-def write_cycle_strip(strip):
+def write_cycle_strip(strip: CycleStrip) -> str:
     """One strip of the annual cycle (a Dask task); a strip a stopped run completed is kept."""
     if not os.path.exists(strip.path):
         write_annual_cycle(strip.lst, strip.dates, strip.grid, strip.path, strip.memory_mb, Progress(),

@@ -16,12 +16,14 @@ retrieval is not to be used). The files carry no CRS that GDAL reads, so
 EPSG:4326 is assigned here. Units: m³/m³ throughout, extents in degrees.
 No QGIS import.
 """
+from __future__ import annotations
+
 import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Optional
+from typing import Iterable, List, Optional, Sequence, Union
 
 import numpy as np
 from osgeo import gdal, osr
@@ -62,14 +64,14 @@ def _wgs84():
     return wgs84_wkt()
 
 
-def wgs84_wkt():
+def wgs84_wkt() -> str:
     """WKT of EPSG:4326 (the CRS assigned to the CCI / C3S grid)."""
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(4326)
     return srs.ExportToWkt()
 
 
-def date_from_time_value(value, units):
+def date_from_time_value(value: Union[str, float, None], units: Optional[str]) -> Optional[date]:
     """Calendar date of a CF time value, e.g. (14791, 'days since 1970-01-01 00:00:00 UTC') → 2010-07-01.
 
     Only the standard (proleptic Gregorian) calendar is handled; None when the units are not understood.
@@ -91,7 +93,7 @@ def date_from_time_value(value, units):
         return None
 
 
-def date_from_name(path):
+def date_from_name(path: str) -> Optional[date]:
     """The date of the YYYYMMDDhhmmss stamp of a CCI / C3S file name, or None."""
     match = PRODUCT_NAME.search(os.path.basename(str(path)))
     if match is None:
@@ -103,7 +105,7 @@ def date_from_name(path):
         return None
 
 
-def parse_number_list(text):
+def parse_number_list(text: str) -> List[float]:
     """'{0,1}' or '0, 1' → [0.0, 1.0] (GDAL's rendering of NetCDF attribute arrays)."""
     try:
         return [float(t) for t in str(text).strip('{}[]() ').split(',') if t.strip()]
@@ -111,7 +113,8 @@ def parse_number_list(text):
         return []
 
 
-def mask_soil_moisture(sm, flag=None, valid_range=None):
+def mask_soil_moisture(sm: np.ndarray, flag: Optional[np.ndarray] = None, valid_range: Optional[Sequence[float]] = None
+                       ) -> np.ndarray:
     """Soil moisture in m³/m³ (float64, NaN = nodata) from the ``sm`` values (NaN already where fill).
 
     Cells become nodata where ``flag`` is non-zero or NaN (flag fill), and where
@@ -128,7 +131,7 @@ def mask_soil_moisture(sm, flag=None, valid_range=None):
     return sm
 
 
-def check_cci_grid(geotransform, width, height, label):
+def check_cci_grid(geotransform: Sequence[float], width: int, height: int, label: str) -> bool:
     """The grid must be the 0.25° CCI lattice: pixel 0.25°, north-up, aligned to (-180, 90), inside the globe.
 
     Returns True for the full global grid, False for an aligned subset; raises InputError otherwise.
@@ -165,10 +168,10 @@ class SoilMoistureFile:
     notes: tuple = ()
 
     @property
-    def label(self):
+    def label(self) -> str:
         return os.path.basename(self.path)
 
-    def read(self, band, window, quality_flags=True):
+    def read(self, band: int, window: Window, quality_flags: bool = True) -> np.ndarray:
         """Soil moisture (m³/m³, NaN nodata) of one time step inside a window, flags applied unless not wanted."""
         return read_soil_moisture(self, band, window, quality_flags)
 
@@ -177,7 +180,7 @@ def _netcdf_name(path, variable):
     return 'NETCDF:"{}":{}'.format(path, variable)
 
 
-def open_soil_moisture_file(path, variable='sm'):
+def open_soil_moisture_file(path: str, variable: str = 'sm') -> SoilMoistureFile:
     """Identify a CCI / C3S soil moisture NetCDF file (no pixel is read); InputError naming the fix otherwise."""
     path = str(path)
     label = os.path.basename(path)
@@ -302,7 +305,7 @@ class SoilMoistureImport:
     messages: list = field(default_factory=list)
 
 
-def check_stackable(files):
+def check_stackable(files: Sequence[ProductFile]) -> None:
     """All files must share grid, sensor type and temporal period, so the stack is one consistent series."""
     first = files[0]
     for other in files[1:]:
@@ -321,7 +324,8 @@ def check_stackable(files):
                 what, listed))
 
 
-def open_product_files(paths, variable='sm', overpass='am', progress=None):
+def open_product_files(paths: Iterable[str], variable: str = 'sm', overpass: str = 'am',
+                       progress: Optional[Progress] = None) -> List[ProductFile]:
     """Identify soil moisture files of any supported product (no value is read); exports are taken together."""
     progress = progress or Progress()
     files, tiffs = [], []
@@ -373,7 +377,7 @@ class SmapExportFile:
     notes: tuple = ()
 
     @classmethod
-    def from_export(cls, item):
+    def from_export(cls, item: exports.SmapExport) -> SmapExportFile:
         value, quality = item.value, item.quality
         grid = RasterSource(value.path, value.band, name=value.label).grid()
         notes = ['{}: SMAP {} soil moisture ({} export, {}); {}.'.format(
@@ -386,7 +390,7 @@ class SmapExportFile:
                    [item.acquired], 'SMAP {} ({} export)'.format(item.overpass.upper(), value.origin), value.label,
                    notes=tuple(notes))
 
-    def read(self, band, window, quality_flags=True):
+    def read(self, band: int, window: Window, quality_flags: bool = True) -> np.ndarray:
         if quality_flags and self.quality_path is None:
             raise InputError('No SMAP quality layer (retrieval_qual_flag) was found for {}: give it with the soil '
                              'moisture layer, or choose "All retrievals" as the quality.'.format(self.label))
@@ -398,14 +402,20 @@ class SmapExportFile:
         return smap.smap_soil_moisture(values, flag)
 
 
+#: A soil moisture file of any supported product: a grid, one date per band and read(band, window, quality_flags).
+ProductFile = Union[SoilMoistureFile, smap.SmapFile, smos.SmosFile, SmapExportFile]
+
+
 def _read_raw_band(path, band, window):
     dataset = gdal.Open(str(path))
     return dataset.GetRasterBand(band).ReadAsArray(int(window.xoff), int(window.yoff), int(window.xsize),
                                                    int(window.ysize))
 
 
-def import_soil_moisture(paths, output, variable='sm', extent=None, progress=None, quality=SM_QUALITY_RECOMMENDED,
-                         overpass='am'):
+def import_soil_moisture(paths: Iterable[Union[str, os.PathLike]], output: Union[str, os.PathLike],
+                         variable: Optional[str] = 'sm', extent: Optional[Sequence[float]] = None,
+                         progress: Optional[Progress] = None, quality: int = SM_QUALITY_RECOMMENDED,
+                         overpass: str = 'am') -> SoilMoistureImport:
     """Stack soil moisture files into one Float32 GeoTIFF (m³/m³, nodata -9999), one band per date.
 
     CCI / C3S files stay on their 0.25° grid (EPSG:4326 assigned), SMAP and
@@ -501,7 +511,7 @@ def import_soil_moisture(paths, output, variable='sm', extent=None, progress=Non
     return SoilMoistureImport(str(output), dates, out_grid, valid_cells, products, messages)
 
 
-def read_soil_moisture(item, band, window, quality_flags=True):
+def read_soil_moisture(item: SoilMoistureFile, band: int, window: Window, quality_flags: bool = True) -> np.ndarray:
     """Soil moisture (m³/m³, float64, NaN nodata) of one time step of a CCI / C3S file inside a window, flags
     applied unless ``quality_flags`` is False."""
     try:

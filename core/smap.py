@@ -14,18 +14,20 @@ here against the published grid. Product and date come from the file name
 (``SMAP_L3_SM_P_[E_]YYYYMMDD_Rnnnnn_vvv.h5``) and the ``/Metadata``
 attributes. No QGIS import.
 """
+from __future__ import annotations
+
 import math
 import os
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
 from . import ease_grid, mdim
 from .errors import InputError
-from .raster_io import GridSpec
+from .raster_io import GridSpec, Window
 
 #: SMAP_L3_SM_P_20150401_R13080_001.h5 (36 km), SMAP_L3_SM_P_E_20210815_R18240_001.h5 (9 km).
 SMAP_NAME = re.compile(r'^SMAP_L3_SM_P_(?P<enhanced>E_)?(?P<date>\d{8})_R(?P<crid>\d{5})_(?P<counter>\d{3})',
@@ -51,13 +53,14 @@ _DATASET_IDENTIFICATION = '/Metadata/DatasetIdentification'
 _EXTENT = '/Metadata/Extent'
 
 
-def recommended_quality(flag):
+def recommended_quality(flag: np.ndarray) -> np.ndarray:
     """True where retrieval_qual_flag has bit 0 clear (recommended quality) and is not its fill value."""
     flag = np.asarray(flag).astype(np.int64)
     return ((flag >> RECOMMENDED_QUALITY_BIT) & 1 == 0) & (flag != QUALITY_FLAG_FILL)
 
 
-def smap_soil_moisture(values, flag=None, fill=SOIL_MOISTURE_FILL, valid=None):
+def smap_soil_moisture(values: np.ndarray, flag: Optional[np.ndarray] = None, fill: float = SOIL_MOISTURE_FILL,
+                       valid: Optional[Sequence[float]] = None) -> np.ndarray:
     """Soil moisture in m³/m³ (float64, NaN = nodata) from stored SMAP values.
 
     Fill (-9999) and values outside ``valid`` (min, max) are nodata; with a
@@ -72,7 +75,7 @@ def smap_soil_moisture(values, flag=None, fill=SOIL_MOISTURE_FILL, valid=None):
     return np.where(keep, values, np.nan)
 
 
-def date_from_name(path):
+def date_from_name(path: str) -> Optional[Tuple[str, date]]:
     """(product short name, date) from a SMAP L3 file name, or None."""
     match = SMAP_NAME.match(os.path.basename(str(path)))
     if match is None:
@@ -102,10 +105,10 @@ class SmapFile:
     notes: tuple = ()
 
     @property
-    def label(self):
+    def label(self) -> str:
         return os.path.basename(self.path)
 
-    def read(self, band, window, quality_flags=True):
+    def read(self, band: int, window: Window, quality_flags: bool = True) -> np.ndarray:
         """Soil moisture (m³/m³, NaN nodata) of a window; quality flags applied unless ``quality_flags`` is False."""
         root = mdim.open_root(self.path, 'SMAP HDF5')
         try:
@@ -127,7 +130,7 @@ def _valid_range(attributes):
     return (low[0], high[0]) if low and high else None
 
 
-def open_smap_file(path, variable='sm', overpass='am'):
+def open_smap_file(path: str, variable: Optional[str] = 'sm', overpass: str = 'am') -> SmapFile:
     """Identify a SMAP L3 radiometer file and check its grid (no soil moisture is read).
 
     ``variable`` 'sm' reads soil_moisture (or soil_moisture_pm); another name

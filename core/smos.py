@@ -11,16 +11,19 @@ georeference the file: the grid is assigned here from the published
 parameters after checking those coordinates). Rows may be stored south first;
 they are read north first. No QGIS import.
 """
+from __future__ import annotations
+
 import os
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
 from . import ease_grid, mdim
 from .errors import InputError
-from .raster_io import GridSpec
+from .raster_io import GridSpec, Window
 
 #: SM_OPER_MIR_CLF31A_20150506T000000_20150506T235959_300_002_7.DBL.nc
 SMOS_NAME = re.compile(r'^SM_(?P<campaign>OPER|RE\d\d)_MIR_CLF3(?P<type>[1S3DM])(?P<orbit>[AD])_'
@@ -32,7 +35,7 @@ ORBITS = {'A': 'ascending (6 am)', 'D': 'descending (6 pm)'}
 PHYSICAL_RANGE = (0.0, 1.0)
 
 
-def parse_name(path):
+def parse_name(path: str) -> Optional[Tuple[date, str, str]]:
     """(date of the first day, period, orbit letter) from a CATDS L3 file name, or None."""
     match = SMOS_NAME.match(os.path.basename(str(path)))
     if match is None:
@@ -45,14 +48,15 @@ def parse_name(path):
     return day, PERIODS[match.group('type').upper()], match.group('orbit').upper()
 
 
-def is_smos_file(path, global_attributes):
+def is_smos_file(path: str, global_attributes: Mapping[str, Any]) -> bool:
     """True for a CATDS SMOS file: by its name, or by the CATDS institution attribute."""
     return (parse_name(path) is not None
             or 'CATDS' in str(global_attributes.get('institution', '')).upper()
             or 'SMOS' in str(global_attributes.get('title', '')).upper())
 
 
-def smos_soil_moisture(values, fills=(), valid=PHYSICAL_RANGE):
+def smos_soil_moisture(values: np.ndarray, fills: Sequence[float] = (), valid: Sequence[float] = PHYSICAL_RANGE
+                       ) -> np.ndarray:
     """Soil moisture in m³/m³ (float64, NaN = nodata): fill values and values outside ``valid`` removed."""
     values = np.asarray(values).astype(np.float64)
     keep = np.isfinite(values)
@@ -79,10 +83,10 @@ class SmosFile:
     notes: tuple = ()
 
     @property
-    def label(self):
+    def label(self) -> str:
         return os.path.basename(self.path)
 
-    def read(self, band, window, quality_flags=True):
+    def read(self, band: int, window: Window, quality_flags: bool = True) -> np.ndarray:
         """Soil moisture (m³/m³, NaN nodata) of a window, rows north first (L3 has no recommended-quality flag)."""
         root = mdim.open_root(self.path, 'SMOS L3 netCDF')
         try:
@@ -93,7 +97,7 @@ class SmosFile:
         return smos_soil_moisture(values, self.fills, self.valid)
 
 
-def open_smos_file(path, variable='sm'):
+def open_smos_file(path: str, variable: Optional[str] = 'sm') -> SmosFile:
     """Identify a CATDS SMOS L3 soil moisture file and check its grid (no soil moisture is read)."""
     path = str(path)
     label = os.path.basename(path)

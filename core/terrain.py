@@ -1,21 +1,27 @@
 """Terrain factors from a DEM: slope, aspect, sun position and illumination (METHOD.md §2)."""
+from __future__ import annotations
+
 import math
 import os
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, Protocol, Sequence, Tuple, Union
 
 import numpy as np
 
 from .alignment import EARTH_RADIUS_M, GridMapper, align_to_grid, choose_resampling, grid_outline
 from .errors import InputError
-from .raster_io import SCRATCH_OPTIONS, RasterReader, RasterSource, RasterWriter, Window, row_windows
+from .raster_io import SCRATCH_OPTIONS, GridSpec, RasterReader, RasterSource, RasterWriter, Window, row_windows
+
+if TYPE_CHECKING:
+    from .progress import Progress
 
 _WGS84_WKT = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
               'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433],AUTHORITY["EPSG","4326"]]')
 
 
-def solar_position(day_of_year, solar_hour, latitude_deg):
+def solar_position(day_of_year: Union[float, np.ndarray], solar_hour: Union[float, np.ndarray],
+                   latitude_deg: Union[float, np.ndarray]) -> Tuple[Union[float, np.ndarray], Union[float, np.ndarray]]:
     """Sun zenith and azimuth (degrees; azimuth clockwise from north) from the NOAA equations.
 
     ``solar_hour`` is local solar time in hours (MODIS Day_view_time; Terra's
@@ -45,10 +51,10 @@ class SunGeometry:
     solar_hour: float = 10.5
 
     @property
-    def fixed(self):
+    def fixed(self) -> bool:
         return self.zenith_deg is not None and self.azimuth_deg is not None
 
-    def validate(self):
+    def validate(self) -> None:
         if (self.zenith_deg is None) != (self.azimuth_deg is None):
             raise InputError('Give both the sun zenith and the sun azimuth, or neither '
                              '(then the acquisition date and overpass time are used).')
@@ -64,7 +70,7 @@ class SunGeometry:
             raise InputError('The overpass local solar time must be between 0 and 24 hours (got {}).'.format(
                 self.solar_hour))
 
-    def angles(self, latitude_deg):
+    def angles(self, latitude_deg: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """(zenith, azimuth) in radians for an array of latitudes."""
         if self.fixed:
             shape = np.shape(latitude_deg)
@@ -73,14 +79,15 @@ class SunGeometry:
         zenith, azimuth = solar_position(day, self.solar_hour, latitude_deg)
         return np.radians(zenith), np.radians(azimuth)
 
-    def describe(self):
+    def describe(self) -> str:
         if self.fixed:
             return 'sun zenith {:.2f}°, azimuth {:.2f}°'.format(self.zenith_deg, self.azimuth_deg)
         return 'sun position on {} at {:.2f} h local solar time'.format(self.acquisition_date.isoformat(),
                                                                           self.solar_hour)
 
 
-def horn_gradients(padded_elevation, dx, dy):
+def horn_gradients(padded_elevation: np.ndarray, dx: Union[float, np.ndarray], dy: float
+                   ) -> Tuple[np.ndarray, np.ndarray]:
     """Horn's 3×3 elevation gradients (dz/d east, dz/d north) of the interior of a padded array."""
     z = padded_elevation
     dx = np.asarray(dx, dtype=float)
@@ -91,7 +98,8 @@ def horn_gradients(padded_elevation, dx, dy):
     return east, north
 
 
-def one_sided_gradients(padded_elevation, dx, dy, pixels):
+def one_sided_gradients(padded_elevation: np.ndarray, dx: Union[float, np.ndarray], dy: float, pixels: np.ndarray
+                        ) -> Tuple[np.ndarray, np.ndarray]:
     """Gradients (dz/d east, dz/d north) at ``pixels`` (flat indices into the interior) of a padded
     array whose 3×3 window has nodata: Horn's weighted mean (1, 2, 1) over the window's rows (for
     east) or columns (for north) of each one's difference, central where both neighbours are valid,
@@ -125,7 +133,7 @@ def one_sided_gradients(padded_elevation, dx, dy, pixels):
     return east, north
 
 
-def partial_windows(padded_elevation):
+def partial_windows(padded_elevation: np.ndarray) -> np.ndarray:
     """Interior pixels with an elevation whose 3×3 window holds nodata (bool)."""
     z = np.isfinite(padded_elevation)
     full = np.ones((z.shape[0] - 2, z.shape[1] - 2), dtype=bool)
@@ -135,7 +143,8 @@ def partial_windows(padded_elevation):
     return z[1:-1, 1:-1] & ~full
 
 
-def illumination_from_gradients(dz_east, dz_north, sun_east, sun_north, sun_up):
+def illumination_from_gradients(dz_east: np.ndarray, dz_north: np.ndarray, sun_east: Union[float, np.ndarray],
+                                sun_north: Union[float, np.ndarray], sun_up: Union[float, np.ndarray]) -> np.ndarray:
     """cos i as the dot product of the unit surface normal (−∂z/∂x, −∂z/∂y, 1)/‖·‖ and the
     unit sun vector (sin θz sin φ, sin θz cos φ, cos θz): the same value as
     :func:`illumination`, without slope and aspect angles (no trigonometry per pixel)."""
@@ -218,20 +227,33 @@ class _DemWindowReader:
         self.reader.close()
 
 
+class TerrainReader(Protocol):
+    """What a run reads the terrain of the fine grid through (the readers below)."""
+
+    def read(self, window: Window, latitude: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(elevation m, cos i, cos θz) of a window; ``latitude`` (degrees, per pixel) when known."""
+
+    def partial_window(self, window: Window) -> np.ndarray:
+        """Pixels whose slope came from a partial 3×3 window of the DEM, bool (rows, columns)."""
+
+    def close(self) -> None:
+        """Release the files read."""
+
+
 class TerrainOnFineGrid:
     """Terrain factors computed on the fly from a DEM that is already on the fine grid."""
 
-    def __init__(self, dem_source, grid, sun):
+    def __init__(self, dem_source: RasterSource, grid: GridSpec, sun: Optional[SunGeometry]):
         self.dem = _DemWindowReader(dem_source, grid, sun)
 
-    def read(self, window, latitude=None):
+    def read(self, window: Window, latitude: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self.dem.terrain(window, latitude)
 
-    def partial_window(self, window):
+    def partial_window(self, window: Window) -> np.ndarray:
         """Pixels whose slope came from a partial 3×3 window of the DEM (one-sided), bool."""
         return self.dem.partial_window(window)
 
-    def close(self):
+    def close(self) -> None:
         self.dem.close()
 
 
@@ -239,26 +261,26 @@ class TerrainFromBands:
     """Terrain factors (elevation, cos i, cos θz) read from three rasters on the fine grid, and the
     share of the DEM pixels under each pixel whose slope came from a partial window."""
 
-    def __init__(self, sources, partial_source=None):
+    def __init__(self, sources: Sequence[RasterSource], partial_source: Optional[RasterSource] = None):
         self.readers = [RasterReader(source) for source in sources]
         self.partial = RasterReader(partial_source) if partial_source is not None else None
 
-    def read(self, window, latitude=None):
+    def read(self, window: Window, latitude: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         return tuple(reader.read(window) for reader in self.readers)
 
-    def partial_window(self, window):
+    def partial_window(self, window: Window) -> np.ndarray:
         """Pixels with a DEM pixel whose slope came from a partial 3×3 window under them, bool."""
         if self.partial is None:
             return np.zeros((window.ysize, window.xsize), dtype=bool)
         with np.errstate(invalid='ignore'):
             return self.partial.read(window) > 0
 
-    def close(self):
+    def close(self) -> None:
         for reader in self.readers + ([self.partial] if self.partial is not None else []):
             reader.close()
 
 
-def elevation_only(dem_source):
+def elevation_only(dem_source: RasterSource) -> TerrainReader:
     """Elevation without illumination, for methods that use z only as a predictor."""
     return _ElevationOnly(dem_source)
 
@@ -284,7 +306,7 @@ class _ElevationOnly:
 DEM_COVERAGE_WARNING = 0.995
 
 
-def dem_coverage(dem_grid, fine_grid, samples=100):
+def dem_coverage(dem_grid: GridSpec, fine_grid: GridSpec, samples: int = 100) -> float:
     """Share of the fine grid (a regular sample of pixel centres) inside the extent of the DEM."""
     cols = (np.floor(np.linspace(0, fine_grid.width, samples, endpoint=False)) + 0.5)
     rows = (np.floor(np.linspace(0, fine_grid.height, samples, endpoint=False)) + 0.5)
@@ -298,7 +320,7 @@ def dem_coverage(dem_grid, fine_grid, samples=100):
         return float(np.mean((x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)))
 
 
-def check_dem_coverage(dem_source, dem_grid, fine_grid, progress):
+def check_dem_coverage(dem_source: RasterSource, dem_grid: GridSpec, fine_grid: GridSpec, progress: Progress) -> None:
     """Refuse a DEM beside the LST grid; warn, with the share covered, when it covers only part of it."""
     covered = dem_coverage(dem_grid, fine_grid)
     if covered == 0.0:
@@ -309,7 +331,7 @@ def check_dem_coverage(dem_source, dem_grid, fine_grid, progress):
                       'empty; give a DEM that covers the whole LST if that is not intended.'.format(100.0 * covered))
 
 
-def check_sun_above_horizon(sun, grid, progress):
+def check_sun_above_horizon(sun: Optional[SunGeometry], grid: GridSpec, progress: Progress) -> None:
     """Warn when the sun is below the horizon at the overpass somewhere over the scene (a wrong time or date)."""
     if sun is None or sun.fixed or sun.acquisition_date is None:
         return
@@ -323,7 +345,8 @@ def check_sun_above_horizon(sun, grid, progress):
                           'all of' if float(np.min(zenith)) >= 90.0 else 'part of', float(np.max(zenith))))
 
 
-def prepare_terrain(dem_source, fine_grid, sun, workdir, memory_mb, progress, need_illumination=True):
+def prepare_terrain(dem_source: RasterSource, fine_grid: GridSpec, sun: Optional[SunGeometry], workdir: str,
+                    memory_mb: float, progress: Progress, need_illumination: bool = True) -> TerrainReader:
     """A terrain reader on the fine grid for the DEM given in any CRS and resolution.
 
     On the fine grid, terrain is computed per block. Otherwise slope, aspect and

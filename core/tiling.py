@@ -20,17 +20,21 @@ Because the coarse-scale steps run once on the whole coarse grid (a continent at
 few tens of thousands of cells), a tile needs no halo of MAX_HALF_WINDOW coarse cells: the
 moving-window fits and the interpolation margin are taken care of at the coarse scale.
 """
+from __future__ import annotations
+
 import os
+from typing import List, Optional, Sequence, Tuple
 
 from osgeo import gdal
 
 from .alignment import CoarseIndexer
-from .downscaling import DownscaleOptions, run_on_scene
+from .downscaling import DownscaleInputs, DownscaleOptions, DownscaleResult, run_on_scene
 from .downscaling.inputs import check_fine_grid, open_scene, read_coarse
 from .downscaling.methods import method_for
-from .downscaling.scene import BYTES_PER_FINE_PIXEL, FineScene, run_folder
+from .downscaling.scene import BYTES_PER_FINE_PIXEL, Block, FineScene, run_folder
+from .gap_filling import LstFiller
 from .progress import Progress, StageTimer
-from .raster_io import RasterSource, Window, gdal_cache_limit, row_windows
+from .raster_io import GridSpec, RasterSource, Window, gdal_cache_limit, row_windows
 
 #: Rows read above and below a tile: Horn's kernel and the resampling kernels of the
 #: alignment see the same neighbours as in the untiled scene (a multiple of LATTICE_ROWS).
@@ -39,7 +43,7 @@ HALO_ROWS = 8
 LATTICE_ROWS = 8
 
 
-def tile_rows(height, rows_per_tile):
+def tile_rows(height: int, rows_per_tile: int) -> List[Tuple[int, int]]:
     """[(first row, end row)] of strips of about ``rows_per_tile`` rows (multiples of LATTICE_ROWS)."""
     step = max(LATTICE_ROWS, rows_per_tile - rows_per_tile % LATTICE_ROWS)
     return [(start, min(height, start + step)) for start in range(0, height, step)]
@@ -61,7 +65,8 @@ class TiledScene(FineScene):
     tiles: [(FineScene of the tile with its halo, first row of that scene in the date's grid)];
     windows: the date's blocks (each inside one tile's own rows)."""
 
-    def __init__(self, grid, tiles, windows, coarse_grid, workers, progress, terrain_fit_pixels):
+    def __init__(self, grid: GridSpec, tiles: Sequence[Tuple[FineScene, int]], windows: List[Window],
+                 coarse_grid: GridSpec, workers: int, progress: Progress, terrain_fit_pixels: int):
         # The FineScene machinery (thread pool, terrain sample, bilinear weights) on tiles'
         # readers: nothing of its own is opened.
         self.grid = grid
@@ -78,7 +83,7 @@ class TiledScene(FineScene):
         self._cached = None
 
     @property
-    def single_block(self):
+    def single_block(self) -> bool:
         return False
 
     def _tile_of(self, window):
@@ -87,7 +92,7 @@ class TiledScene(FineScene):
                 return scene, first_row
         raise ValueError('window {} is in no tile'.format(window))
 
-    def read(self, window, inputs=True):
+    def read(self, window: Window, inputs: bool = True) -> Block:
         scene, first_row = self._tile_of(window)
         local = scene.read(Window(window.xoff, window.yoff - first_row, window.xsize, window.ysize), inputs)
         block = type(local)()
@@ -101,17 +106,18 @@ class TiledScene(FineScene):
                                                                     block.cos_i)
         return block
 
-    def count_gaps(self):
+    def count_gaps(self) -> Tuple[int, int]:
         counts = [scene.count_gaps() for scene, _ in self.tiles]
         return sum(c[0] for c in counts), sum(c[1] for c in counts)
 
-    def close(self):
+    def close(self) -> None:
         for scene, _ in self.tiles:
             scene.close()
 
 
-def downscale_tiled(inputs, output_path, options=None, rows_per_tile=512, diagnostics_path=None, progress=None,
-                    gap_filler=None):
+def downscale_tiled(inputs: DownscaleInputs, output_path: str, options: Optional[DownscaleOptions] = None,
+                    rows_per_tile: int = 512, diagnostics_path: Optional[str] = None,
+                    progress: Optional[Progress] = None, gap_filler: Optional[LstFiller] = None) -> DownscaleResult:
     """``core.downscaling.downscale`` with the date read as strips of ``rows_per_tile`` rows
     (each opened with its own input windows and terrain); the same map, to rounding."""
     options = options or DownscaleOptions()

@@ -1,12 +1,14 @@
 """Unit sanity checks of the inputs (METHOD.md §10): refuse values that are
 clearly in the wrong unit, with a message that names the fix."""
+from __future__ import annotations
+
 import numpy as np
 
 from .errors import InputError
-from .raster_io import RasterReader, row_windows
+from .raster_io import RasterReader, RasterSource, row_windows
 
 
-def sample_values(source, max_size=1024):
+def sample_values(source: RasterSource, max_size: int = 1024) -> np.ndarray:
     """Finite values of a decimated read of the band (for unit checks and ranges).
 
     When the decimated read holds no valid value, the full band is scanned block
@@ -43,7 +45,7 @@ def _plausible_kelvin(p1, median, p99):
     return 180.0 <= median <= 360.0 and p1 >= 150.0 and p99 <= 400.0
 
 
-def check_lst_kelvin(values, name='LST'):
+def check_lst_kelvin(values: np.ndarray, name: str = 'LST') -> None:
     """LST must be in kelvin (about 200–350 K); values in another unit or scale get the fix that fits them."""
     p1, median, p99 = (float(v) for v in np.percentile(values, [1, 50, 99]))
     if _plausible_kelvin(p1, median, p99):
@@ -67,7 +69,7 @@ def check_lst_kelvin(values, name='LST'):
                      'value.'.format(name, p1, p99, median))
 
 
-def check_ndvi(values, name='NDVI'):
+def check_ndvi(values: np.ndarray, name: str = 'NDVI') -> None:
     """NDVI in [-1, 1]; percent (up to 100) and MODIS digital numbers (up to 10000) get their fix."""
     p1, p99 = (float(v) for v in np.percentile(values, [1, 99]))
     high = float(np.max(values))
@@ -85,7 +87,7 @@ def check_ndvi(values, name='NDVI'):
                      'band and its nodata value.'.format(name, p1, p99))
 
 
-def check_soil_moisture(values, name='coarse soil moisture'):
+def check_soil_moisture(values: np.ndarray, name: str = 'coarse soil moisture') -> None:
     """θ in [0, 1] m³/m³; values up to 100 are percent."""
     high = float(np.max(values))
     if high > 1.0:

@@ -16,13 +16,16 @@ Steps:
 
 Units: soil moisture m³/m³ throughout; depths m.
 """
+from __future__ import annotations
+
 import csv
 import math
 import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Optional
+from typing import (TYPE_CHECKING, Any, Collection, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple,
+                    Union)
 
 import numpy as np
 from osgeo import osr
@@ -33,6 +36,9 @@ from .errors import InputError
 from .outputs_commit import write_file
 from .progress import Progress
 from .raster_io import GridSpec, RasterSource, spatial_reference
+
+if TYPE_CHECKING:
+    from .insitu import InsituTable
 
 MATCHINGS = ('pixel', '3x3')
 SCREENS = ('flags', 'snow', 'frozen')
@@ -61,7 +67,7 @@ class StationPoints:
     crs_wkt: str
     names: Optional[list] = None
 
-    def name_of(self, station):
+    def name_of(self, station: str) -> str:
         if self.names:
             index = self.ids.index(station)
             return self.names[index] or ''
@@ -78,7 +84,7 @@ class ValidationOptions:
     screen_frozen: bool = True
     min_pairs: int = 10
 
-    def validate(self):
+    def validate(self) -> None:
         if self.matching not in MATCHINGS:
             raise InputError('Unknown matching {!r}; choose "pixel" or "3x3".'.format(self.matching))
         if int(self.min_pairs) < 1:
@@ -87,7 +93,7 @@ class ValidationOptions:
             raise InputError('The sensor depth must be given in metres between 0 and 5 (got {}).'.format(self.depth_m))
 
     @property
-    def enabled(self):
+    def enabled(self) -> Dict[str, bool]:
         return {'flags': self.screen_flags, 'snow': self.screen_snow, 'frozen': self.screen_frozen}
 
 
@@ -102,7 +108,7 @@ class Screening:
     kept: int
     flag_counts: dict = field(default_factory=dict)
 
-    def lines(self):
+    def lines(self) -> List[str]:
         out = ['{} in-situ records at the chosen depths.'.format(self.total)]
         for screen in SCREENS:
             if not self.enabled[screen]:
@@ -160,7 +166,7 @@ class ValidationResult:
 _NAME_DATE = re.compile(r'(?<!\d)((?:19|20)\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?:T?\d{4,6})?(?!\d)')
 
 
-def date_from_name(path):
+def date_from_name(path: str) -> Optional[date]:
     """The one date written in a file name as YYYYMMDD[hhmmss] or YYYY-MM-DD, or None."""
     found = set()
     for match in _NAME_DATE.finditer(os.path.basename(str(path))):
@@ -171,7 +177,7 @@ def date_from_name(path):
     return found.pop() if len(found) == 1 else None
 
 
-def raster_dates(raster, messages):
+def raster_dates(raster: RasterInput, messages: List[str]) -> List[Optional[date]]:
     """One date (or None) per band: the override, the metadata convention, or (single band) the file name."""
     if raster.dates is not None:
         return list(raster.dates)
@@ -196,7 +202,8 @@ def raster_dates(raster, messages):
 
 # -- depth, screening, daily means -------------------------------------------------------------------------------
 
-def select_depths(table, stations, depth_m=None):
+def select_depths(table: InsituTable, stations: Iterable[str], depth_m: Optional[float] = None
+                  ) -> Tuple[np.ndarray, Dict[str, float]]:
     """(record mask, {station: depth m}) of the sensor depth used at each station.
 
     Without ``depth_m`` the shallowest depth that has values; with it the depth nearest to it
@@ -231,7 +238,7 @@ def select_depths(table, stations, depth_m=None):
     return mask, chosen
 
 
-def group_rows(keys):
+def group_rows(keys: np.ndarray) -> Dict[str, np.ndarray]:
     """{key: row indices (ascending)} of an array of keys, in one pass."""
     if len(keys) == 0:
         return {}
@@ -241,7 +248,7 @@ def group_rows(keys):
     return {str(key): order[bounds[i]:bounds[i + 1]] for i, key in enumerate(unique)}
 
 
-def flag_is_good(flag, good_flags):
+def flag_is_good(flag: str, good_flags: Collection[str]) -> bool:
     """True when every part of an ISMN flag such as 'D01,D02' is one of the good flags; '' (no flag) is good."""
     flag = str(flag).strip()
     if not flag:
@@ -249,7 +256,7 @@ def flag_is_good(flag, good_flags):
     return all(part.strip() in good_flags for part in flag.split(','))
 
 
-def screen_records(table, options):
+def screen_records(table: InsituTable, options: ValidationOptions) -> Tuple[np.ndarray, Screening]:
     """(kept mask, Screening) over all records of ``table``."""
     enabled = options.enabled
     good = {g.strip() for g in options.good_flags if g.strip()}
@@ -279,7 +286,7 @@ def screen_records(table, options):
     return kept, screening
 
 
-def daily_means(dates, values):
+def daily_means(dates: np.ndarray, values: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """(unique dates, mean value per date) of finite values."""
     keep = np.isfinite(values)
     dates, values = dates[keep], values[keep]
@@ -293,7 +300,8 @@ def daily_means(dates, values):
 
 # -- reading rasters at stations -------------------------------------------------------------------------------
 
-def transform_points(x, y, from_wkt, to_wkt):
+def transform_points(x: Union[Sequence[float], np.ndarray], y: Union[Sequence[float], np.ndarray], from_wkt: str,
+                     to_wkt: str) -> Tuple[np.ndarray, np.ndarray]:
     """Coordinates in another CRS (x = easting/longitude); NaN where the transform fails."""
     source, target = spatial_reference(from_wkt), spatial_reference(to_wkt)
     x = np.asarray(x, dtype=float)
@@ -314,7 +322,7 @@ def transform_points(x, y, from_wkt, to_wkt):
     return out_x, out_y
 
 
-def pixel_of(grid, x, y):
+def pixel_of(grid: GridSpec, x: float, y: float) -> Optional[Tuple[int, int]]:
     """(col, row) of the pixel containing map point (x, y) of a north-up grid, or None when outside."""
     gt = grid.geotransform
     if not (math.isfinite(x) and math.isfinite(y)):
@@ -326,7 +334,8 @@ def pixel_of(grid, x, y):
     return None
 
 
-def read_at_pixels(source, grid, pixels, bands, half, progress=None):
+def read_at_pixels(source: RasterSource, grid: GridSpec, pixels: Sequence[Optional[Tuple[int, int]]],
+                   bands: Sequence[int], half: int, progress: Optional[Progress] = None) -> np.ndarray:
     """Values (n_pixels, n_bands) at (col, row) pixels: the pixel (half = 0) or the mean of the valid
     pixels of the (2·half+1)² block around it, clipped to the raster. Nodata → NaN; scale/offset applied."""
     dataset = source.open()
@@ -388,7 +397,7 @@ def _date_range(dates):
     return '{} to {}'.format(min(dates).isoformat(), max(dates).isoformat())
 
 
-def unique_points(points, messages):
+def unique_points(points: StationPoints, messages: List[str]) -> StationPoints:
     """The stations with repeated features (same id, same position) dropped; conflicting repeats refused."""
     seen, keep = {}, []
     for index, station in enumerate(points.ids):
@@ -408,7 +417,8 @@ def unique_points(points, messages):
                          [points.names[i] for i in keep] if points.names else None)
 
 
-def validate(rasters, points, table, options=None, progress=None):
+def validate(rasters: Sequence[RasterInput], points: StationPoints, table: InsituTable,
+             options: Optional[ValidationOptions] = None, progress: Optional[Progress] = None) -> ValidationResult:
     """Validate rasters against in-situ records; returns a :class:`ValidationResult`.
 
     ``rasters``: list of :class:`RasterInput`; ``points``: :class:`StationPoints`; ``table``: an
@@ -564,7 +574,7 @@ PAIR_COLUMNS = ('station', 'raster', 'date', 'estimate_m3_m3', 'in_situ_m3_m3', 
                 'pixel_col', 'pixel_row')
 
 
-def pair_rows(result):
+def pair_rows(result: ValidationResult) -> Iterator[Tuple[Any, ...]]:
     """Rows of the matched pairs (PAIR_COLUMNS), raster by raster, station by station, by date."""
     for raster in result.rasters:
         for station in result.station_ids:
@@ -575,7 +585,7 @@ def pair_rows(result):
                        result.series[station].depth_m, col, row)
 
 
-def write_pairs_csv(path, result):
+def write_pairs_csv(path: str, result: ValidationResult) -> str:
     """Write the matched pairs as CSV, completely or not at all; returns the path."""
     def write(handle):
         writer = csv.writer(handle)
@@ -585,7 +595,7 @@ def write_pairs_csv(path, result):
     return write_file(path, write, newline='', encoding='utf-8')
 
 
-def metric_field_prefixes(names, max_length=20):
+def metric_field_prefixes(names: Iterable[str], max_length: int = 20) -> List[str]:
     """Short, unique, lowercase field prefixes for raster names (e.g. 'downscaled_sm')."""
     prefixes = []
     for name in names:

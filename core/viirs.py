@@ -9,9 +9,12 @@ and the granule attributes (ShortName, RangeBeginningDate, tile numbers) lie in
 range of each field come from its own attributes (HDF-EOS5 / CF names
 ``scale_factor``, ``add_offset``, ``_FillValue``, ``valid_range``). No QGIS import.
 """
+from __future__ import annotations
+
 import os
 import re
 from datetime import date
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from osgeo import gdal, osr
 
@@ -62,7 +65,7 @@ def _odl_value(text):
             return text
 
 
-def parse_struct_metadata(text):
+def parse_struct_metadata(text: str) -> Dict[str, Dict[str, Any]]:
     """The grids described by an HDF-EOS StructMetadata text: {GridName: {key: value}}.
 
     Only the keys of each grid's own level are kept (XDim, YDim,
@@ -95,7 +98,7 @@ def parse_struct_metadata(text):
     return grids
 
 
-def sinusoidal_wkt(radius_m=LAND_GRID_SPHERE_M):
+def sinusoidal_wkt(radius_m: float = LAND_GRID_SPHERE_M) -> str:
     """WKT of the sinusoidal projection on a sphere of ``radius_m`` (the MODIS / VIIRS land grid)."""
     srs = osr.SpatialReference()
     srs.ImportFromProj4('+proj=sinu +lon_0=0 +x_0=0 +y_0=0 +R={:.3f} +units=m +no_defs'.format(radius_m))
@@ -103,7 +106,7 @@ def sinusoidal_wkt(radius_m=LAND_GRID_SPHERE_M):
     return srs.ExportToWkt()
 
 
-def grid_from_struct(info, label):
+def grid_from_struct(info: Mapping[str, Any], label: str) -> GridSpec:
     """GridSpec of one StructMetadata grid (sinusoidal, north-up, corners of the outer pixel edges)."""
     try:
         width, height = int(info['XDim']), int(info['YDim'])
@@ -127,7 +130,8 @@ def grid_from_struct(info, label):
     return GridSpec(width, height, (float(x0), pixel_x, 0.0, float(y0), 0.0, pixel_y), sinusoidal_wkt(radius))
 
 
-def scaling_from_attributes(attributes, documented, family, role):
+def scaling_from_attributes(attributes: Mapping[str, Any], documented: Optional[Scaling], family: str, role: str
+                            ) -> Tuple[Scaling, List[str]]:
     """The Scaling of a field from its attributes, and notes on what was decided.
 
     Missing attributes fall back to the documented values. Vegetation index
@@ -185,7 +189,7 @@ def _file_date(attributes):
         return None
 
 
-def open_viirs_granule(path, variable='auto'):
+def open_viirs_granule(path: str, variable: Optional[str] = 'auto') -> LandGranule:
     """Identify a VIIRS HDF-EOS5 tile, its fields, grid and scalings (no pixel is read).
 
     The product comes from ShortName and the file name, the date from

@@ -6,8 +6,11 @@ is computed once and kept here. Kept in memory when it fits the share of the mem
 budget it is given, otherwise in an uncompressed scratch file read back with plain
 reads (no memory map), so the file never counts as resident memory.
 """
+from __future__ import annotations
+
 import os
 import threading
+from typing import Collection, Dict, Hashable, Mapping, Optional
 
 import numpy as np
 
@@ -20,7 +23,7 @@ class WindowStore:
     record in place (the same names and sizes are required).
     """
 
-    def __init__(self, path=None):
+    def __init__(self, path: Optional[str] = None):
         self.path = path
         self._memory = {}
         self._records = {}
@@ -32,13 +35,13 @@ class WindowStore:
             self._file = open(path, 'w+b')
 
     @property
-    def in_memory(self):
+    def in_memory(self) -> bool:
         return self._file is None
 
     def __contains__(self, window):
         return window in (self._memory if self._file is None else self._records)
 
-    def put(self, window, arrays):
+    def put(self, window: Hashable, arrays: Mapping[str, np.ndarray]) -> None:
         """Keep ``arrays`` (name → 1-D array) for ``window``."""
         if self._file is None:
             self._memory[window] = dict(arrays)
@@ -68,7 +71,7 @@ class WindowStore:
             self._file.seek(offset)
             self._file.write(memoryview(values).cast('B'))
 
-    def get(self, window, names=None):
+    def get(self, window: Hashable, names: Optional[Collection[str]] = None) -> Dict[str, np.ndarray]:
         """name → array of a stored window (a fresh copy when read from the file); only ``names``
         when given."""
         if self._file is None:
@@ -86,7 +89,7 @@ class WindowStore:
                 arrays[name] = values
         return arrays
 
-    def close(self):
+    def close(self) -> None:
         """Free the memory and delete the scratch file."""
         self._memory = {}
         self._records = {}

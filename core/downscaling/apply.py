@@ -4,20 +4,34 @@ The apply pass predicts every block, keeps θ̂ for the later passes and sums it
 cell (the residual step needs ⟨θ̂⟩_c); the residual step collects its spread sums in the
 same pass, so no pass over the fine grid is spent on them.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, List, Optional, Union
 
 import numpy as np
 
 from .. import dispatch, linking
 from ..residual import zonal_sums
 
+if TYPE_CHECKING:
+    from ..linking import CoarseFit
+    from ..lst_correction import TerrainCorrection
+    from ..progress import Progress, StageTimer
+    from .aggregate import CoarseCells
+    from .consistency import ResidualStep
+    from .gaps import CoarseTargets
+    from .methods import DownscalingMethod
+    from .scene import Block, FineScene, PixelStore
 
-def lst_star(block, correction):
+
+def lst_star(block: Block, correction: TerrainCorrection) -> np.ndarray:
     """LST* of a block's pixels (K, float32): the LST as given when there is no correction."""
     return correction.apply(block.lst, block.z, block.cos_i, block.cos_sz)
 
 
-def output_mask(block, targets, method, corrected_lst):
+def output_mask(block: Block, targets: CoarseTargets, method: DownscalingMethod, corrected_lst: Optional[np.ndarray]
+                ) -> np.ndarray:
     """Pixels that get a value: inside a coarse cell with a target value and with valid predictors."""
     zone = block.zone
     own = (zone >= 0) & targets.valid[np.maximum(zone, 0)]
@@ -27,11 +41,11 @@ def output_mask(block, targets, method, corrected_lst):
 class InterpolatedTargets:
     """θ̂ = the coarse targets interpolated bilinearly (the bilinear method)."""
 
-    def __init__(self, scene, targets):
+    def __init__(self, scene: FineScene, targets: CoarseTargets):
         self.scene = scene
         self.targets = targets
 
-    def predict(self, block, corrected_lst, mask):
+    def predict(self, block: Block, corrected_lst: Optional[np.ndarray], mask: np.ndarray) -> np.ndarray:
         predicted = np.full(block.zone.shape, np.nan)
         predicted[mask] = self.scene.interpolate(block, self.targets.values, self.targets.valid)[mask]
         return predicted
@@ -45,7 +59,7 @@ class CoefficientPredictor:
     means are weighted by their signal fractions (core/noise.py) before the model is applied.
     """
 
-    def __init__(self, scene, fit, cells, method):
+    def __init__(self, scene: FineScene, fit: CoarseFit, cells: CoarseCells, method: DownscalingMethod):
         self.scene = scene
         self.standardizer = fit.standardizer
         self.uses_elevation = method.uses_elevation
@@ -58,7 +72,7 @@ class CoefficientPredictor:
         self.means_valid = np.isfinite(cells.mean_lst).ravel() & np.isfinite(cells.mean_ndvi).ravel()
         self.background_means = np.column_stack([cells.mean_lst.ravel(), cells.mean_ndvi.ravel()])
 
-    def predict(self, block, corrected_lst, mask):
+    def predict(self, block: Block, corrected_lst: np.ndarray, mask: np.ndarray) -> np.ndarray:
         # Every pixel is computed and the mask applied once at the end: nearly all pixels are in
         # it, and selecting them from each array would cost more than the few extra values.
         beta = self.scene.interpolate(block, self.beta_columns, self.beta_valid)
@@ -70,7 +84,7 @@ class CoefficientPredictor:
                                             block.z if self.uses_elevation else None, self.columns)
         return np.where(mask, values, np.nan)
 
-    def denoise(self, block, lst, ndvi):
+    def denoise(self, block: Block, lst: np.ndarray, ndvi: np.ndarray) -> List[np.ndarray]:
         """Weight the fine anomalies of LST* and NDVI around their smooth coarse background
         by their signal fractions; filled pixels are kept as they are."""
         result = []
@@ -96,7 +110,7 @@ class DispatchPredictor:
     """θ_f = θ_c + (∂θ/∂SEE)_c·(SEE_f − ⟨SEE⟩_c) (DISPATCH, core/dispatch.py), SEE from LST* when the
     method corrects LST for terrain."""
 
-    def __init__(self, trapezoid, mean_see, targets, slope):
+    def __init__(self, trapezoid: dispatch.Trapezoid, mean_see: np.ndarray, targets: CoarseTargets, slope: np.ndarray):
         self.trapezoid = trapezoid
         self.mean_see = mean_see
         self.targets = targets
@@ -104,7 +118,9 @@ class DispatchPredictor:
         self.slope = slope
 
     @classmethod
-    def from_scene(cls, scene, trapezoid, targets, correction, method, progress, timer):
+    def from_scene(cls, scene: FineScene, trapezoid: dispatch.Trapezoid, targets: CoarseTargets,
+                   correction: TerrainCorrection, method: DownscalingMethod, progress: Progress, timer: StageTimer
+                   ) -> DispatchPredictor:
         """⟨SEE⟩_c over the output pixels of each cell (a pass over the fine grid)."""
         n_cells = targets.values.size
         see_sum = np.zeros(n_cells)
@@ -123,7 +139,7 @@ class DispatchPredictor:
         slope = dispatch.moisture_slope(targets.values, mean_see, options.see_model, options.sm_max)
         return cls(trapezoid, mean_see, targets, slope)
 
-    def predict(self, block, corrected_lst, mask):
+    def predict(self, block: Block, corrected_lst: np.ndarray, mask: np.ndarray) -> np.ndarray:
         zone = block.zone
         predicted = np.full(zone.shape, np.nan)
         see = dispatch.soil_evaporative_efficiency(corrected_lst[mask], block.ndvi[mask], self.trapezoid)
@@ -139,7 +155,13 @@ class FinePrediction:
     output_count: np.ndarray
 
 
-def apply_pass(scene, predictor, method, correction, targets, residual_step, store, progress, timer):
+#: What predicts θ̂ at the fine scale (CoarseModel.fine_predictor).
+FinePredictor = Union[InterpolatedTargets, CoefficientPredictor, DispatchPredictor]
+
+
+def apply_pass(scene: FineScene, predictor: FinePredictor, method: DownscalingMethod, correction: TerrainCorrection,
+               targets: CoarseTargets, residual_step: Optional[ResidualStep], store: PixelStore, progress: Progress,
+               timer: StageTimer) -> FinePrediction:
     """θ̂ of every pixel (kept in ``store``), its zonal sums, and the residual step's spread sums."""
     n_cells = targets.values.size
     prediction_sum = np.zeros(n_cells)

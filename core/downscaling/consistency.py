@@ -6,10 +6,24 @@ r_c − ⟨r_f⟩_c, so that every cell's mean is exact: θ0 = θ̂ + r_f + (r_c
 Bounds: θ = clip(θ0 + δ_c, SM_MIN, SM_MAX) with a per-cell shift δ_c solved so that clipping
 keeps every cell's mean (the fixed point of "move the clipped amount onto the other pixels").
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Tuple
+
 import numpy as np
 
 from .. import atpk
 from ..residual import BoundedConsistency, SpreadSums
+
+if TYPE_CHECKING:
+    from ..progress import Progress, StageTimer
+    from .aggregate import CoarseCells
+    from .apply import FinePrediction
+    from .gaps import CoarseTargets
+    from .methods import DownscalingMethod
+    from .options import DownscaleOptions
+    from .outputs import WrittenOutput
+    from .scene import Block, FineScene, PixelStore
 
 #: Largest |cell mean − θ_c| (m³/m³) at which the clipping shifts stop.
 CONSISTENCY_TOLERANCE = 1e-7
@@ -23,7 +37,7 @@ class ResidualStep:
     #: Name of the spread, one of options.RESIDUAL_SPREADS.
     name = 'bilinear'
 
-    def __init__(self, scene, targets, cells):
+    def __init__(self, scene: FineScene, targets: CoarseTargets, cells: CoarseCells):
         self.scene = scene
         self.targets = targets
         # Cells whose pixels carry a value, hence a residual (known before predicting).
@@ -35,15 +49,15 @@ class ResidualStep:
     def _spread_sums(self, cells):
         return SpreadSums(self.scene.coarse_shape)
 
-    def block_part(self, block, zone):
+    def block_part(self, block: Block, zone: np.ndarray) -> Tuple[int, np.ndarray]:
         """A block's share of the spread sums (``zone``: the cells of the pixels with a value)."""
         nodes, weights = self.scene.bilinear(block, 'residual', self.residual_cells)
         return SpreadSums.block_part(zone, self.scene.bilinear_base(block).corner, weights)
 
-    def add_part(self, part):
+    def add_part(self, part: Tuple[int, np.ndarray]) -> None:
         self.spread.add_part(*part)
 
-    def solve(self, prediction):
+    def solve(self, prediction: FinePrediction) -> None:
         """r_c and the remainder from the apply pass's FinePrediction."""
         has_output = prediction.output_count > 0
         if not has_output.any():
@@ -56,11 +70,11 @@ class ResidualStep:
     def _zonal_sum_of_spread(self):
         return self.spread.zonal_sum_of_interpolated(self.residual)
 
-    def describe(self):
+    def describe(self) -> str:
         """What the spread did, for the log."""
         return 'Residual spread bilinearly between cell centres, plus the per-cell remainder.'
 
-    def add_to(self, block, predicted):
+    def add_to(self, block: Block, predicted: np.ndarray) -> np.ndarray:
         """θ0 = θ̂ + r_f + (r_c − ⟨r_f⟩_c), before the bounds are applied."""
         mask = np.isfinite(predicted)
         spread = self._spread_at(block)
@@ -92,7 +106,7 @@ class AtpkResidualStep(ResidualStep):
                                                       self.targets.values.size)
         return block.cache['atpk']
 
-    def block_part(self, block, zone):
+    def block_part(self, block: Block, zone: np.ndarray) -> Tuple[int, np.ndarray]:
         return atpk.LatticeSums.block_part(zone, self._lattice(block))
 
     def _zonal_sum_of_spread(self):
@@ -104,7 +118,7 @@ class AtpkResidualStep(ResidualStep):
         self.field = atpk.AtpkField(self.residual, self.residual_cells, shape, self.aspect, self.covariance)
         return self.field.zonal_sums(self.spread)
 
-    def describe(self):
+    def describe(self) -> str:
         if self.field is None:
             return 'Residual: no cell had a residual to spread.'
         return ('Residual spread by area-to-point kriging ({}; {} neighbourhood patterns), plus the per-cell '
@@ -116,12 +130,14 @@ class AtpkResidualStep(ResidualStep):
         return self.field.at_pixels(self._lattice(block))
 
 
-def residual_step(scene, targets, cells, options):
+def residual_step(scene: FineScene, targets: CoarseTargets, cells: CoarseCells, options: DownscaleOptions
+                  ) -> ResidualStep:
     """The residual step of ``options.residual`` (one of options.RESIDUAL_SPREADS)."""
     return (AtpkResidualStep if options.residual == 'atpk' else ResidualStep)(scene, targets, cells)
 
 
-def stored_blocks(scene, store, function, progress, inputs=False):
+def stored_blocks(scene: FineScene, store: PixelStore, function: Callable[[Block, np.ndarray, np.ndarray], Any],
+                  progress: Optional[Progress], inputs: bool = False) -> Iterator[Any]:
     """function(block, stored values, zone of the pixels with a value) for every block, in order."""
     def task(block):
         values = store.get(block.window)
@@ -129,7 +145,9 @@ def stored_blocks(scene, store, function, progress, inputs=False):
     return scene.map(task, progress, inputs=inputs)
 
 
-def bounded_shifts(scene, store, residual_step, targets, prediction, options, progress, timer):
+def bounded_shifts(scene: FineScene, store: PixelStore, residual_step: Optional[ResidualStep], targets: CoarseTargets,
+                   prediction: FinePrediction, options: DownscaleOptions, progress: Progress, timer: StageTimer
+                   ) -> BoundedConsistency:
     """θ0 (kept in ``store`` in place of θ̂) and the per-cell shifts that keep the cell means
     within the bounds (a BoundedConsistency; no shift without a residual step)."""
     n_cells = targets.values.size
@@ -201,7 +219,9 @@ def _redistribute_clipped(scene, store, consistency, first_statistics, progress,
                   'pixels of their cells ({} pass(es)).'.format(lower, upper, passes))
 
 
-def check_consistency(written, prediction, targets, consistency, method, progress):
+def check_consistency(written: WrittenOutput, prediction: FinePrediction, targets: CoarseTargets,
+                      consistency: BoundedConsistency, method: DownscalingMethod, progress: Progress
+                      ) -> Tuple[float, int, int, float]:
     """(largest |cell mean − θ_c| in m³/m³, number of cells checked, number of infeasible cells, their largest
     |cell mean − θ_c|), computed from what was written over every cell with output: cells whose value lies
     outside [SM_MIN, SM_MAX] cannot keep it, so they are counted and reported, never left out of the figure."""

@@ -6,14 +6,26 @@ or the temporal one of a series); filled pixels are flagged. Coarse: cells witho
 product value but with fine data get the value of their own local model, else one
 interpolated from their neighbours; such cells are flagged and not checked for consistency.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
 from ..gap_filling import SpatialLstFiller, fill_by_normalized_convolution
 
+if TYPE_CHECKING:
+    from ..gap_filling import LstFiller
+    from ..progress import Progress, StageTimer
+    from .aggregate import CoarseCells
+    from .methods import CoarseModel, DownscalingMethod
+    from .options import DownscaleOptions
+    from .scene import FineScene
 
-def prepare_gap_filling(scene, method, options, gap_filler, progress, timer):
+
+def prepare_gap_filling(scene: FineScene, method: DownscalingMethod, options: DownscaleOptions,
+                        gap_filler: Optional[LstFiller], progress: Progress, timer: StageTimer) -> None:
     """Give the scene a gap filler when LST or NDVI has holes (``gap_filler``: an unprepared
     filler, e.g. the temporal one of a series; else a spatial one)."""
     if not options.fill_gaps or not method.fills_gaps:
@@ -36,11 +48,12 @@ class CoarseTargets:
     filled: np.ndarray
 
     @property
-    def valid(self):
+    def valid(self) -> np.ndarray:
         return np.isfinite(self.values)
 
 
-def coarse_targets(cells, model, method, options, progress):
+def coarse_targets(cells: CoarseCells, model: CoarseModel, method: DownscalingMethod, options: DownscaleOptions,
+                   progress: Progress) -> CoarseTargets:
     """The targets of the cells: the product's values, with its gaps estimated when the
     options and the method fill gaps (quality bit 2)."""
     values = cells.theta.ravel()

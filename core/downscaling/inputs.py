@@ -4,16 +4,24 @@ The fine grid is the LST grid (METHOD.md §1). NDVI and the DEM are warped onto 
 coarse product keeps its own grid and CRS, and each fine pixel is mapped to the coarse
 cell its centre falls in.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional, Tuple
 
 import numpy as np
 
 from .. import units
 from ..alignment import CoarseIndexer, align_to_grid, coarse_window_over, ground_pixel_size_m
 from ..errors import EmptySceneError, InputError
-from ..raster_io import GridSpec, Window, read_array
+from ..raster_io import GridSpec, RasterSource, Window, read_array
 from ..terrain import prepare_terrain
 from .scene import FineScene
+
+if TYPE_CHECKING:
+    from ..progress import Progress, StageTimer
+    from .methods import DownscalingMethod
+    from .options import DownscaleInputs, DownscaleOptions
 
 #: Coarse cells must be at least this many times larger (in ground distance) than fine pixels.
 MIN_SCALE_RATIO = 2.0
@@ -28,13 +36,13 @@ class CoarseInput:
     theta: np.ndarray
 
 
-def check_fine_grid(grid):
+def check_fine_grid(grid: GridSpec) -> None:
     """Refuse a fine grid the block-wise passes cannot handle (rotated or south-up)."""
     if not grid.is_north_up:
         raise InputError('The LST raster must be a north-up grid; warp it first (Raster ▸ Projections ▸ Warp).')
 
 
-def check_requirements(inputs, method):
+def check_requirements(inputs: DownscaleInputs, method: DownscalingMethod) -> None:
     """Refuse inputs that lack what ``method`` (a DownscalingMethod) needs."""
     if method.corrects_terrain and inputs.dem is None:
         raise InputError('The {} method ({}) needs a DEM: give one, or choose method 5 (adaptive window without '
@@ -43,7 +51,7 @@ def check_requirements(inputs, method):
         raise InputError('The {} method needs an NDVI raster.'.format(method.method.title))
 
 
-def read_coarse(coarse_source, fine_grid, progress):
+def read_coarse(coarse_source: RasterSource, fine_grid: GridSpec, progress: Progress) -> CoarseInput:
     """The coarse product over the fine grid (one cell of margin), after the scale and unit checks."""
     coarse_full = coarse_source.grid()
     ratio = ground_pixel_size_m(coarse_full) / ground_pixel_size_m(fine_grid)
@@ -68,7 +76,9 @@ def read_coarse(coarse_source, fine_grid, progress):
     return CoarseInput(coarse_full.subgrid(window), window, theta)
 
 
-def open_scene(inputs, options, method, workdir, progress, timer, with_coarse=True):
+def open_scene(inputs: DownscaleInputs, options: DownscaleOptions, method: DownscalingMethod, workdir: str,
+               progress: Progress, timer: StageTimer, with_coarse: bool = True
+               ) -> Tuple[FineScene, Optional[CoarseInput]]:
     """Check and align the inputs of ``method``; returns (FineScene, CoarseInput or None)."""
     check_requirements(inputs, method)
     fine_grid = inputs.lst.grid()

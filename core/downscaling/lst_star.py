@@ -1,21 +1,28 @@
 """The terrain step (METHOD.md §3): the scene-wide terrain model of LST, and LST* written
 as a raster with the same scene reader and the same fit, so that a model "correct LST →
 downscale without terrain correction" gives the same map as the terrain-aware method."""
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, Optional
 
 from ..errors import InputError
 from ..lst_correction import CorrectionCheck, TerrainCheck, TerrainCorrection, fit_terrain_corrections
 from ..progress import Progress, StageTimer
-from ..raster_io import RasterWriter, gdal_cache_limit
+from ..raster_io import RasterSource, RasterWriter, gdal_cache_limit
 from ..terrain import SunGeometry
 from .inputs import open_scene
 from .scene import run_folder
-from .methods import TerrainAwareMethod
+from .methods import DownscalingMethod, TerrainAwareMethod
 from .options import DEFAULT_TERRAIN_MODE, DownscaleInputs, DownscaleOptions, Method
 from .outputs import terrain_metadata
 
+if TYPE_CHECKING:
+    from .scene import FineScene
 
-def fit_terrain(scene, method, options, progress, timer):
+
+def fit_terrain(scene: FineScene, method: DownscalingMethod, options: DownscaleOptions, progress: Progress,
+                timer: StageTimer) -> Dict[str, TerrainCorrection]:
     """{terrain mode: TerrainCorrection} of the modes the method compares (one unless the
     self-adaptive selection chooses the mode; 'none' for methods without terrain correction).
     Several modes share the two passes of the fit."""
@@ -38,8 +45,9 @@ class LstCorrectionResult:
     messages: list
 
 
-def correct_lst_raster(lst, ndvi, dem, output_path, mode='illumination+lapse', sun=None, memory_mb=1024.0,
-                       progress=None):
+def correct_lst_raster(lst: RasterSource, ndvi: Optional[RasterSource], dem: Optional[RasterSource], output_path: str,
+                       mode: str = 'illumination+lapse', sun: Optional[SunGeometry] = None, memory_mb: float = 1024.0,
+                       progress: Optional[Progress] = None) -> LstCorrectionResult:
     """Write LST* (K, float32) on the LST grid: the same fit as ``downscale``.
 
     lst, ndvi, dem: RasterSource (K, −1..1, m). Returns a LstCorrectionResult."""

@@ -6,19 +6,28 @@ budget; with several workers the blocks are read and processed in a thread pool 
 results come back in window order, so sums combined by the caller do not depend on the
 number of threads.
 """
+from __future__ import annotations
+
 import collections
 import contextlib
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
 from .. import scratch
-from ..raster_io import RasterReader, row_windows
+from ..raster_io import GridSpec, RasterReader, RasterSource, Window, row_windows
 from ..residual import BilinearWeights, bilinear_geometry
 from ..window_store import WindowStore
 from .options import KEEP_GEOMETRY
+
+if TYPE_CHECKING:
+    from ..alignment import CoarseIndexer
+    from ..gap_filling import LstFiller
+    from ..progress import Progress
+    from ..terrain import TerrainReader
 
 #: Working memory per fine pixel of a block, all temporary arrays together (bytes): numpy's
 #: traced peak is 217 B/px on the clear 13 Mpx speed scene and 260 B/px with 30 % clouds to fill.
@@ -52,7 +61,7 @@ class Block:
                  'has_inputs', 'cache')
 
     @property
-    def shape(self):
+    def shape(self) -> Tuple[int, int]:
         return (self.window.ysize, self.window.xsize)
 
 
@@ -69,8 +78,10 @@ class FineScene:
     a CoarseIndexer or None (scenes without coarse cells, e.g. gap filling alone).
     """
 
-    def __init__(self, grid, lst, ndvi, terrain, indexer, memory_mb, workdir=None, workers=1, progress=None,
-                 keep_geometry='auto', terrain_fit_pixels=4_000_000, owns_terrain=True):
+    def __init__(self, grid: GridSpec, lst: RasterSource, ndvi: Optional[RasterSource],
+                 terrain: Optional[TerrainReader], indexer: Optional[CoarseIndexer], memory_mb: float,
+                 workdir: Optional[str] = None, workers: int = 1, progress: Optional[Progress] = None,
+                 keep_geometry: str = 'auto', terrain_fit_pixels: int = 4_000_000, owns_terrain: bool = True):
         self.grid = grid
         self.workers = max(1, int(workers))
         self.lst = RasterReader(lst)
@@ -121,7 +132,7 @@ class FineScene:
         return None, False
 
     @property
-    def kept_geometry(self):
+    def kept_geometry(self) -> str:
         """Where the geometry is kept: one of KEEP_GEOMETRY but 'auto'."""
         if self.kept is None:
             return 'none'
@@ -129,21 +140,21 @@ class FineScene:
             return 'memory'
         return 'disk' if self.keeps_terrain or self.terrain is None else 'disk, coarse part only'
 
-    def set_filler(self, filler):
+    def set_filler(self, filler: Optional[LstFiller]) -> None:
         """From now on, blocks come with LST and NDVI gaps filled (``block.filled`` marks them)."""
         self.filler = filler
         self._cached = None
 
     @property
-    def single_block(self):
+    def single_block(self) -> bool:
         return len(self.windows) == 1
 
     @property
-    def coarse_shape(self):
+    def coarse_shape(self) -> Tuple[int, int]:
         coarse = self.indexer.coarse_grid
         return (coarse.height, coarse.width)
 
-    def geometry(self, window, with_terrain=True):
+    def geometry(self, window: Window, with_terrain: bool = True) -> Dict[str, np.ndarray]:
         """name → 1-D array of the window's geometry: zone (int32, −1 outside the coarse grid),
         node0/wx/wy/corner (:func:`bilinear_geometry`) and, with terrain, z/cos_i/cos_sz (float32).
         Computed once per window of the run and then kept."""
@@ -184,7 +195,7 @@ class FineScene:
         return {name: np.asarray(values, dtype=np.float32).ravel()
                 for name, values in zip(('z', 'cos_i', 'cos_sz'), self.terrain.read(window, latitude))}
 
-    def read(self, window, inputs=True):
+    def read(self, window: Window, inputs: bool = True) -> Block:
         """The block of a window; with ``inputs=False`` only its coarse-cell mapping (cheap)."""
         cached = self._cached
         if cached is not None and cached.window == window and (cached.has_inputs or not inputs):
@@ -214,14 +225,14 @@ class FineScene:
                                                                         block.cos_i)
         return block
 
-    def bilinear_base(self, block):
+    def bilinear_base(self, block: Block) -> BilinearWeights:
         """The block's BilinearWeights (cached with the block)."""
         if 'bilinear' not in block.cache:
             g = block.geometry
             block.cache['bilinear'] = BilinearWeights(g['node0'], g['wx'], g['wy'], g['corner'], self.coarse_shape)
         return block.cache['bilinear']
 
-    def bilinear(self, block, key, valid_nodes):
+    def bilinear(self, block: Block, key: str, valid_nodes: Optional[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
         """Bilinear (nodes, weights) of every pixel of a block, normalized over ``valid_nodes``
         and cached under ``key``. Every pixel, not a subset: indexing (n, 4) arrays by a mask
         costs more than interpolating the few pixels that are not needed."""
@@ -229,15 +240,16 @@ class FineScene:
             block.cache[key] = self.bilinear_base(block).normalized(valid_nodes)
         return block.cache[key]
 
-    def interpolate(self, block, cell_values, valid_nodes):
+    def interpolate(self, block: Block, cell_values: np.ndarray, valid_nodes: Optional[np.ndarray]) -> np.ndarray:
         """Coarse values interpolated bilinearly at every pixel of a block (NaN where no node is valid)."""
         return self.bilinear_base(block).interpolate(cell_values, valid_nodes)
 
-    def blocks(self, progress=None):
+    def blocks(self, progress: Optional[Progress] = None) -> Iterator[Block]:
         """Every block of the scene, in order (read ahead by the workers)."""
         return self.map(None, progress)
 
-    def map(self, function, progress=None, inputs=True, windows=None):
+    def map(self, function: Optional[Callable[[Block], Any]], progress: Optional[Progress] = None, inputs: bool = True,
+            windows: Optional[Sequence[Window]] = None) -> Iterator[Any]:
         """``function(block)`` (or the block itself) for every window, in window order.
 
         With several workers the windows are read and ``function`` runs in a thread pool
@@ -280,7 +292,8 @@ class FineScene:
         elif self.progress is not None:
             self.progress.check()
 
-    def terrain_blocks(self, progress=None, function=None):
+    def terrain_blocks(self, progress: Optional[Progress] = None, function: Optional[Callable[..., Any]] = None
+                       ) -> Iterator[Any]:
         """``function(lst, ndvi, z, cos_i)`` (or the tuple) of the pixels used to fit the terrain
         model, block by block in a fixed order: clear LST only, never filled values.
 
@@ -307,7 +320,7 @@ class FineScene:
             return arrays if function is None else function(*arrays)
         return self.map(task, progress, windows=windows)
 
-    def count_gaps(self):
+    def count_gaps(self) -> Tuple[int, int]:
         """(missing LST, missing NDVI) pixels, reading only those two rasters."""
         def count(window):
             return (int(np.isnan(self.lst.read(window)).sum()),
@@ -316,12 +329,13 @@ class FineScene:
         counts = list(self._map_windows(count))
         return sum(c[0] for c in counts), sum(c[1] for c in counts)
 
-    def raw_blocks(self):
+    def raw_blocks(self) -> Iterator[Tuple[Window, np.ndarray, Optional[np.ndarray], Optional[np.ndarray],
+                                           Optional[np.ndarray]]]:
         """(window, lst, ndvi, z, cos_i) as read, for preparing a gap filler."""
         for block in self.map(None):
             yield block.window, block.lst_clear, block.ndvi, block.z, block.cos_i
 
-    def close(self):
+    def close(self) -> None:
         self.lst.close()
         if self.ndvi is not None:
             self.ndvi.close()
@@ -340,7 +354,7 @@ class FineScene:
 
 
 @contextlib.contextmanager
-def run_folder(prefix):
+def run_folder(prefix: str) -> Iterator[str]:
     """A scratch folder for one run (kept geometry, aligned inputs), removed when the run ends, also on
     SIGTERM; one left by a killed run is removed by the next (core.scratch)."""
     folder = scratch.work_folder(''.join(c for c in prefix.lower() if c.isalpha()) or 'run')
@@ -350,7 +364,7 @@ def run_folder(prefix):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def terrain_fit_rows(grid, max_pixels):
+def terrain_fit_rows(grid: GridSpec, max_pixels: int) -> np.ndarray:
     """Boolean per row of the grid: the rows the terrain fit uses (all of them up to
     ``max_pixels``, else TERRAIN_FIT_BANDS evenly spaced bands of full rows)."""
     rows = np.zeros(grid.height, dtype=bool)
@@ -379,16 +393,16 @@ class PixelStore:
     """One float64 value per fine pixel kept between passes (θ̂, then θ0): in memory when
     the scene is a single block, else in a raw scratch file in ``workdir``."""
 
-    def __init__(self, scene, workdir):
+    def __init__(self, scene: FineScene, workdir: str):
         self.store = WindowStore(None if scene.single_block else os.path.join(workdir, 'pixels.bin'))
 
-    def put(self, window, values):
+    def put(self, window: Window, values: np.ndarray) -> None:
         self.store.put(window, {'theta': np.asarray(values, dtype=np.float64)})
 
-    def get(self, window):
+    def get(self, window: Window) -> np.ndarray:
         return self.store.get(window)['theta']
 
-    def close(self):
+    def close(self) -> None:
         self.store.close()
 
     def __enter__(self):
