@@ -1,9 +1,8 @@
 """How results read (defect 9): legend units, the report's class map, the DISPATCH log, the inspector's LST*."""
 import numpy as np
 
-from soil_moisture_downscaling.core import pipeline
 from soil_moisture_downscaling.core.diagnostics import describe_pixel
-from soil_moisture_downscaling.core.pipeline import DownscaleInputs, DownscaleOptions, downscale
+from soil_moisture_downscaling.core.downscaling import DownscaleInputs, DownscaleOptions, Method, downscale
 from soil_moisture_downscaling.core.raster_io import RasterSource
 from soil_moisture_downscaling.core.terrain import SunGeometry
 
@@ -11,7 +10,7 @@ from soil_moisture_downscaling.core.terrain import SunGeometry
 def test_dispatch_log_gives_the_trapezoid_in_kelvin(terrain_scene, tmp_path):
     inputs = DownscaleInputs(*(RasterSource(terrain_scene.paths[k], name=k) for k in ('coarse_sm', 'lst', 'ndvi')))
     result = downscale(inputs, str(tmp_path / 'dispatch.tif'), DownscaleOptions(
-        method=pipeline.DISPATCH, sun=SunGeometry(acquisition_date=terrain_scene.settings.acquisition_date)))
+        method=Method.DISPATCH, sun=SunGeometry(acquisition_date=terrain_scene.settings.acquisition_date)))
     line = next(m for m in result.messages if m.startswith('DISPATCH trapezoid'))
     assert 'Trapezoid(' not in line and 'soil_max' not in line
     assert line.count(' K') == 4, line
