@@ -1,4 +1,8 @@
 """Reading the diagnostics raster back: what the bands of one pixel mean (for the inspector)."""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence, Tuple
+
 from .linking import FALLBACK_NAMES, FALLBACK_SCENE_WIDE, PREDICTOR_SETS
 from .lst_correction import MODES as TERRAIN_MODES
 from .downscaling.outputs import (DIAGNOSTIC_BANDS, QUALITY_CLIPPED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK,
@@ -10,13 +14,13 @@ QUALITY_FLAGS = ((QUALITY_LST_FILLED, 'LST or NDVI gap filled'), (QUALITY_COARSE
                  (QUALITY_PARTIAL_TERRAIN, 'terrain from a partial window'))
 
 
-def decode_quality(bits):
+def decode_quality(bits: float) -> List[str]:
     """Names of the quality flags set in ``bits`` (METHOD.md §7)."""
     value = int(bits)
     return [name for flag, name in QUALITY_FLAGS if value & flag]
 
 
-def describe_pixel(values, terrain_corrected=True):
+def describe_pixel(values: Sequence[Optional[float]], terrain_corrected: bool = True) -> List[Tuple[str, str]]:
     """(label, text) rows for the diagnostics band values of one pixel (NaN/None = no data).
 
     The model's temperature is LST* (terrain-corrected) unless the run had no terrain correction.

@@ -10,10 +10,16 @@ on standardized predictors; terms a candidate does not use are 0. A
 prediction is therefore linear in the coefficients, so interpolating
 coefficient fields between cells interpolates the cells' predictions.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, Iterable, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy import ndimage
+
+if TYPE_CHECKING:
+    from .progress import Progress
 
 TERMS = ('const', 'lst', 'ndvi', 'elev', 'lst2', 'ndvi2', 'lst_ndvi')
 PREDICTOR_SETS = ('LST*, NDVI', 'LST*, NDVI, elevation')
@@ -28,7 +34,7 @@ MIN_NDVI_SD = 0.02
 GLOBAL_WINDOW = 0
 
 
-def term_indices(model, with_elevation):
+def term_indices(model: str, with_elevation: bool) -> Tuple[int, ...]:
     """Indices into TERMS of a candidate model ('linear' or 'quadratic')."""
     names = ['const', 'lst', 'ndvi']
     if with_elevation:
@@ -53,10 +59,11 @@ class Standardizer:
     ndvi_scale: float
     elev_centre: float = 0.0
     elev_scale: float = 1.0
-    support: tuple = None
+    support: Optional[Tuple[float, float, float, float]] = None
 
     @classmethod
-    def from_samples(cls, lst, ndvi, elev=None, min_max=False, linear_tails=False):
+    def from_samples(cls, lst: np.ndarray, ndvi: np.ndarray, elev: Optional[np.ndarray] = None, min_max: bool = False,
+                     linear_tails: bool = False) -> Standardizer:
         def centre_scale(values):
             values = values[np.isfinite(values)]
             if values.size == 0:
@@ -76,14 +83,16 @@ class Standardizer:
                 support = ((lst.min() - lc) / ls, (lst.max() - lc) / ls, (ndvi.min() - nc) / ns, (ndvi.max() - nc) / ns)
         return cls(lc, ls, nc, ns, ec, es, support)
 
-    def terms(self, lst, ndvi, elev=None, columns=None):
+    def terms(self, lst: np.ndarray, ndvi: np.ndarray, elev: Optional[np.ndarray] = None,
+              columns: Optional[Iterable[int]] = None) -> np.ndarray:
         """The 7 terms (..., 7) of standardized predictors, or only ``columns`` (indices into
         TERMS); the elevation term is 0 without a DEM."""
         standardized = self.standardized(lst, ndvi, elev)
         return np.stack([term(k, *standardized, support=self.support)
                          for k in (range(len(TERMS)) if columns is None else columns)], axis=-1)
 
-    def standardized(self, lst, ndvi, elev=None):
+    def standardized(self, lst: np.ndarray, ndvi: np.ndarray, elev: Optional[np.ndarray] = None
+                     ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(l, n, e): the standardized predictors (e = 0 without a DEM)."""
         l = (np.asarray(lst, dtype=np.float64) - self.lst_centre) / self.lst_scale
         n = (np.asarray(ndvi, dtype=np.float64) - self.ndvi_centre) / self.ndvi_scale
@@ -92,7 +101,8 @@ class Standardizer:
         return l, n, e
 
 
-def term(k, l, n, e, support=None):
+def term(k: int, l: np.ndarray, n: np.ndarray, e: np.ndarray,
+         support: Optional[Tuple[float, float, float, float]] = None) -> np.ndarray:
     """Term k of TERMS (1, l, n, e, l², n², l·n) from the standardized predictors; with a
     ``support`` (Standardizer.support) the quadratic terms use the predictors clipped to it."""
     if k == 0:
@@ -110,12 +120,13 @@ def term(k, l, n, e, support=None):
     return lc * nc
 
 
-def predict(beta, terms):
+def predict(beta: np.ndarray, terms: np.ndarray) -> np.ndarray:
     """θ = Σ β_k·term_k over the last axis."""
     return np.einsum('...k,...k->...', beta, terms)
 
 
-def predict_pixels(standardizer, beta_rows, lst, ndvi, elev, columns):
+def predict_pixels(standardizer: Standardizer, beta_rows: np.ndarray, lst: np.ndarray, ndvi: np.ndarray,
+                   elev: Optional[np.ndarray], columns: Iterable[int]) -> np.ndarray:
     """θ = Σ β_j·term_columns[j] for 1-D pixel arrays, with β given as rows (k, n) so that each
     coefficient is contiguous: :func:`predict` of ``standardizer.terms(..., columns=columns)``
     without stacking the terms (one term at a time)."""
@@ -128,7 +139,7 @@ def predict_pixels(standardizer, beta_rows, lst, ndvi, elev, columns):
     return total
 
 
-def physical_coefficients(beta, standardizer):
+def physical_coefficients(beta: np.ndarray, standardizer: Standardizer) -> np.ndarray:
     """Coefficients of θ = b0 + b1·LST + b2·NDVI + b3·z + b4·LST² + b5·NDVI² + b6·LST·NDVI (SI units)."""
     s = standardizer
     b = np.moveaxis(np.asarray(beta, dtype=float), -1, 0)
@@ -145,7 +156,7 @@ def physical_coefficients(beta, standardizer):
     return np.moveaxis(out, 0, -1)
 
 
-def bisquare_kernel(half_width):
+def bisquare_kernel(half_width: int) -> np.ndarray:
     """Weights (1 − (d/b)²)² with d the distance in cells and b = h + 1; 0 at d ≥ b."""
     offsets = np.arange(-half_width, half_width + 1, dtype=float)
     d = np.hypot(*np.meshgrid(offsets, offsets))
@@ -164,7 +175,7 @@ class CoarseFit:
     fallback: np.ndarray
     standardizer: Standardizer
     model: str
-    global_beta: np.ndarray = None
+    global_beta: Optional[np.ndarray] = None
     global_predictor_set: int = -1
     global_r_squared: float = float('nan')
 
@@ -284,8 +295,9 @@ def _scatter(beta, indices):
     return full
 
 
-def fit_global(theta, terms, sample_mask, standardizer, model='linear', use_elevation=(False,),
-               min_lst_sd=MIN_LST_SD_K, min_ndvi_sd=MIN_NDVI_SD):
+def fit_global(theta: np.ndarray, terms: np.ndarray, sample_mask: np.ndarray, standardizer: Standardizer,
+               model: str = 'linear', use_elevation: Sequence[bool] = (False,), min_lst_sd: float = MIN_LST_SD_K,
+               min_ndvi_sd: float = MIN_NDVI_SD) -> Tuple[Optional[np.ndarray], int, int, float]:
     """One scene-wide fit (all sample cells, unit weights); the candidate with the lowest AICc.
 
     Returns (beta (7,), predictor_set, n, r_squared); beta is None if no candidate is usable.
@@ -354,9 +366,10 @@ def _window_fits(theta, mask, safe_terms, standardizer, model, h, use_elevation,
     return n, fits
 
 
-def fit_adaptive_window(theta, terms, sample_mask, standardizer, model='linear', half_windows=range(2, 7),
-                        use_elevation=(False, True), min_lst_sd=MIN_LST_SD_K, min_ndvi_sd=MIN_NDVI_SD,
-                        progress=None):
+def fit_adaptive_window(theta: np.ndarray, terms: np.ndarray, sample_mask: np.ndarray, standardizer: Standardizer,
+                        model: str = 'linear', half_windows: Iterable[int] = range(2, 7),
+                        use_elevation: Sequence[bool] = (False, True), min_lst_sd: float = MIN_LST_SD_K,
+                        min_ndvi_sd: float = MIN_NDVI_SD, progress: Optional[Progress] = None) -> CoarseFit:
     """Local weighted fits in self-adaptive moving windows (METHOD.md §4).
 
     theta (ny, nx): coarse soil moisture (m³/m³, NaN where missing).
@@ -414,12 +427,14 @@ class CandidateFit:
     """One candidate's fit on the cells and, for each sample cell, its prediction by the same
     candidate fitted without that cell (leave-one-out; NaN where no model is left)."""
     fit: CoarseFit
-    left_out: np.ndarray
+    left_out: Optional[np.ndarray]
 
 
-def fit_each_candidate(theta, terms, sample_mask, standardizer, model='linear', half_windows=(2,),
-                       use_elevation=(False,), min_lst_sd=MIN_LST_SD_K, min_ndvi_sd=MIN_NDVI_SD,
-                       leave_one_out=False):
+def fit_each_candidate(theta: np.ndarray, terms: np.ndarray, sample_mask: np.ndarray, standardizer: Standardizer,
+                       model: str = 'linear', half_windows: Iterable[int] = (2,),
+                       use_elevation: Sequence[bool] = (False,), min_lst_sd: float = MIN_LST_SD_K,
+                       min_ndvi_sd: float = MIN_NDVI_SD, leave_one_out: bool = False
+                       ) -> Dict[Tuple[int, bool], CandidateFit]:
     """{(h, with_elevation): CandidateFit} of every candidate on its own (no choice between them).
 
     h = GLOBAL_WINDOW (0) is one scene-wide model; for h > 0, cells whose local fit fails the
@@ -489,8 +504,9 @@ def _global_left_out(theta, mask, safe_terms, standardizer, model, with_elevatio
     return np.where(ok, predicted, np.nan).reshape(theta.shape)
 
 
-def global_coarse_fit(theta, terms, sample_mask, standardizer, model='linear', use_elevation=(False,),
-                      min_lst_sd=MIN_LST_SD_K, min_ndvi_sd=MIN_NDVI_SD):
+def global_coarse_fit(theta: np.ndarray, terms: np.ndarray, sample_mask: np.ndarray, standardizer: Standardizer,
+                      model: str = 'linear', use_elevation: Sequence[bool] = (False,), min_lst_sd: float = MIN_LST_SD_K,
+                      min_ndvi_sd: float = MIN_NDVI_SD) -> CoarseFit:
     """A CoarseFit whose every cell carries the one scene-wide model (comparison methods)."""
     shape = np.shape(theta)
     beta, predictor_set, n, r_squared = fit_global(theta, terms, sample_mask, standardizer, model, use_elevation,

@@ -9,7 +9,7 @@ the whole fine raster in memory.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -150,7 +150,8 @@ def fit_terrain_correction(read_blocks: Callable[[Optional[Progress], Callable[.
     return fit_terrain_corrections(read_blocks, (mode,), progress)[mode]
 
 
-def fit_terrain_corrections(read_blocks, modes, progress=None):
+def fit_terrain_corrections(read_blocks: Callable[[Optional[Progress], Callable[..., Any]], Iterable[Any]],
+                            modes: Sequence[str], progress: Optional[Progress] = None) -> Dict[str, TerrainCorrection]:
     """{mode: TerrainCorrection} for several modes from the same two passes over the blocks
     (each mode's fit is the one :func:`fit_terrain_correction` gives)."""
     fitted = tuple(mode for mode in modes if mode != 'none')

@@ -15,6 +15,10 @@
 Every stage is a pass over the fine grid block by block (or work on the small coarse
 grid), so rasters larger than memory work; see scene.py.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, List, Optional
+
 import numpy as np
 
 from ..progress import Progress, StageTimer
@@ -34,6 +38,11 @@ from .outputs import (DIAGNOSTIC_BANDS, QUALITY_CLIPPED, QUALITY_COARSE_FILLED, 
                       write_outputs)
 from .scene import FineScene, PixelStore, run_folder
 
+if TYPE_CHECKING:
+    from ..gap_filling import LstFiller
+    from .inputs import CoarseInput
+    from .methods import DownscalingMethod
+
 __all__ = ['CONSISTENT_METHODS', 'DIAGNOSTIC_BANDS', 'MODELS', 'PREDICTORS', 'RESIDUAL_SPREADS', 'SELECTIONS',
            'TERRAIN_MODE_CHOICES', 'Candidate', 'CandidateScore', 'Selection', 'QUALITY_CLIPPED',
            'QUALITY_COARSE_FILLED', 'QUALITY_GLOBAL_FALLBACK', 'QUALITY_LST_FILLED', 'QUALITY_OUTSIDE_COARSE',
@@ -42,8 +51,9 @@ __all__ = ['CONSISTENT_METHODS', 'DIAGNOSTIC_BANDS', 'MODELS', 'PREDICTORS', 'RE
            'downscale']
 
 
-def downscale(inputs: DownscaleInputs, output_path: str, options: DownscaleOptions = None,
-              diagnostics_path: str = None, progress: Progress = None, gap_filler=None) -> DownscaleResult:
+def downscale(inputs: DownscaleInputs, output_path: str, options: Optional[DownscaleOptions] = None,
+              diagnostics_path: Optional[str] = None, progress: Optional[Progress] = None,
+              gap_filler: Optional[LstFiller] = None) -> DownscaleResult:
     """Downscale ``inputs.coarse_sm`` onto the LST grid and write a float32 raster (m³/m³).
 
     With ``options.fill_gaps``, LST and NDVI gaps are filled first (spatially, or with
@@ -63,8 +73,9 @@ def downscale(inputs: DownscaleInputs, output_path: str, options: DownscaleOptio
                                 timer, messages, workdir, gap_filler)
 
 
-def run_on_scene(scene, coarse, method, options, output_path, diagnostics_path, progress, timer, messages, workdir,
-                 gap_filler=None):
+def run_on_scene(scene: FineScene, coarse: CoarseInput, method: DownscalingMethod, options: DownscaleOptions,
+                 output_path: str, diagnostics_path: Optional[str], progress: Progress, timer: StageTimer,
+                 messages: List[str], workdir: str, gap_filler: Optional[LstFiller] = None) -> DownscaleResult:
     """The stages of a run on an opened scene (a FineScene, or any scene with its interface, e.g. a
     date cut into tiles: core/tiling.py); ``coarse`` is the scene's CoarseInput. Returns a DownscaleResult."""
     with PixelStore(scene, workdir) as store:

@@ -4,8 +4,10 @@ One pass over the fine grid gives, per coarse cell, the mean LST* (LST for metho
 without terrain correction), NDVI and elevation over the pixels with valid predictors,
 their number, the noise statistics of the predictors and the terrain-correction check.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
-from typing import List
+from typing import TYPE_CHECKING, Dict, List, Tuple
 
 import numpy as np
 
@@ -16,6 +18,14 @@ from ..noise import NuggetEstimate
 from ..raster_io import GridSpec
 from ..residual import zonal_sums
 from .options import SignalFraction
+
+if TYPE_CHECKING:
+    from ..lst_correction import TerrainCorrection
+    from ..progress import Progress, StageTimer
+    from .inputs import CoarseInput
+    from .methods import DownscalingMethod
+    from .options import DownscaleOptions
+    from .scene import FineScene
 
 _PREDICTORS = ('lst', 'ndvi', 'elev')
 
@@ -45,19 +55,21 @@ class CoarseCells:
     samples: List = field(default_factory=list)
 
     @property
-    def shape(self):
+    def shape(self) -> Tuple[int, int]:
         return self.theta.shape
 
     @property
-    def n_cells(self):
+    def n_cells(self) -> int:
         return self.theta.size
 
     @property
-    def n_samples(self):
+    def n_samples(self) -> int:
         return int(self.sample_mask.sum())
 
 
-def aggregate(scene, coarse, corrections, method, options, progress, timer):
+def aggregate(scene: FineScene, coarse: CoarseInput, corrections: Dict[str, TerrainCorrection],
+              method: DownscalingMethod, options: DownscaleOptions, progress: Progress, timer: StageTimer
+              ) -> Dict[str, CoarseCells]:
     """Zonal means of the predictors and valid-pixel counts per coarse cell, for each terrain
     correction in one pass over the fine grid.
 
@@ -108,7 +120,7 @@ def aggregate(scene, coarse, corrections, method, options, progress, timer):
     return result
 
 
-def log_noise_filter(cells, correction, progress):
+def log_noise_filter(cells: CoarseCells, correction: TerrainCorrection, progress: Progress) -> None:
     """Log what the noise filter found for the cells' predictors."""
     signal = cells.signal_fraction
     if signal.lst_within == 0 and signal.ndvi_within == 0:

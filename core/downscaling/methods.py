@@ -5,12 +5,24 @@ coarse model; the coarse model gives the fine-scale predictor (``apply.py``) and
 filling, its estimate of cells the product leaves empty. The engine asks the method, never
 which method it is.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
+
 import numpy as np
 
 from .. import dispatch, linking
 from ..errors import InputError
 from . import apply, selection
 from .options import AUTO_TERRAIN_MODES, DEFAULT_TERRAIN_MODE, Method
+
+if TYPE_CHECKING:
+    from ..lst_correction import TerrainCorrection
+    from ..progress import Progress, StageTimer
+    from .aggregate import CoarseCells
+    from .gaps import CoarseTargets
+    from .options import DownscaleOptions
+    from .scene import Block, FineScene
 
 
 class DownscalingMethod:
@@ -30,7 +42,7 @@ class DownscalingMethod:
     #: Gap filling (DownscaleOptions.fill_gaps) applies.
     fills_gaps = True
 
-    def __init__(self, options, has_dem):
+    def __init__(self, options: DownscaleOptions, has_dem: bool):
         self.options = options
         self.uses_elevation = self._uses_elevation(has_dem)
         self.noise_filtered = self.filters_noise and options.noise_filter
@@ -39,7 +51,7 @@ class DownscalingMethod:
         return False
 
     @property
-    def terrain_modes(self):
+    def terrain_modes(self) -> Tuple[str, ...]:
         """The terrain corrections of LST the run fits and aggregates ('none' when there is none)."""
         if not self.corrects_terrain:
             return ('none',)
@@ -48,11 +60,11 @@ class DownscalingMethod:
         return (self.options.terrain_mode,)
 
     @property
-    def selects(self):
+    def selects(self) -> bool:
         """Whether the configuration is chosen by the self-adaptive selection (selection.py)."""
         return False
 
-    def valid_predictors(self, block, lst_star):
+    def valid_predictors(self, block: Block, lst_star: Optional[np.ndarray]) -> np.ndarray:
         """Pixels of a block whose predictors are all valid (inside the coarse grid)."""
         valid = block.zone >= 0
         if not self.needs_predictors:
@@ -64,17 +76,17 @@ class DownscalingMethod:
             valid &= np.isfinite(block.z)
         return valid
 
-    def block_samples(self, block, lst_star, valid, total_pixels):
+    def block_samples(self, block: Block, lst_star: np.ndarray, valid: np.ndarray, total_pixels: int) -> Any:
         """What the method collects from a block's pixels in the aggregation pass (None: nothing)."""
         return None
 
-    def fit(self, cells_by_mode, progress):
+    def fit(self, cells_by_mode: Dict[str, CoarseCells], progress: Progress) -> CoarseModel:
         """The coarse model calibrated on the cells ({terrain mode: CoarseCells}, one mode unless the
         method compares them)."""
         raise NotImplementedError
 
 
-def only_cells(cells_by_mode):
+def only_cells(cells_by_mode: Dict[str, CoarseCells]) -> Tuple[str, CoarseCells]:
     """(terrain mode, CoarseCells) of a run that aggregated one terrain mode."""
     (mode, cells), = cells_by_mode.items()
     return mode, cells
@@ -89,12 +101,14 @@ class CoarseModel:
     #: What the self-adaptive selection compared and chose (selection.Selection), or None.
     selection = None
 
-    def cell_estimates(self, cells):
+    def cell_estimates(self, cells: CoarseCells) -> Optional[np.ndarray]:
         """The model's value for every cell from its own aggregated predictors (flat; NaN where it
         has none), or None when the model gives none."""
         return None
 
-    def fine_predictor(self, scene, cells, targets, correction, method, progress, timer):
+    def fine_predictor(self, scene: FineScene, cells: CoarseCells, targets: CoarseTargets,
+                       correction: TerrainCorrection, method: DownscalingMethod, progress: Progress, timer: StageTimer
+                       ) -> apply.FinePredictor:
         """The predictor of θ̂ at the fine scale (apply.py), given the cells (a CoarseCells), their
         final targets (gaps.CoarseTargets) and the terrain correction of LST."""
         raise NotImplementedError
@@ -109,12 +123,14 @@ class BilinearMethod(DownscalingMethod):
     value_consistent = False
     fills_gaps = False
 
-    def fit(self, cells_by_mode, progress):
+    def fit(self, cells_by_mode: Dict[str, CoarseCells], progress: Progress) -> InterpolatedValues:
         return InterpolatedValues()
 
 
 class InterpolatedValues(CoarseModel):
-    def fine_predictor(self, scene, cells, targets, correction, method, progress, timer):
+    def fine_predictor(self, scene: FineScene, cells: CoarseCells, targets: CoarseTargets,
+                       correction: TerrainCorrection, method: DownscalingMethod, progress: Progress, timer: StageTimer
+                       ) -> apply.InterpolatedTargets:
         return apply.InterpolatedTargets(scene, targets)
 
 
@@ -128,11 +144,11 @@ class LinkingMethod(DownscalingMethod):
     linear_tails = False
 
     @property
-    def model(self):
+    def model(self) -> str:
         """The linking model form, one of options.MODELS."""
         return self.options.model
 
-    def fit(self, cells_by_mode, progress):
+    def fit(self, cells_by_mode: Dict[str, CoarseCells], progress: Progress) -> LinkingModel:
         mode, cells = only_cells(cells_by_mode)
         self.check_samples(cells)
         elevation = cells.mean_elevation if self.uses_elevation else None
@@ -144,7 +160,7 @@ class LinkingMethod(DownscalingMethod):
         fit = self.coarse_fit(cells.theta, terms, mask, standardizer, self.model, progress)
         return LinkingModel(fit, terms, mode)
 
-    def check_samples(self, cells):
+    def check_samples(self, cells: CoarseCells) -> None:
         """InputError when too few cells can calibrate the model."""
         needed = max(3 * len(linking.term_indices(self.model, False)), 10)
         if cells.n_samples < needed:
@@ -153,7 +169,8 @@ class LinkingMethod(DownscalingMethod):
                 'fit needs at least {}. Use a larger area or a date with fewer gaps, or lower the minimum valid '
                 'fraction.'.format(cells.n_samples, self.options.min_valid_fraction, needed))
 
-    def coarse_fit(self, theta, terms, mask, standardizer, model, progress):
+    def coarse_fit(self, theta: np.ndarray, terms: np.ndarray, mask: np.ndarray, standardizer: linking.Standardizer,
+                   model: str, progress: Progress) -> linking.CoarseFit:
         raise NotImplementedError
 
 
@@ -168,14 +185,15 @@ class AdaptiveWindowMethod(LinkingMethod):
         return has_dem
 
     @property
-    def predictor_sets(self):
+    def predictor_sets(self) -> Tuple[bool, ...]:
         """Candidate predictor sets as 'with elevation' flags (DownscaleOptions.predictors)."""
         if not self.uses_elevation:
             return (False,)
         return {'auto': (False, True), 'LST*, NDVI': (False,), 'LST*, NDVI, elevation': (True,)}[
             self.options.predictors]
 
-    def coarse_fit(self, theta, terms, mask, standardizer, model, progress):
+    def coarse_fit(self, theta: np.ndarray, terms: np.ndarray, mask: np.ndarray, standardizer: linking.Standardizer,
+                   model: str, progress: Progress) -> linking.CoarseFit:
         options = self.options
         fit = linking.fit_adaptive_window(
             theta, terms, mask, standardizer, model, range(options.min_half_window, options.max_half_window + 1),
@@ -194,18 +212,18 @@ class TerrainAwareMethod(AdaptiveWindowMethod):
         return True
 
     @property
-    def selects(self):
+    def selects(self) -> bool:
         return self.options.selection == 'self-adaptive'
 
     @property
-    def half_windows(self):
+    def half_windows(self) -> Tuple[int, ...]:
         """Windows the selection compares: h = min..max and one scene-wide model (last), unless given."""
         options = self.options
         if options.candidate_windows is not None:
             return tuple(int(h) for h in options.candidate_windows)
         return tuple(range(options.min_half_window, options.max_half_window + 1)) + (linking.GLOBAL_WINDOW,)
 
-    def fit(self, cells_by_mode, progress):
+    def fit(self, cells_by_mode: Dict[str, CoarseCells], progress: Progress) -> LinkingModel:
         if not self.selects:
             return super().fit(cells_by_mode, progress)
         for cells in cells_by_mode.values():
@@ -230,10 +248,11 @@ class GlobalLinearMethod(LinkingMethod):
     method = Method.GLOBAL_LINEAR
 
     @property
-    def model(self):
+    def model(self) -> str:
         return 'linear'
 
-    def coarse_fit(self, theta, terms, mask, standardizer, model, progress):
+    def coarse_fit(self, theta: np.ndarray, terms: np.ndarray, mask: np.ndarray, standardizer: linking.Standardizer,
+                   model: str, progress: Progress) -> linking.CoarseFit:
         fit = linking.global_coarse_fit(theta, terms, mask, standardizer, model)
         if fit.global_beta is None:
             progress.info('Warning: the scene-wide fit failed (too little spread of LST or NDVI, or soil moisture '
@@ -251,28 +270,31 @@ class UniversalTriangleMethod(GlobalLinearMethod):
     min_max = True
 
     @property
-    def model(self):
+    def model(self) -> str:
         return 'quadratic'
 
 
 class LinkingModel(CoarseModel):
     """A CoarseFit and the terms of the cells' own predictors it was fitted on."""
 
-    def __init__(self, fit, cell_terms, terrain_mode, choice=None):
+    def __init__(self, fit: linking.CoarseFit, cell_terms: np.ndarray, terrain_mode: str,
+                 choice: Optional[selection.Selection] = None):
         self.fit = fit
         self.cell_terms = cell_terms
         self.terrain_mode = terrain_mode
         self.selection = choice
         self.beta_flat = fit.beta.reshape(-1, fit.beta.shape[-1])
 
-    def cell_estimates(self, cells):
+    def cell_estimates(self, cells: CoarseCells) -> np.ndarray:
         terms = self.cell_terms.reshape(self.beta_flat.shape[0], -1)
         with np.errstate(invalid='ignore'):
             modelled = linking.predict(self.beta_flat, terms)
         has_model = np.isfinite(modelled) & (self.fit.fallback.ravel() != linking.FALLBACK_COARSE_VALUE)
         return np.where(has_model, modelled, np.nan)
 
-    def fine_predictor(self, scene, cells, targets, correction, method, progress, timer):
+    def fine_predictor(self, scene: FineScene, cells: CoarseCells, targets: CoarseTargets,
+                       correction: TerrainCorrection, method: DownscalingMethod, progress: Progress, timer: StageTimer
+                       ) -> apply.CoefficientPredictor:
         return apply.CoefficientPredictor(scene, self.fit, cells, method)
 
 
@@ -316,18 +338,19 @@ class DispatchMethod(DownscalingMethod):
     #: Pixels the trapezoid is fitted on at most (a regular subsample).
     MAX_SAMPLES = 2_000_000
 
-    def __init__(self, options, has_dem):
+    def __init__(self, options: DownscaleOptions, has_dem: bool):
         super().__init__(options, has_dem)
         sun = options.sun
         self.corrects_terrain = has_dem and (sun.fixed or sun.acquisition_date is not None)
 
-    def block_samples(self, block, lst_star, valid, total_pixels):
+    def block_samples(self, block: Block, lst_star: np.ndarray, valid: np.ndarray, total_pixels: int
+                      ) -> Tuple[np.ndarray, np.ndarray]:
         """A regular subsample of (fv, LST) for the LST–fv trapezoid."""
         step = max(1, int(total_pixels // self.MAX_SAMPLES))
         index = np.flatnonzero(valid)[::step]
         return dispatch.fractional_cover(block.ndvi[index]), np.asarray(lst_star, dtype=float)[index]
 
-    def fit(self, cells_by_mode, progress):
+    def fit(self, cells_by_mode: Dict[str, CoarseCells], progress: Progress) -> DispatchModel:
         _, cells = only_cells(cells_by_mode)
         cover = np.concatenate([s[0] for s in cells.samples])
         lst = np.concatenate([s[1] for s in cells.samples])
@@ -343,10 +366,12 @@ class DispatchMethod(DownscalingMethod):
 
 
 class DispatchModel(CoarseModel):
-    def __init__(self, trapezoid):
+    def __init__(self, trapezoid: dispatch.Trapezoid):
         self.trapezoid = trapezoid
 
-    def fine_predictor(self, scene, cells, targets, correction, method, progress, timer):
+    def fine_predictor(self, scene: FineScene, cells: CoarseCells, targets: CoarseTargets,
+                       correction: TerrainCorrection, method: DownscalingMethod, progress: Progress, timer: StageTimer
+                       ) -> apply.DispatchPredictor:
         return apply.DispatchPredictor.from_scene(scene, self.trapezoid, targets, correction, method, progress,
                                                   timer)
 
@@ -359,6 +384,6 @@ METHOD_CLASSES = {cls.method: cls for cls in (TerrainAwareMethod, BilinearMethod
 CONSISTENT_METHODS = tuple(method for method, cls in METHOD_CLASSES.items() if cls.value_consistent)
 
 
-def method_for(options, has_dem):
+def method_for(options: DownscaleOptions, has_dem: bool) -> DownscalingMethod:
     """The DownscalingMethod of ``options.method``."""
     return METHOD_CLASSES[Method(options.method)](options, has_dem)

@@ -45,7 +45,7 @@ class Method(enum.IntEnum):
                            'Adaptive window on the LST as given (no terrain correction)')
 
     @classmethod
-    def labels(cls):
+    def labels(cls) -> List[str]:
         """Labels in index order (the options of a Processing enum parameter)."""
         return [method.label for method in cls]
 
@@ -132,11 +132,11 @@ class DownscaleOptions:
             self.method = Method(self.method)
 
     @property
-    def workers(self):
+    def workers(self) -> int:
         """Threads the fine passes use."""
         return self.threads if self.threads > 0 else max(1, min(os.cpu_count() or 1, MAX_AUTO_THREADS))
 
-    def validate(self):
+    def validate(self) -> None:
         if not isinstance(self.method, Method):
             raise InputError('Unknown method {}; choose 0–{}.'.format(self.method, len(Method) - 1))
         if self.model not in MODELS:

@@ -4,7 +4,10 @@
 the local model of its cell (window, predictors, fit, coefficients in SI units) and
 quality bit flags (METHOD.md §7).
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Dict, Mapping, Optional, Union
 
 import numpy as np
 
@@ -13,6 +16,16 @@ from ..lst_correction import MODES as TERRAIN_MODES
 from ..raster_io import RasterWriter
 from ..residual import zonal_sums
 from .consistency import stored_blocks
+
+if TYPE_CHECKING:
+    from ..lst_correction import TerrainCorrection
+    from ..progress import Progress, StageTimer
+    from ..raster_io import Window
+    from ..residual import BoundedConsistency
+    from .gaps import CoarseTargets
+    from .methods import CoarseModel
+    from .options import DownscaleOptions, Method
+    from .scene import FineScene, PixelStore
 
 #: Quality bits of the diagnostics raster.
 QUALITY_LST_FILLED, QUALITY_COARSE_FILLED, QUALITY_GLOBAL_FALLBACK = 1, 2, 4
@@ -39,7 +52,8 @@ class WrittenOutput:
     n_clipped_pixels: int
 
 
-def output_metadata(method, options, correction):
+def output_metadata(method: Method, options: DownscaleOptions, correction: TerrainCorrection
+                    ) -> Dict[str, Union[str, int, float]]:
     """Metadata items of the output and diagnostics rasters."""
     metadata = {
         'METHOD': method.title, 'METHOD_INDEX': int(method), 'MODEL': options.model,
@@ -56,15 +70,17 @@ def output_metadata(method, options, correction):
     return metadata
 
 
-def terrain_metadata(correction):
+def terrain_metadata(correction: TerrainCorrection) -> Dict[str, str]:
     """Metadata items that record a fitted terrain correction."""
     return {'TERRAIN_CORRECTION': correction.mode,
             'LAPSE_RATE_K_PER_KM': '{:.4f}'.format(correction.lapse_rate_k_per_km),
             'ILLUMINATION_COEFFICIENT_K': '{:.4f}'.format(correction.illumination_k)}
 
 
-def write_outputs(scene, store, consistency, shifted, targets, model, metadata, output_path, diagnostics_path,
-                  progress, timer, partial_terrain=None):
+def write_outputs(scene: FineScene, store: PixelStore, consistency: BoundedConsistency, shifted: bool,
+                  targets: CoarseTargets, model: CoarseModel, metadata: Mapping[str, object], output_path: str,
+                  diagnostics_path: Optional[str], progress: Progress, timer: StageTimer,
+                  partial_terrain: Optional[Callable[[Window], np.ndarray]] = None) -> WrittenOutput:
     """Write θ = clip(θ0 + δ_c) (``shifted``: whether the cells have shifts) and the diagnostics of the
     coarse model (methods.CoarseModel).
 

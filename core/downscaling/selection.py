@@ -21,8 +21,10 @@ local slopes and flatter scene-wide ones wherever the fine predictors are noisy.
 Every candidate is solved for all cells at once on the small coarse grid (2-D correlations;
 core.linking); nothing loops over cells.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -31,6 +33,9 @@ from scipy import ndimage
 from .. import linking
 from ..residual import BilinearWeights
 from .options import SELECTION_CRITERIA
+
+if TYPE_CHECKING:
+    from .aggregate import CoarseCells
 
 #: Super-cells of the cross-scale self-validation: (k, row offset, column offset) of a partition
 #: of the coarse grid into k × k blocks.
@@ -48,7 +53,7 @@ class Candidate:
     half_window: int
 
     @property
-    def label(self):
+    def label(self) -> str:
         window = 'scene-wide' if self.half_window == linking.GLOBAL_WINDOW else 'h = {}'.format(self.half_window)
         return '{}; {}; {}'.format(self.terrain_mode, linking.PREDICTOR_SETS[int(self.with_elevation)], window)
 
@@ -67,7 +72,7 @@ class CandidateScore:
     validation: float
     noise: float
     #: Per cell (rows, columns): validation + noise (NaN where not scored).
-    cells: np.ndarray = field(repr=False, default=None)
+    cells: Optional[np.ndarray] = field(repr=False, default=None)
 
 
 @dataclass
@@ -79,11 +84,12 @@ class Selection:
     fit: Optional[linking.CoarseFit] = field(default=None, repr=False)
 
     @property
-    def chosen_score(self):
+    def chosen_score(self) -> CandidateScore:
         return next(s for s in self.scores if s.candidate == self.chosen)
 
 
-def super_cells(shape, k, row_offset, col_offset):
+def super_cells(shape: Tuple[int, int], k: int, row_offset: int, col_offset: int
+                ) -> Tuple[np.ndarray, Tuple[int, int]]:
     """(index (rows, cols) of each cell's super-cell, super-grid shape) for a partition into k × k blocks."""
     rows = (np.arange(shape[0]) + row_offset) // k
     cols = (np.arange(shape[1]) + col_offset) // k
@@ -104,7 +110,7 @@ def _block_means(values, weights, index, n):
 class CellData:
     """The cells of one terrain mode as the choice sees them: θ, predictor means, weights (valid pixels)."""
 
-    def __init__(self, cells):
+    def __init__(self, cells: CoarseCells):
         self.theta = cells.theta
         self.lst = cells.mean_lst
         self.ndvi = cells.mean_ndvi
@@ -114,7 +120,9 @@ class CellData:
         self.signal = cells.signal_fraction
 
 
-def cross_scale_errors(data, half_windows, use_elevation, model, partitions=PARTITIONS):
+def cross_scale_errors(data: CellData, half_windows: Sequence[int], use_elevation: Sequence[bool], model: str,
+                       partitions: Iterable[Tuple[int, int, int]] = PARTITIONS
+                       ) -> Dict[Tuple[int, bool], Tuple[np.ndarray, np.ndarray]]:
     """{(h, with_elevation): (sum of squared errors per cell, number of partitions that scored it)}
     of the cross-scale self-validation of each candidate of one terrain mode."""
     shape = data.theta.shape
@@ -157,7 +165,7 @@ def cross_scale_errors(data, half_windows, use_elevation, model, partitions=PART
     return totals
 
 
-def within_super_variance(data, partitions=PARTITIONS):
+def within_super_variance(data: CellData, partitions: Iterable[Tuple[int, int, int]] = PARTITIONS) -> float:
     """Mean over the partitions of the weighted variance of cell-mean LST* within super-cells (K²)."""
     shape = data.theta.shape
     values = []
@@ -177,7 +185,7 @@ def within_super_variance(data, partitions=PARTITIONS):
 NEIGHBOUR_WEIGHTS = np.array([[0.25, 0.5, 0.25], [0.5, 0.0, 0.5], [0.25, 0.5, 0.25]])
 
 
-def neighbour_trend(values):
+def neighbour_trend(values: np.ndarray) -> np.ndarray:
     """Weighted mean of each cell's 8 neighbours (NEIGHBOUR_WEIGHTS) over those with a finite value."""
     finite = np.isfinite(values)
     total = ndimage.correlate(np.where(finite, values, 0.0), NEIGHBOUR_WEIGHTS, mode='constant', cval=0.0)
@@ -186,7 +194,7 @@ def neighbour_trend(values):
         return np.where(weight > 0, total / weight, np.nan)
 
 
-def left_out_errors(data, candidate_fit, terms):
+def left_out_errors(data: CellData, candidate_fit: linking.CandidateFit, terms: np.ndarray) -> np.ndarray:
     """Per sample cell, the error of the left-out prediction after the residual step of its neighbours
     (m³/m³; NaN where not scored): θ_c − f₋c(x_c) − trend of the neighbours' in-sample residuals.
 
@@ -201,7 +209,7 @@ def left_out_errors(data, candidate_fit, terms):
     return np.where(data.sample, data.theta - left_out, np.nan) - neighbour_trend(residual)
 
 
-def noise_per_cell(fit, data):
+def noise_per_cell(fit: linking.CoarseFit, data: CellData) -> np.ndarray:
     """Pixel noise each cell's coefficients carry into soil moisture ((m³/m³)²): λ²·nugget·b² for
     LST* and NDVI (b in physical units, λ the noise filter's weight)."""
     coefficients = linking.physical_coefficients(fit.beta, fit.standardizer)
@@ -211,8 +219,10 @@ def noise_per_cell(fit, data):
                 + signal.ndvi ** 2 * signal.ndvi_nugget * coefficients[..., 2] ** 2)
 
 
-def score_candidates(cells_by_mode, half_windows, use_elevation, model='linear', criterion=CRITERIA[0],
-                     partitions=PARTITIONS):
+def score_candidates(cells_by_mode: Dict[str, CoarseCells], half_windows: Sequence[int],
+                     use_elevation: Sequence[bool], model: str = 'linear', criterion: str = CRITERIA[0],
+                     partitions: Sequence[Tuple[int, int, int]] = PARTITIONS
+                     ) -> Tuple[List[CandidateScore], Dict[Candidate, linking.CoarseFit]]:
     """(list of CandidateScore, {Candidate: CoarseFit on the cells}) for every terrain mode of
     ``cells_by_mode`` ({mode: CoarseCells}) × predictor set (``use_elevation``) × window."""
     parts, fits, weights = [], {}, None
@@ -265,7 +275,7 @@ def score_candidates(cells_by_mode, half_windows, use_elevation, model='linear',
     return scores, fits
 
 
-def choose(scores):
+def choose(scores: Iterable[CandidateScore]) -> Optional[Candidate]:
     """The candidate with the lowest criterion (ties: the first listed, i.e. the smaller window)."""
     finite = [s for s in scores if np.isfinite(s.criterion)]
     return min(finite, key=lambda s: s.criterion).candidate if finite else None
