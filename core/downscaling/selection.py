@@ -5,14 +5,17 @@ A candidate is a terrain-correction mode, a predictor set ({LST*, NDVI} or {LST*
 and a window (half-width h in coarse cells, or one scene-wide model). Its criterion is the
 expected squared error of the fine prediction within a coarse cell (m³/m³)², estimated as
 
-    E = c · CSV + N
+    E = V + N
 
-CSV, cross-scale self-validation: the coarse product and the cell means of the predictors are
-aggregated to super-cells of k × k coarse cells (PARTITIONS: several k and offsets), the whole
-chain is run one scale up (fit on the super-cells, coefficients interpolated bilinearly to the
-cells, residual step with the remainder) and its errors at the cells are averaged. c carries this
-to the fine scale: the signal variance of LST* within a cell (within-cell variance less pixel
-noise) over the variance of the cell means of LST* within a super-cell.
+V, the validation part, is by default ('neighbour validation') the squared error of each cell left
+out: θ_c − f₋c(x_c) − T_c, with f₋c the candidate refitted without the cell (the window sums less
+its own sample) and T_c the weighted mean of its 8 neighbours' residuals, what the residual step
+would spread onto it. The alternative kept for comparison ('cross-scale validation', measured
+worse) is c · CSV: the coarse product and the cell means of the predictors are aggregated to
+super-cells of k × k coarse cells (PARTITIONS: several k and offsets), the whole chain is run one
+scale up (fit on the super-cells, coefficients interpolated bilinearly to the cells, residual step
+with the remainder) and its errors at the cells are averaged; c carries this to the fine scale
+(signal variance of LST* within a cell over the variance of the cell means within a super-cell).
 N, the pixel noise the candidate carries into soil moisture: λ²·nugget·⟨b²⟩ for LST* and for
 NDVI, with b the candidate's own coefficients fitted on the cells (physical units) and λ the
 noise filter's weight. The coarse scale cannot see this term, yet it decides between steep
