@@ -12,6 +12,8 @@ coefficient fields between cells interpolates the cells' predictions.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, Iterable, Optional, Sequence, Tuple
 
@@ -184,16 +186,32 @@ class _WindowMoments:
     """Window-weighted sums of products of the terms and the response, for every cell at
     once; each is computed once and shared by the predictor sets of one window size."""
 
-    def __init__(self, weighted_sum, terms, response, mask):
+    def __init__(self, weighted_sum, terms, response, mask, pool=None):
         self.weighted_sum = weighted_sum
         self.terms = terms
         self.masked_terms = terms * mask[..., None]
         self.y = np.where(mask, response, 0.0)
-        self.sum_w = weighted_sum(mask.astype(float))
-        self.syy = weighted_sum(self.y * self.y)
-        self.sy = weighted_sum(self.y)
+        # pool: a thread pool for the window sums (2-D correlations release the GIL); None = here.
+        self.pool = pool
+        self.sum_w, self.syy, self.sy = self._weighted_sums([mask.astype(float), self.y * self.y, self.y])
         self._cross = {}
         self._cross_y = {}
+
+    def _weighted_sums(self, images):
+        if self.pool is None or len(images) < 2:
+            return [self.weighted_sum(values) for values in images]
+        return list(self.pool.map(self.weighted_sum, images))
+
+    def prefetch(self, index_sets):
+        """Compute at once (in the pool, if any) every sum the normal equations of these predictor
+        sets need; the same sums as :meth:`cross` and :meth:`cross_y` compute one by one."""
+        pairs = sorted({(min(i, j), max(i, j)) for indices in index_sets for i in indices for j in indices}
+                       - set(self._cross))
+        singles = sorted({i for indices in index_sets for i in indices} - set(self._cross_y))
+        sums = self._weighted_sums([self.masked_terms[..., i] * self.terms[..., j] for i, j in pairs]
+                                   + [self.masked_terms[..., i] * self.y for i in singles])
+        self._cross.update(zip(pairs, sums[:len(pairs)]))
+        self._cross_y.update(zip(singles, sums[len(pairs):]))
 
     def cross(self, i, j):
         """Σ w·term_i·term_j over the window's samples."""
@@ -254,8 +272,9 @@ class _Candidate:
         self.sd_ok = ((np.sqrt(np.maximum(var_l, 0)) * standardizer.lst_scale > min_lst_sd)
                       & (np.sqrt(np.maximum(var_n, 0)) * standardizer.ndvi_scale > min_ndvi_sd))
 
-    def solve(self, n, usable):
-        """β (cells, p), RSS, R² and the physics check for the cells in ``usable``."""
+    def solve(self, n, usable, with_fit_statistics=True):
+        """β (cells, p), RSS, R² and the physics check for the cells in ``usable`` (RSS and R² None
+        without ``with_fit_statistics``: the leave-one-out fits need only β)."""
         p = self.p
         ok = usable & (n >= max(3 * p, 10)) & self.sd_ok & (self.sum_w > 0)
         beta = np.full(ok.shape + (p,), np.nan)
@@ -266,13 +285,15 @@ class _Candidate:
             except np.linalg.LinAlgError:
                 solution = np.einsum('cij,cj->ci', np.linalg.pinv(a), b)
             beta[ok] = solution
+        rss = r_squared = None
         with np.errstate(invalid='ignore'):
-            rss = self.syy - 2.0 * np.einsum('...i,...i->...', beta, self.b) \
-                + np.einsum('...i,...ij,...j->...', beta, self.a, beta)
-            # Exact fits leave rounding noise: floor RSS so that ln(RSS) stays finite.
-            rss = np.maximum(rss, 1e-14 * np.maximum(self.syy, 1e-300))
-            tss = self.syy - self.sy ** 2 / self.sum_w
-            r_squared = np.where(tss > 0, 1.0 - rss / tss, np.nan)
+            if with_fit_statistics:
+                rss = self.syy - 2.0 * np.einsum('...i,...i->...', beta, self.b) \
+                    + np.einsum('...i,...ij,...j->...', beta, self.a, beta)
+                # Exact fits leave rounding noise: floor RSS so that ln(RSS) stays finite.
+                rss = np.maximum(rss, 1e-14 * np.maximum(self.syy, 1e-300))
+                tss = self.syy - self.sy ** 2 / self.sum_w
+                r_squared = np.where(tss > 0, 1.0 - rss / tss, np.nan)
             # Wetter soil is cooler: ∂θ/∂LST* ≤ 0 at the window's mean predictors.
             slope = beta[..., 1].copy()
             if TERMS.index('lst2') in self.indices:
@@ -352,12 +373,19 @@ def _window_sum(kernel):
     return weighted_sum
 
 
-def _window_fits(theta, mask, safe_terms, standardizer, model, h, use_elevation, min_lst_sd, min_ndvi_sd):
-    """(n, [(with_elevation, indices, ok, β, RSS, R²) per predictor set]) for half-window h, every cell
-    at once; the window sums are shared by the predictor sets."""
+def _window_moments(h, safe_terms, theta, mask, model, use_elevation, pool=None):
+    """(samples per cell's window, _WindowMoments with every sum the predictor sets need) for half-window h."""
     kernel = bisquare_kernel(h)
     n = np.rint(ndimage.correlate(mask.astype(float), (kernel > 0).astype(float), mode='constant', cval=0.0))
-    moments = _WindowMoments(_window_sum(kernel), safe_terms, theta, mask)
+    moments = _WindowMoments(_window_sum(kernel), safe_terms, theta, mask, pool)
+    moments.prefetch([term_indices(model, we) for we in use_elevation])
+    return n, moments
+
+
+def _window_fits(theta, mask, safe_terms, standardizer, model, h, use_elevation, min_lst_sd, min_ndvi_sd, pool=None):
+    """(n, [(with_elevation, indices, ok, β, RSS, R²) per predictor set]) for half-window h, every cell
+    at once; the window sums are shared by the predictor sets."""
+    n, moments = _window_moments(h, safe_terms, theta, mask, model, use_elevation, pool)
     fits = []
     for with_elevation in use_elevation:
         indices = term_indices(model, with_elevation)
@@ -369,7 +397,8 @@ def _window_fits(theta, mask, safe_terms, standardizer, model, h, use_elevation,
 def fit_adaptive_window(theta: np.ndarray, terms: np.ndarray, sample_mask: np.ndarray, standardizer: Standardizer,
                         model: str = 'linear', half_windows: Iterable[int] = range(2, 7),
                         use_elevation: Sequence[bool] = (False, True), min_lst_sd: float = MIN_LST_SD_K,
-                        min_ndvi_sd: float = MIN_NDVI_SD, progress: Optional[Progress] = None) -> CoarseFit:
+                        min_ndvi_sd: float = MIN_NDVI_SD, progress: Optional[Progress] = None,
+                        workers: int = 1) -> CoarseFit:
     """Local weighted fits in self-adaptive moving windows (METHOD.md §4).
 
     theta (ny, nx): coarse soil moisture (m³/m³, NaN where missing).
@@ -391,12 +420,14 @@ def fit_adaptive_window(theta: np.ndarray, terms: np.ndarray, sample_mask: np.nd
     half_windows = list(half_windows)
     # Window sizes one after the other: the batched LAPACK solves of _Candidate.solve may be threaded
     # by the BLAS itself (OpenBLAS); fitting sizes in threads of our own made them up to 100× slower.
-    for step, h in enumerate(half_windows):
-        if progress is not None:
-            progress.report(step / len(half_windows))
-        n, fits = _window_fits(theta, mask, safe_terms, standardizer, model, h, use_elevation, min_lst_sd,
-                               min_ndvi_sd)
-        _select_better(fits, h, n, best_aicc, beta, half_window, predictor_set, n_used, r_squared)
+    # Only the window sums of each size are computed in threads.
+    with _window_sum_pool(workers) as pool:
+        for step, h in enumerate(half_windows):
+            if progress is not None:
+                progress.report(step / len(half_windows))
+            n, fits = _window_fits(theta, mask, safe_terms, standardizer, model, h, use_elevation, min_lst_sd,
+                                   min_ndvi_sd, pool)
+            _select_better(fits, h, n, best_aicc, beta, half_window, predictor_set, n_used, r_squared)
     fallback = np.where(np.isfinite(best_aicc), FALLBACK_LOCAL, FALLBACK_NONE).astype(np.int8)
     global_fit = fit_global(theta, terms, sample_mask, standardizer, model, use_elevation, min_lst_sd, min_ndvi_sd)
     return _with_fallback(CoarseFit(beta, half_window, predictor_set, n_used, r_squared, fallback, standardizer,
@@ -433,15 +464,29 @@ class CandidateFit:
 def fit_each_candidate(theta: np.ndarray, terms: np.ndarray, sample_mask: np.ndarray, standardizer: Standardizer,
                        model: str = 'linear', half_windows: Iterable[int] = (2,),
                        use_elevation: Sequence[bool] = (False,), min_lst_sd: float = MIN_LST_SD_K,
-                       min_ndvi_sd: float = MIN_NDVI_SD, leave_one_out: bool = False
+                       min_ndvi_sd: float = MIN_NDVI_SD, leave_one_out: bool = False, workers: int = 1
                        ) -> Dict[Tuple[int, bool], CandidateFit]:
     """{(h, with_elevation): CandidateFit} of every candidate on its own (no choice between them).
 
     h = GLOBAL_WINDOW (0) is one scene-wide model; for h > 0, cells whose local fit fails the
     checks of METHOD.md §4 take the candidate's scene-wide fit, else their own value. Window
     sums are computed once per h and shared by the predictor sets; the leave-one-out fits reuse
-    them less each cell's own sample (``leave_one_out``; else ``left_out`` is None).
+    them less each cell's own sample (``leave_one_out``; else ``left_out`` is None). ``workers``
+    threads compute the window sums (the same sums: the fits do not depend on it).
     """
+    with _window_sum_pool(workers) as pool:
+        return _fit_each_candidate(theta, terms, sample_mask, standardizer, model, half_windows, use_elevation,
+                                   min_lst_sd, min_ndvi_sd, leave_one_out, pool)
+
+
+def _window_sum_pool(workers):
+    """A thread pool for window sums (scipy's correlation releases the GIL), or none for one worker.
+    The small batched solves stay in the calling thread: threaded, the BLAS made them far slower."""
+    return ThreadPoolExecutor(workers) if workers > 1 else nullcontext(None)
+
+
+def _fit_each_candidate(theta, terms, sample_mask, standardizer, model, half_windows, use_elevation, min_lst_sd,
+                        min_ndvi_sd, leave_one_out, pool):
     theta, mask, safe_terms = _prepare(theta, terms, sample_mask)
     shape = theta.shape
     globals_, global_left_out = {}, {}
@@ -461,9 +506,7 @@ def fit_each_candidate(theta: np.ndarray, terms: np.ndarray, sample_mask: np.nda
                 fit.fallback[fit.fallback == FALLBACK_GLOBAL] = FALLBACK_SCENE_WIDE
                 fits[(h, we)] = CandidateFit(fit, global_left_out.get(we))
             continue
-        kernel = bisquare_kernel(h)
-        n = np.rint(ndimage.correlate(mask.astype(float), (kernel > 0).astype(float), mode='constant', cval=0.0))
-        moments = _WindowMoments(_window_sum(kernel), safe_terms, theta, mask)
+        n, moments = _window_moments(h, safe_terms, theta, mask, model, use_elevation, pool)
         left_out_moments = _LeaveOwnOut(moments) if leave_one_out else None
         for we in use_elevation:
             indices = term_indices(model, we)
@@ -478,7 +521,7 @@ def fit_each_candidate(theta: np.ndarray, terms: np.ndarray, sample_mask: np.nda
             left_out = None
             if leave_one_out:
                 loo_ok, loo_beta, _, _ = _Candidate(indices, left_out_moments, min_lst_sd, min_ndvi_sd,
-                                                    standardizer).solve(n - mask, mask)
+                                                    standardizer).solve(n - mask, mask, with_fit_statistics=False)
                 with np.errstate(invalid='ignore'):
                     own = np.einsum('...i,...i->...', loo_beta, safe_terms[..., list(indices)])
                 # Where the window left without the cell has no model, the scene-wide one would serve.

@@ -138,6 +138,27 @@ def test_left_out_fits_equal_refits_without_the_cell():
             assert candidate.left_out[row, col] == pytest.approx(expected, abs=1e-12)
 
 
+def test_window_sums_in_threads_give_the_same_fits_to_the_bit():
+    """The window sums computed in a thread pool are the same sums: every fit and left-out value equal."""
+    rng = np.random.default_rng(3)
+    shape = (23, 19)
+    lst, ndvi, z = 295 + rng.normal(0, 3, shape), np.clip(0.4 + rng.normal(0, 0.1, shape), 0, 1), rng.normal(
+        2000, 300, shape)
+    theta = 1.1 - 0.003 * lst + 0.2 * ndvi + 0.00002 * z + rng.normal(0, 0.01, shape)
+    mask = rng.random(shape) > 0.1
+    standardizer = linking.Standardizer.from_samples(lst[mask], ndvi[mask], z[mask])
+    terms = standardizer.terms(lst, ndvi, z)
+    arguments = (theta, terms, mask, standardizer, 'linear', (linking.GLOBAL_WINDOW, 2, 3, 4), (False, True))
+    alone = linking.fit_each_candidate(*arguments, leave_one_out=True, workers=1)
+    threaded = linking.fit_each_candidate(*arguments, leave_one_out=True, workers=3)
+    for key, candidate in alone.items():
+        assert np.array_equal(candidate.fit.beta, threaded[key].fit.beta, equal_nan=True)
+        assert np.array_equal(candidate.left_out, threaded[key].left_out, equal_nan=True)
+    per_cell = [linking.fit_adaptive_window(theta, terms, mask, standardizer, workers=w) for w in (1, 3)]
+    assert np.array_equal(per_cell[0].beta, per_cell[1].beta, equal_nan=True)
+    assert np.array_equal(per_cell[0].half_window, per_cell[1].half_window)
+
+
 def test_quadratic_terms_stop_growing_beyond_the_calibration_range():
     standardizer = linking.Standardizer.from_samples(np.array([290.0, 300.0, 310.0]), np.array([0.2, 0.4, 0.6]),
                                                      linear_tails=True)

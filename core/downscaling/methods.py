@@ -197,7 +197,7 @@ class AdaptiveWindowMethod(LinkingMethod):
         options = self.options
         fit = linking.fit_adaptive_window(
             theta, terms, mask, standardizer, model, range(options.min_half_window, options.max_half_window + 1),
-            self.predictor_sets, progress=progress)
+            self.predictor_sets, progress=progress, workers=options.workers)
         _log_adaptive_fit(fit, progress)
         return fit
 
@@ -229,7 +229,7 @@ class TerrainAwareMethod(AdaptiveWindowMethod):
         for cells in cells_by_mode.values():
             self.check_samples(cells)
         scores, fits = selection.score_candidates(cells_by_mode, self.half_windows, self.predictor_sets, self.model,
-                                                  self.options.selection_criterion)
+                                                  self.options.selection_criterion, workers=self.options.workers)
         chosen = selection.choose(scores)
         if chosen is None:
             # Nothing could be scored (e.g. too few cells with neighbours): the first candidate.

@@ -224,10 +224,11 @@ def noise_per_cell(fit: linking.CoarseFit, data: CellData) -> np.ndarray:
 
 def score_candidates(cells_by_mode: Dict[str, CoarseCells], half_windows: Sequence[int],
                      use_elevation: Sequence[bool], model: str = 'linear', criterion: str = CRITERIA[0],
-                     partitions: Sequence[Tuple[int, int, int]] = PARTITIONS
+                     partitions: Sequence[Tuple[int, int, int]] = PARTITIONS, workers: int = 1
                      ) -> Tuple[List[CandidateScore], Dict[Candidate, linking.CoarseFit]]:
     """(list of CandidateScore, {Candidate: CoarseFit on the cells}) for every terrain mode of
-    ``cells_by_mode`` ({mode: CoarseCells}) × predictor set (``use_elevation``) × window."""
+    ``cells_by_mode`` ({mode: CoarseCells}) × predictor set (``use_elevation``) × window;
+    ``workers`` threads compute the window sums (same scores for any number)."""
     parts, fits, weights = [], {}, None
     # One candidate alone is fitted, not judged.
     judged = len(cells_by_mode) * len(half_windows) * len(use_elevation) > 1
@@ -241,7 +242,7 @@ def score_candidates(cells_by_mode: Dict[str, CoarseCells], half_windows: Sequen
         terms = standardizer.terms(data.lst, data.ndvi, data.elev)
         neighbour = criterion == CRITERIA[0]
         candidate_fits = linking.fit_each_candidate(data.theta, terms, data.sample, standardizer, model, half_windows,
-                                                    use_elevation, leave_one_out=judged and neighbour)
+                                                    use_elevation, leave_one_out=judged and neighbour, workers=workers)
         if judged and not neighbour:
             errors = cross_scale_errors(data, half_windows, use_elevation, model, partitions)
             signal_variance = max(data.signal.lst_within - data.signal.lst_nugget, 0.0)
