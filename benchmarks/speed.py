@@ -19,6 +19,7 @@ For fine grids from about 1 to 100 megapixels (and, opt-in, the 40000 × 40000 p
 Run: ``/usr/bin/python3 -P benchmarks/speed.py [--quick] [--huge] [--results DIR]``.
 """
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -215,7 +216,7 @@ def child_warp(folder, out):
             'output_bytes': os.path.getsize(out)}
 
 
-def child_downscale(folder, out, method, memory_mb, threads=0, residual=None):
+def child_downscale(folder, out, method, memory_mb, threads=0, changes=''):
     from datetime import date
     from ..core.downscaling import DownscaleInputs, DownscaleOptions, downscale
     from ..core.raster_io import RasterSource
@@ -225,8 +226,9 @@ def child_downscale(folder, out, method, memory_mb, threads=0, residual=None):
                                for key in ('coarse_sm', 'lst', 'ndvi', 'dem')))
     options = DownscaleOptions(method=int(method), memory_mb=float(memory_mb), threads=int(threads),
                                sun=SunGeometry(acquisition_date=date(2021, 7, 15)))
-    if residual:
-        options.residual = residual
+    # changes: a JSON object of DownscaleOptions fields other than their defaults (e.g. the residual spread).
+    for name, value in (json.loads(changes) if changes else {}).items():
+        setattr(options, name, value)
     started = time.perf_counter()
     result = downscale(inputs, out, options)
     seconds = time.perf_counter() - started
@@ -237,7 +239,6 @@ def child_downscale(folder, out, method, memory_mb, threads=0, residual=None):
 
 
 def _child_main(argv):
-    import json
     kind, folder, out = argv[0], argv[1], argv[2]
     if kind == 'warp':
         answer = child_warp(folder, out)
@@ -256,17 +257,19 @@ def _remove(path):
 
 
 def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, nice=0, log=print, one_thread=False,
-            residual=''):
+            changes=None):
     """Time warp and downscale (fresh child per run); medians over ``repeats``. With
-    ``one_thread``, also one downscale run restricted to a single thread. ``residual``: a
-    DownscaleOptions.residual other than the default."""
+    ``one_thread``, also one downscale run restricted to a single thread. ``changes``: DownscaleOptions
+    fields other than their defaults ({name: value})."""
+    changes_json = json.dumps(changes) if changes else ''
     from ..core.downscaling import Method
     out = os.path.join(folder, 'out.tif')
     warps, runs = [], []
     for _ in range(repeats):
         warps.append(common.run_child('speed', ['warp', folder, out], nice=nice))
         _remove(out)
-        runs.append(common.run_child('speed', ['downscale', folder, out, method, memory_mb, 0, residual], nice=nice))
+        runs.append(common.run_child('speed', ['downscale', folder, out, method, memory_mb, 0, changes_json],
+                                     nice=nice))
         _remove(out)
     warp_s = statistics.median(w['seconds'] for w in warps)
     run_s = statistics.median(r['seconds'] for r in runs)
@@ -283,10 +286,10 @@ def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, n
         'consistency_max_error': max(r['consistency_max_error'] for r in runs),
         'output_mb': best['output_bytes'] / 1e6, 'stage_seconds': best['stage_seconds'],
         'all_downscale_s': [r['seconds'] for r in runs], 'all_warp_s': [w['seconds'] for w in warps],
-        'threads': runs[0].get('threads'), 'residual': residual or 'default',
+        'threads': runs[0].get('threads'), 'options': changes or 'default',
     }
     if one_thread:
-        single = common.run_child('speed', ['downscale', folder, out, method, memory_mb, 1, residual], nice=nice)
+        single = common.run_child('speed', ['downscale', folder, out, method, memory_mb, 1, changes_json], nice=nice)
         _remove(out)
         row.update(downscale_1thread_s=single['seconds'], ratio_to_warp_1thread=single['seconds'] / warp_s)
     log('  {:<22} {:>6.1f} Mpx  warp {:>7.2f} s  downscale {:>8.2f} s  ratio {:>5.2f}  peak {:>6.0f} MB'.format(
@@ -295,7 +298,7 @@ def measure(folder, label, grid, coarse, method=0, memory_mb=512.0, repeats=1, n
 
 
 def run_sizes(sizes, workdir, all_methods_at_first=True, nice=0, log=print, memory_mb=512.0, max_repeats=3,
-              residual=''):
+              changes=None):
     from ..core.downscaling import Method
     rows, method_rows = [], []
     for index, (label, width, height) in enumerate(sizes):
@@ -303,10 +306,11 @@ def run_sizes(sizes, workdir, all_methods_at_first=True, nice=0, log=print, memo
         started = time.perf_counter()
         grid, coarse, _ = make_speed_scene(folder, width, height)
         generate_s = time.perf_counter() - started
-        repeats = max_repeats if grid.n_pixels <= 5e6 else 1
+        # Three runs up to the CONUS grid (the headline ratio), one beyond (each takes minutes).
+        repeats = max_repeats if grid.n_pixels <= 15e6 else 1
         heavy_nice = max(nice, 10) if grid.n_pixels / 1e6 > HEAVY_MPX else nice
         row = measure(folder, label, grid, coarse, 0, memory_mb, repeats, heavy_nice, log, one_thread=True,
-                      residual=residual)
+                      changes=changes)
         row['generate_s'] = generate_s
         rows.append(row)
         if index == 0 and all_methods_at_first:
@@ -375,9 +379,20 @@ def main(argv=None):
     parser.add_argument('--keep-inputs', action='store_true', help='keep the huge scene\'s inputs in --workdir')
     parser.add_argument('--residual', default='', help='DownscaleOptions.residual of the default-method runs '
                         '(default: the option\'s default)')
+    parser.add_argument('--option', action='append', default=[], metavar='NAME=VALUE',
+                        help='another DownscaleOptions field of the default-method runs, e.g. '
+                        '"selection=per-cell AICc" (repeatable)')
     args = parser.parse_args(argv)
     run_speed(args)
     return 0
+
+
+def option_changes(args):
+    """{DownscaleOptions field: value} of --residual and --option NAME=VALUE (values as text)."""
+    changes = dict(option.split('=', 1) for option in getattr(args, 'option', []) or [])
+    if getattr(args, 'residual', ''):
+        changes['residual'] = args.residual
+    return changes
 
 
 def run_speed(args, log=print):
@@ -393,7 +408,7 @@ def run_speed(args, log=print):
             all_methods = not args.quick and sizes[:1] == SIZES[:1]
             rows, method_rows = run_sizes(sizes, workdir, all_methods_at_first=all_methods, nice=args.nice, log=log,
                                           memory_mb=args.memory_mb, max_repeats=1 if args.quick else 3,
-                                          residual=getattr(args, 'residual', ''))
+                                          changes=option_changes(args))
             payload = {'command': common.command_line(), 'quick': bool(args.quick), 'machine': common.machine_info(),
                        'rows': rows, 'methods': method_rows, 'date': time.strftime('%Y-%m-%d %H:%M UTC',
                                                                                   time.gmtime())}
