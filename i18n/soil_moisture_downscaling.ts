@@ -364,16 +364,16 @@
 
 Fits LST = a0 + a1·z + a2·cos i + a3·NDVI over the scene (least squares with 3σ outlier trimming), then writes LST* = LST − a1·(z − mean z) − a2·(cos i − cos θz), where cos i is the illumination of each pixel from the DEM's slope and aspect and the sun position, and cos θz that of flat ground.
 
-The log reports the fitted lapse rate (K/km) and illumination coefficient and checks that LST* no longer follows the illumination. This is the first step of "Downscale soil moisture"; running it and then the downscaling without terrain correction (method 5) gives the same map as method 0.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/algorithms/correct_lst.py" line="50" />
-      <source>Daytime LST in kelvin; its grid is the output grid.</source>
+The log reports the fitted lapse rate (K/km) and illumination coefficient and checks that LST* no longer follows the illumination. This is the first step of "Downscale soil moisture"; running it and then the downscaling without terrain correction (method 5) gives the same map as method 0 with the per-cell AICc choice and the same terrain mode (method 0's self-adaptive selection also compares terrain modes, predictors and windows, which a chain of two steps cannot).</source>
       <translation type="unfinished" />
     </message>
     <message>
       <location filename="../processing/algorithms/correct_lst.py" line="52" />
+      <source>Daytime LST in kelvin; its grid is the output grid.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../processing/algorithms/correct_lst.py" line="54" />
       <source>NDVI in [-1, 1]; in the fit so that vegetation is not mistaken for terrain.</source>
       <translation type="unfinished" />
     </message>
@@ -383,47 +383,47 @@ The log reports the fitted lapse rate (K/km) and illumination coefficient and ch
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/correct_lst.py" line="54" />
+      <location filename="../processing/algorithms/correct_lst.py" line="56" />
       <source>Elevation in metres, any CRS and resolution.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/correct_lst.py" line="57" />
+      <location filename="../processing/algorithms/correct_lst.py" line="59" />
       <source>Correction</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/correct_lst.py" line="57" />
+      <location filename="../processing/algorithms/correct_lst.py" line="59" />
       <source>Which terrain effects are removed: illumination and a lapse rate fitted to the scene, illumination only, or illumination and the standard -6.5 K/km lapse rate.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/correct_lst.py" line="78" />
+      <location filename="../processing/algorithms/correct_lst.py" line="80" />
       <source>Terrain-corrected LST</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/correct_lst.py" line="61" />
+      <location filename="../processing/algorithms/correct_lst.py" line="63" />
       <source>Float32 GeoTIFF (K) on the LST grid.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/correct_lst.py" line="63" />
+      <location filename="../processing/algorithms/correct_lst.py" line="65" />
       <source>Lapse rate (K/km)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/correct_lst.py" line="64" />
+      <location filename="../processing/algorithms/correct_lst.py" line="66" />
       <source>Illumination coefficient (K)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/correct_lst.py" line="65" />
+      <location filename="../processing/algorithms/correct_lst.py" line="67" />
       <source>corr(LST*, cos i)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../processing/algorithms/correct_lst.py" line="75" />
+      <location filename="../processing/algorithms/correct_lst.py" line="77" />
       <source>Fitted lapse rate: {:.2f} K/km; illumination coefficient: {:.2f} K.</source>
       <translation type="unfinished" />
     </message>

@@ -156,7 +156,12 @@ def test_two_step_model_equals_terrain_aware_method(qgis_app, terrain_scene, tmp
                                      destination.name(): model_out},
                              context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
     assert results[destination.name()] == model_out and os.path.exists(model_out)
-    direct = processing.run(ALG, downscale_parameters(terrain_scene, tmp_path / 'direct.tif', METHOD=0))
+    # Method 5 calibrates per cell (AICc) on the LST* it is given, so the terrain-aware method with
+    # the same choice and the terrain mode of "Correct LST for terrain" must give the same map.
+    from soil_moisture_downscaling.core.downscaling import SELECTIONS, TERRAIN_MODE_CHOICES
+    direct = processing.run(ALG, downscale_parameters(
+        terrain_scene, tmp_path / 'direct.tif', METHOD=0, SELECTION=SELECTIONS.index('per-cell AICc'),
+        TERRAIN_MODE=TERRAIN_MODE_CHOICES.index('illumination+lapse')))
     a = read(model_out)
     b = read(direct['OUTPUT'])
     assert np.array_equal(np.isfinite(a), np.isfinite(b))

@@ -1,6 +1,7 @@
 """The terrain step (METHOD.md §3): the scene-wide terrain model of LST, and LST* written
 as a raster with the same scene reader and the same fit, so that a model "correct LST →
-downscale without terrain correction" gives the same map as the terrain-aware method."""
+downscale without terrain correction" gives the same map as the terrain-aware method with the
+per-cell AICc choice and the same terrain mode."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -44,7 +44,9 @@ class CorrectLstAlgorithm(SoilMoistureAlgorithm):
             'each pixel from the DEM\'s slope and aspect and the sun position, and cos θz that of flat ground.\n\n'
             'The log reports the fitted lapse rate (K/km) and illumination coefficient and checks that LST* no '
             'longer follows the illumination. This is the first step of "Downscale soil moisture"; running it and '
-            'then the downscaling without terrain correction (method 5) gives the same map as method 0.')
+            'then the downscaling without terrain correction (method 5) gives the same map as method 0 with the '
+            'per-cell AICc choice and the same terrain mode (method 0\'s self-adaptive selection also compares '
+            'terrain modes, predictors and windows, which a chain of two steps cannot).')
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_parameter(QgsProcessingParameterRasterLayer(self.LST, tr('Land surface temperature (K)')),
