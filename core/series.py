@@ -391,7 +391,8 @@ def downscale_series(inputs: SeriesInputs, output: str, options: Optional[Downsc
                 written = _assemble([task.output for task in tasks], series_dates, tasks[0].lst.grid(), output,
                                     per_date_files, options.memory_mb, progress.sub(0.95, 1.0), commit,
                                     dict(metadata or {}, METHOD=options.method.title,
-                                         METHOD_INDEX=int(options.method)))
+                                         METHOD_INDEX=int(options.method)),
+                                    [s.get('n_output_pixels', 0) for s in summaries])
             # The series-wide scratch (cycle) and the parts of a multi-band output go once it is in place.
             commit.after_commit(_Remove(folder if not per_date_files else None, cycle))
             if commit is not outputs:
@@ -589,25 +590,50 @@ def _run_tasks(tasks, cluster, progress, log):
     return summaries
 
 
-def _assemble(paths, dates, grid, output, per_date_files, memory_mb, progress, commit, extra_metadata):
+def _assemble(paths, dates, grid, output, per_date_files, memory_mb, progress, commit, extra_metadata,
+              expected_values=None):
     """The outputs: the dates' own files (one per date), or one multi-band raster made from them,
-    staged in ``commit`` (returned under its staged path)."""
+    staged in ``commit`` (returned under its staged path).
+
+    ``expected_values``: per date, the number of pixels its run wrote. Each band of the multi-band
+    output is checked against it; a band that differs is read again from its date file once (a
+    date file replaced while it was read, e.g. by a retried task of a cluster), and the run stops
+    with a message if it still differs: never a band silently emptied."""
     if per_date_files:
         return list(paths)
     metadata, band_metadata, descriptions = stack_metadata(dates)
     metadata.update({'UNITS': 'm3/m3', 'SOFTWARE': 'QGIS plugin Soil Moisture Downscaling'})
     metadata.update(extra_metadata)
-    readers = [RasterReader(RasterSource(p, name='date')) for p in paths]
     windows = row_windows(grid, 8 * len(dates), memory_mb)
-    try:
-        with RasterWriter(output, grid, len(dates), descriptions=descriptions, metadata=metadata,
-                          band_metadata=band_metadata, options=GTIFF_OPTIONS, outputs=commit) as writer:
-            for index, window in enumerate(windows):
-                progress.report(index / len(windows))
-                for band, reader in enumerate(readers, start=1):
-                    writer.write(window, reader.read(window).astype(np.float32), band=band)
-            writer.commit()
-    finally:
-        for reader in readers:
-            reader.close()
+
+    def copy(writer, bands, window_list):
+        """Copy the given bands from their date files; returns the valid pixels copied per band."""
+        counts = dict.fromkeys(bands, 0)
+        readers = {band: RasterReader(RasterSource(paths[band - 1], name='date')) for band in bands}
+        try:
+            for index, window in enumerate(window_list):
+                progress.report(index / len(window_list))
+                for band, reader in readers.items():
+                    values = reader.read(window).astype(np.float32)
+                    counts[band] += int(np.isfinite(values).sum())
+                    writer.write(window, values, band=band)
+        finally:
+            for reader in readers.values():
+                reader.close()
+        return counts
+
+    with RasterWriter(output, grid, len(dates), descriptions=descriptions, metadata=metadata,
+                      band_metadata=band_metadata, options=GTIFF_OPTIONS, outputs=commit) as writer:
+        bands = list(range(1, len(dates) + 1))
+        counts = copy(writer, bands, windows)
+        if expected_values is not None:
+            differ = [band for band in bands if counts[band] != expected_values[band - 1]]
+            if differ:
+                counts.update(copy(writer, differ, windows))
+            for band in differ:
+                if counts[band] != expected_values[band - 1]:
+                    raise InputError('The file of {} holds {} values where its run wrote {}: it changed while the '
+                                     'series was assembled. Run the series again (finished dates are kept).'.format(
+                                         dates[band - 1], counts[band], expected_values[band - 1]))
+        writer.commit()
     return [writer.staged_path]

@@ -237,3 +237,33 @@ def test_sigterm_mid_series_keeps_the_finished_dates_and_nothing_half_written(se
     assert result.reused == dates[:len(kept)] and result.computed == dates[len(kept):]
     assert all(date_result(path, task_fingerprint(path)) for path in result.outputs)   # complete, with results
     assert sorted(os.listdir(str(out))) == ['soil_moisture_{}.tif'.format(d.isoformat()) for d in dates]
+
+
+def test_assembly_checks_each_band_against_what_its_date_wrote(tmp_path):
+    """A date file that no longer holds what its run wrote (e.g. replaced while the series was
+    assembled) stops the run with a message; it never becomes a silently empty band."""
+    from osgeo import osr
+    from soil_moisture_downscaling.core.outputs_commit import OutputCommit
+    from soil_moisture_downscaling.core.progress import Progress
+    from soil_moisture_downscaling.core.raster_io import GridSpec, write_array
+    from soil_moisture_downscaling.core.series import _assemble
+    utm = osr.SpatialReference()
+    utm.ImportFromEPSG(32613)
+    grid = GridSpec(40, 30, (500000.0, 1000.0, 0.0, 4400000.0, 0.0, -1000.0), utm.ExportToWkt())
+    days = [date(2021, 7, 15), date(2021, 7, 16)]
+    values = np.full((30, 40), 0.2, np.float32)
+    empty = np.full((30, 40), np.nan, np.float32)
+    paths = [str(tmp_path / 'a.tif'), str(tmp_path / 'b.tif')]
+    write_array(paths[0], grid, values, nodata=float('nan'))
+    write_array(paths[1], grid, empty, nodata=float('nan'))   # its run wrote 1200 values
+    with pytest.raises(InputError, match='2021-07-16 holds 0 values where its run wrote 1200'):
+        with OutputCommit() as commit:
+            _assemble(paths, days, grid, str(tmp_path / 'series.tif'), False, 256.0, Progress(), commit, {},
+                      [1200, 1200])
+    assert not (tmp_path / 'series.tif').exists()
+    write_array(paths[1], grid, values, nodata=float('nan'))
+    with OutputCommit() as commit:
+        _assemble(paths, days, grid, str(tmp_path / 'series.tif'), False, 256.0, Progress(), commit, {},
+                  [1200, 1200])
+        commit.commit()
+    assert np.isfinite(read(tmp_path / 'series.tif', band=2)).sum() == 1200
