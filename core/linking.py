@@ -208,8 +208,7 @@ class _WindowMoments:
         pairs = sorted({(min(i, j), max(i, j)) for indices in index_sets for i in indices for j in indices}
                        - set(self._cross))
         singles = sorted({i for indices in index_sets for i in indices} - set(self._cross_y))
-        sums = self._weighted_sums([self.masked_terms[..., i] * self.terms[..., j] for i, j in pairs]
-                                   + [self.masked_terms[..., i] * self.y for i in singles])
+        sums = self._weighted_sums([self._product(i, j) for i, j in pairs] + [self._product_y(i) for i in singles])
         self._cross.update(zip(pairs, sums[:len(pairs)]))
         self._cross_y.update(zip(singles, sums[len(pairs):]))
 
@@ -217,14 +216,20 @@ class _WindowMoments:
         """Σ w·term_i·term_j over the window's samples."""
         key = (min(i, j), max(i, j))
         if key not in self._cross:
-            self._cross[key] = self.weighted_sum(self.masked_terms[..., key[0]] * self.terms[..., key[1]])
+            self._cross[key] = self.weighted_sum(self._product(*key))
         return self._cross[key]
 
     def cross_y(self, i):
         """Σ w·term_i·θ over the window's samples."""
         if i not in self._cross_y:
-            self._cross_y[i] = self.weighted_sum(self.masked_terms[..., i] * self.y)
+            self._cross_y[i] = self.weighted_sum(self._product_y(i))
         return self._cross_y[i]
+
+    def _product(self, i, j):
+        return self.masked_terms[..., i] * self.terms[..., j]
+
+    def _product_y(self, i):
+        return self.masked_terms[..., i] * self.y
 
 
 class _LeaveOwnOut:
